@@ -1,0 +1,114 @@
+//! One certificate, with everything the checks and the report need, read once from DER.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use x509_parser::extensions::GeneralName;
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use super::dn::{DistinguishedName, DnMatch};
+use super::serial::Serial;
+use super::thumbprint::Thumbprint;
+
+/// What the certificate's Extended Key Usage says about Server Authentication.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServerAuth {
+    /// No EKU extension: valid for every purpose.
+    NoEku,
+    Included,
+    /// An EKU without Server Authentication; the purposes it does list.
+    Lacking(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Certificate {
+    pub thumbprint: Thumbprint,
+    pub subject: DistinguishedName,
+    pub issuer: DistinguishedName,
+    /// The issuer exactly as .NET's `X509Certificate.Issuer` prints it: what RTM compared.
+    pub issuer_text: String,
+    pub subject_text: String,
+    pub serial: Serial,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+    pub self_signed: bool,
+    pub server_auth: ServerAuth,
+    pub subject_cn: Option<String>,
+    pub dns_names: Vec<String>,
+}
+
+/// Reads a certificate from DER. Trailing bytes are refused: a `.cer` with junk after the
+/// certificate is damaged and we would rather say so than guess.
+pub fn from_der(der: &[u8]) -> Result<Certificate, String> {
+    let (rest, x509) = X509Certificate::from_der(der)
+        .map_err(|e| format!("not an X.509 certificate ({e})"))?;
+    if !rest.is_empty() {
+        return Err(format!("{} unexpected bytes after the certificate", rest.len()));
+    }
+    let subject = DistinguishedName::from_x509(x509.subject())
+        .map_err(|e| format!("unreadable subject: {e}"))?;
+    let issuer = DistinguishedName::from_x509(x509.issuer())
+        .map_err(|e| format!("unreadable issuer: {e}"))?;
+    let self_signed = subject.compare(&issuer) == DnMatch::Same;
+    let subject_cn = subject
+        .rdns()
+        .iter()
+        .flat_map(|rdn| rdn.avas())
+        .find(|ava| ava.oid() == "2.5.4.3")
+        .map(|ava| ava.value().to_string());
+    Ok(Certificate {
+        thumbprint: Thumbprint::of_der(der),
+        issuer_text: issuer.to_windows_string(),
+        subject_text: subject.to_windows_string(),
+        subject,
+        issuer,
+        serial: Serial::from_be_bytes(x509.raw_serial()),
+        not_before: x509.validity().not_before.to_datetime(),
+        not_after: x509.validity().not_after.to_datetime(),
+        self_signed,
+        server_auth: server_auth(&x509),
+        subject_cn,
+        dns_names: dns_names(&x509),
+    })
+}
+
+fn server_auth(x509: &X509Certificate<'_>) -> ServerAuth {
+    match x509.extended_key_usage() {
+        Ok(Some(eku)) => {
+            let eku = eku.value;
+            if eku.server_auth || eku.any {
+                return ServerAuth::Included;
+            }
+            let mut purposes: Vec<String> = [
+                (eku.client_auth, "Client Authentication"),
+                (eku.code_signing, "Code Signing"),
+                (eku.email_protection, "Secure Email"),
+                (eku.time_stamping, "Time Stamping"),
+                (eku.ocsp_signing, "OCSP Signing"),
+            ]
+            .into_iter()
+            .filter(|(has, _)| *has)
+            .map(|(_, name)| name.to_string())
+            .collect();
+            purposes.extend(eku.other.iter().map(|oid| oid.to_id_string()));
+            ServerAuth::Lacking(purposes)
+        }
+        // A duplicated or unparsable EKU: OWA's own check would not find Server Auth either.
+        Err(_) => ServerAuth::Lacking(vec!["(unreadable extension)".into()]),
+        Ok(None) => ServerAuth::NoEku,
+    }
+}
+
+fn dns_names(x509: &X509Certificate<'_>) -> Vec<String> {
+    let Ok(Some(san)) = x509.subject_alternative_name() else {
+        return Vec::new();
+    };
+    san.value
+        .general_names
+        .iter()
+        .filter_map(|name| match name {
+            GeneralName::DNSName(dns) => Some(dns.to_string()),
+            _ => None,
+        })
+        .collect()
+}

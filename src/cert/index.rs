@@ -1,0 +1,157 @@
+//! The certificate index: every certificate once (by thumbprint), looked up by serial and
+//! then by issuer, with the SPEC §3 rules for what still counts as a match.
+
+use std::collections::HashMap;
+
+use super::certificate::Certificate;
+use super::dn::{DistinguishedName, DnMatch};
+use super::serial::Serial;
+use super::thumbprint::Thumbprint;
+
+/// A certificate and every place it was seen.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub cert: Certificate,
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct CertIndex {
+    entries: Vec<Entry>,
+    by_thumbprint: HashMap<Thumbprint, usize>,
+    by_serial: HashMap<Serial, Vec<usize>>,
+}
+
+/// What the administrator wrote, ready to look up.
+#[derive(Debug, Clone)]
+pub struct Query<'a> {
+    /// The issuer string as written (invisible characters removed): RTM compared this.
+    pub issuer_text: &'a str,
+    pub issuer: &'a DistinguishedName,
+    pub serial: &'a Serial,
+    /// The same digits in the opposite byte order.
+    pub serial_reversed: &'a Serial,
+}
+
+/// A certificate found for a query, and how loosely.
+#[derive(Debug, Clone, Copy)]
+pub struct Found<'i> {
+    pub entry: &'i Entry,
+    /// The issuer matched, but not as the exact string .NET prints (RTM wanted that).
+    pub issuer_inexact: bool,
+    /// Only the reversed serial matched.
+    pub byte_order: bool,
+}
+
+/// A near miss, offered when nothing matched.
+#[derive(Debug, Clone)]
+pub struct Candidate<'i> {
+    pub entry: &'i Entry,
+    pub why: String,
+}
+
+#[derive(Debug)]
+pub enum Lookup<'i> {
+    Found(Found<'i>),
+    Ambiguous(Vec<Found<'i>>),
+    NotFound(Vec<Candidate<'i>>),
+}
+
+/// How many near misses a `cert-not-found` message lists.
+const MAX_CANDIDATES: usize = 3;
+/// Hex edits within which a serial under the same issuer is offered as a near miss.
+const NEAR_SERIAL: usize = 3;
+
+impl CertIndex {
+    /// Adds a certificate; one seen before (same thumbprint) only gains a source.
+    pub fn insert(&mut self, cert: Certificate, source: String) {
+        if let Some(&i) = self.by_thumbprint.get(&cert.thumbprint) {
+            let sources = &mut self.entries[i].sources;
+            if !sources.contains(&source) {
+                sources.push(source);
+            }
+            return;
+        }
+        let i = self.entries.len();
+        self.by_thumbprint.insert(cert.thumbprint, i);
+        self.by_serial.entry(cert.serial.clone()).or_default().push(i);
+        self.entries.push(Entry { cert, sources: vec![source] });
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn lookup(&self, query: &Query<'_>) -> Lookup<'_> {
+        let mut found = self.matches(query, query.serial, false);
+        if found.is_empty() && query.serial_reversed != query.serial {
+            found = self.matches(query, query.serial_reversed, true);
+        }
+        match found.len() {
+            0 => Lookup::NotFound(self.candidates(query)),
+            1 => Lookup::Found(found[0]),
+            _ => Lookup::Ambiguous(found),
+        }
+    }
+
+    fn matches(&self, query: &Query<'_>, serial: &Serial, byte_order: bool) -> Vec<Found<'_>> {
+        let Some(indices) = self.by_serial.get(serial) else {
+            return Vec::new();
+        };
+        indices
+            .iter()
+            .map(|&i| &self.entries[i])
+            .filter_map(|entry| match query.issuer.compare(&entry.cert.issuer) {
+                DnMatch::Different => None,
+                how => Some(Found {
+                    entry,
+                    issuer_inexact: how == DnMatch::Reversed
+                        || query.issuer_text != entry.cert.issuer_text,
+                    byte_order,
+                }),
+            })
+            .collect()
+    }
+
+    /// The same serial under another issuer first, then the same issuer with a similar serial.
+    fn candidates(&self, query: &Query<'_>) -> Vec<Candidate<'_>> {
+        let mut out: Vec<Candidate<'_>> = Vec::new();
+        for serial in [query.serial, query.serial_reversed] {
+            for &i in self.by_serial.get(serial).into_iter().flatten() {
+                let entry = &self.entries[i];
+                if !out.iter().any(|c| std::ptr::eq(c.entry, entry)) {
+                    out.push(Candidate {
+                        entry,
+                        why: format!("same serial, but issued by '{}'", entry.cert.issuer_text),
+                    });
+                }
+            }
+        }
+        let mut near: Vec<(usize, &Entry)> = self
+            .entries
+            .iter()
+            .filter(|e| query.issuer.compare(&e.cert.issuer) != DnMatch::Different)
+            .map(|e| (e.cert.serial.distance(query.serial), e))
+            .filter(|(d, _)| *d <= NEAR_SERIAL)
+            .collect();
+        near.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cert.serial.cmp(&b.1.cert.serial)));
+        out.extend(near.into_iter().map(|(d, entry)| Candidate {
+            entry,
+            why: format!(
+                "same issuer, serial {} differs in {d} digit{}",
+                entry.cert.serial,
+                if d == 1 { "" } else { "s" }
+            ),
+        }));
+        out.truncate(MAX_CANDIDATES);
+        out
+    }
+}

@@ -1,0 +1,14 @@
+//! The resolver stage: certificate sources -> one index of certificates.
+
+pub mod certificate;
+pub mod dn;
+pub mod index;
+pub mod serial;
+pub mod source;
+pub mod thumbprint;
+
+pub use certificate::{Certificate, ServerAuth};
+pub use dn::{DistinguishedName, DnMatch};
+pub use index::{CertIndex, Lookup, Query};
+pub use serial::Serial;
+pub use thumbprint::Thumbprint;

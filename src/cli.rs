@@ -1,0 +1,151 @@
+//! The command line, defined once (clap derive): `main` parses it, and completions and the
+//! man page can be generated from the same definition.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "owa-im-migrate",
+    version,
+    about = "Moves Exchange 2010 RTM OWA instant-messaging web.config settings to SP1 Set-OwaVirtualDirectory change scripts",
+    after_help = "Examples:\n  owa-im-migrate scan collected\n  owa-im-migrate convert collected --certs certs --out migration\n  owa-im-migrate resolve --issuer 'CN=ContosoCA, DC=contoso, DC=com' --serial '1F 5E DD 03 00 00 00 00 00 05' --certs certs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Output for people (text) or machines (json), on stdout
+    #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
+    pub format: Format,
+    /// Print nothing but errors
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Also print informational diagnostics
+    #[arg(long, short, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read the collected web.config files and certificates, write the change script,
+    /// the undo script and report.json
+    Convert(ConvertArgs),
+    /// What the web.config files say, with diagnostics; no certificates needed
+    Scan(ScanArgs),
+    /// Look up one certificate by issuer and serial number and print its thumbprint
+    Resolve(ResolveArgs),
+    /// The built-in templates
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// web.config files, or folders searched for web.config and SERVER.web.config
+    #[arg(required = true, value_name = "CONFIG")]
+    pub configs: Vec<PathBuf>,
+    /// CSV with columns path,server and optionally identity,fqdn,site,array
+    #[arg(long, value_name = "CSV")]
+    pub server_map: Option<PathBuf>,
+    /// DNS suffix that qualifies a single-label IMPoolName (then a warning, not an error)
+    #[arg(long, value_name = "SUFFIX")]
+    pub domain: Option<String>,
+    /// Check certificate validity at this date (YYYY-MM-DD or RFC 3339) instead of now
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub at: Option<OffsetDateTime>,
+    /// Treat warnings as errors
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Certificate files (PEM, DER) or folders of them
+    #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
+    pub certs: Vec<PathBuf>,
+    /// Folder to write the scripts and report.json into (must be empty or new)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Write into a non-empty --out (files of the same name are replaced, others kept)
+    #[arg(long)]
+    pub force: bool,
+    /// Change script template: a built-in name (see `templates list`) or a .hbs file
+    #[arg(long, value_name = "NAME|FILE")]
+    pub template: Option<String>,
+    /// Leave the time out of the script header (SOURCE_DATE_EPOCH pins it instead)
+    #[arg(long)]
+    pub reproducible: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// The issuer as written in IMCertificateIssuer
+    #[arg(long)]
+    pub issuer: String,
+    /// The serial number as written in IMCertificateSerialNumber
+    #[arg(long)]
+    pub serial: String,
+    /// Certificate files (PEM, DER) or folders of them
+    #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
+    pub certs: Vec<PathBuf>,
+    /// Check certificate validity at this date instead of now
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// List the built-in templates
+    List,
+    /// Print a built-in template
+    Show {
+        /// Template name, as `templates list` shows it
+        name: String,
+    },
+}
+
+/// `2026-11-24` (midnight UTC) or `2026-11-24T08:00:00Z`.
+pub fn parse_date(text: &str) -> Result<OffsetDateTime, String> {
+    if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Ok(t);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(text, format)
+        .map(|d| d.midnight().assume_utc())
+        .map_err(|_| format!("'{text}' is not a date: write YYYY-MM-DD or 2026-11-24T08:00:00Z"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("2011-01-01").unwrap().unix_timestamp(), 1_293_840_000);
+        assert_eq!(parse_date("2011-01-01T01:00:00+01:00").unwrap().unix_timestamp(), 1_293_840_000);
+        assert!(parse_date("01/01/2011").is_err());
+    }
+}

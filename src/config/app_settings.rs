@@ -1,0 +1,394 @@
+//! The `<configuration><appSettings>` semantics of .NET, for the keys this tool cares about.
+//!
+//! .NET builds appSettings as a `NameValueCollection`: `<add>` sets a key (the last one
+//! wins), `<remove>` deletes one, `<clear/>` deletes all, and keys compare
+//! case-insensitively. Only the root `appSettings` counts: the one inside a `<location>`
+//! applies to a sub-path of OWA, not to the application the IM settings are read by.
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use crate::diag::{Code, Diagnostic};
+
+/// The appSettings keys RTM used for IM, and the one (`IMPortNumber`) with no SP1 equivalent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImKey {
+    PoolName,
+    CertificateIssuer,
+    CertificateSerialNumber,
+    PortNumber,
+}
+
+impl ImKey {
+    pub const ALL: [ImKey; 4] = [
+        ImKey::PoolName,
+        ImKey::CertificateIssuer,
+        ImKey::CertificateSerialNumber,
+        ImKey::PortNumber,
+    ];
+
+    /// The key as RTM documented it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ImKey::PoolName => "IMPoolName",
+            ImKey::CertificateIssuer => "IMCertificateIssuer",
+            ImKey::CertificateSerialNumber => "IMCertificateSerialNumber",
+            ImKey::PortNumber => "IMPortNumber",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<ImKey> {
+        ImKey::ALL
+            .into_iter()
+            .find(|k| k.name().eq_ignore_ascii_case(key))
+    }
+
+    fn slot(self) -> usize {
+        self as usize
+    }
+}
+
+/// A value as the file gives it, with the line of the `<add>` that set it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    pub value: String,
+    pub line: u32,
+}
+
+/// What one web.config says about IM, after .NET's rules are applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImSettings {
+    values: [Option<Setting>; 4],
+    /// `duplicate-key` warnings found while reading.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl ImSettings {
+    pub fn get(&self, key: ImKey) -> Option<&Setting> {
+        self.values[key.slot()].as_ref()
+    }
+}
+
+/// Why a file could not be read as XML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    pub message: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Reads the IM keys from the text of a web.config. `file` names it in diagnostics.
+pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
+    let mut reader = Reader::from_str(text);
+    reader.config_mut().check_end_names = true;
+    let mut lines = LineCounter::new(text);
+    let mut state = State::new(file);
+    let mut stack: Vec<(String, u32)> = Vec::new();
+    loop {
+        let start = position(reader.buffer_position());
+        let event = match reader.read_event() {
+            Ok(event) => event,
+            Err(e) => {
+                let at = position(reader.error_position());
+                return Err(lines.malformed(at, e.to_string()));
+            }
+        };
+        match event {
+            Event::Start(tag) => {
+                let line = lines.line_at(start);
+                let name = element_name(&tag);
+                if is_app_settings_child(&stack) {
+                    state.apply(&tag, line).map_err(|m| lines.malformed(start, m))?;
+                }
+                stack.push((name, line));
+            }
+            Event::Empty(tag) => {
+                if is_app_settings_child(&stack) {
+                    let line = lines.line_at(start);
+                    state.apply(&tag, line).map_err(|m| lines.malformed(start, m))?;
+                }
+            }
+            Event::End(_) => {
+                stack.pop();
+            }
+            Event::DocType(_) => {
+                return Err(lines.malformed(
+                    start,
+                    "the file has a <!DOCTYPE> declaration, which .NET configuration files may not \
+                     have; remove it"
+                        .into(),
+                ))
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if let Some((name, line)) = stack.last() {
+        return Err(Malformed {
+            message: format!("element <{name}> opened on line {line} is never closed"),
+            line: lines.line_at(text.len()),
+            column: 1,
+        });
+    }
+    Ok(state.finish())
+}
+
+fn position(offset: u64) -> usize {
+    usize::try_from(offset).unwrap_or(usize::MAX)
+}
+
+fn element_name(tag: &BytesStart<'_>) -> String {
+    String::from_utf8_lossy(tag.name().as_ref()).into_owned()
+}
+
+fn is_app_settings_child(stack: &[(String, u32)]) -> bool {
+    matches!(stack, [(root, _), (section, _)] if root == "configuration" && section == "appSettings")
+}
+
+/// Applies `<add>`, `<remove>` and `<clear>` in document order.
+struct State<'f> {
+    file: &'f str,
+    values: [Option<Setting>; 4],
+    /// Lines of the `<add>`s of each key since its last `<remove>` or `<clear>`.
+    adds: [Vec<u32>; 4],
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'f> State<'f> {
+    fn new(file: &'f str) -> Self {
+        State {
+            file,
+            values: Default::default(),
+            adds: Default::default(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn apply(&mut self, tag: &BytesStart<'_>, line: u32) -> Result<(), String> {
+        match tag.name().as_ref() {
+            b"add" => {
+                let key = attribute(tag, "key")?;
+                if let Some(key) = key.as_deref().and_then(ImKey::from_key) {
+                    let value = attribute(tag, "value")?.unwrap_or_default();
+                    self.adds[key.slot()].push(line);
+                    self.values[key.slot()] = Some(Setting { value, line });
+                }
+            }
+            b"remove" => {
+                if let Some(key) = attribute(tag, "key")?.as_deref().and_then(ImKey::from_key) {
+                    self.values[key.slot()] = None;
+                    self.adds[key.slot()].clear();
+                }
+            }
+            b"clear" => {
+                self.values = Default::default();
+                self.adds = Default::default();
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> ImSettings {
+        for key in ImKey::ALL {
+            let lines = &self.adds[key.slot()];
+            if let [first, .., last] = lines.as_slice() {
+                let earlier: Vec<String> = lines[..lines.len() - 1].iter().map(u32::to_string).collect();
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::DuplicateKey,
+                        format!(
+                            "{} is added {} times (lines {}); the last one, on line {last}, wins as \
+                             in .NET; delete the earlier one{} so the file says one thing",
+                            key.name(),
+                            lines.len(),
+                            lines.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
+                            if earlier.len() > 1 { "s" } else { "" },
+                        ),
+                    )
+                    .in_file(self.file)
+                    .at_line(*first),
+                );
+            }
+        }
+        ImSettings {
+            values: self.values,
+            diagnostics: self.diagnostics,
+        }
+    }
+}
+
+/// One attribute, entities decoded; `Ok(None)` when absent.
+fn attribute(tag: &BytesStart<'_>, name: &str) -> Result<Option<String>, String> {
+    for attr in tag.attributes() {
+        let attr = attr.map_err(|e| format!("bad attribute: {e}"))?;
+        if attr.key.as_ref() == name.as_bytes() {
+            let value = attr
+                .unescape_value()
+                .map_err(|e| format!("bad value of attribute '{name}': {e}"))?;
+            return Ok(Some(value.into_owned()));
+        }
+    }
+    Ok(None)
+}
+
+/// Byte offset -> line (and column) without rescanning: offsets only grow while reading,
+/// so each byte of the file is counted once.
+struct LineCounter<'t> {
+    text: &'t str,
+    offset: usize,
+    line: u32,
+}
+
+impl<'t> LineCounter<'t> {
+    fn new(text: &'t str) -> Self {
+        LineCounter { text, offset: 0, line: 1 }
+    }
+
+    fn line_at(&mut self, offset: usize) -> u32 {
+        let offset = offset.min(self.text.len());
+        if offset < self.offset {
+            self.offset = 0;
+            self.line = 1;
+        }
+        let newlines = self.text.as_bytes()[self.offset..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.line = self.line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+        self.offset = offset;
+        self.line
+    }
+
+    fn malformed(&mut self, offset: usize, message: String) -> Malformed {
+        let offset = offset.min(self.text.len());
+        let line = self.line_at(offset);
+        let line_start = self.text.as_bytes()[..offset]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let column = self.text.get(line_start..offset).map_or(1, |s| s.chars().count() + 1);
+        Malformed {
+            message,
+            line,
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(app_settings: &str) -> String {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration>\n  <appSettings>\n{app_settings}\n  </appSettings>\n</configuration>\n"
+        )
+    }
+
+    fn value(settings: &ImSettings, key: ImKey) -> Option<(&str, u32)> {
+        settings.get(key).map(|s| (s.value.as_str(), s.line))
+    }
+
+    #[test]
+    fn reads_the_three_keys_with_lines() {
+        let text = config(
+            "    <add key=\"IMPoolName\" value=\"naocs.contoso.com\" />\n    <add key=\"IMCertificateIssuer\" value=\"CN=ContosoCA, DC=contoso, DC=com\" />\n    <add key=\"IMCertificateSerialNumber\" value=\"1F 5E\" />",
+        );
+        let s = read(&text, "w").unwrap();
+        assert_eq!(value(&s, ImKey::PoolName), Some(("naocs.contoso.com", 4)));
+        assert_eq!(
+            value(&s, ImKey::CertificateIssuer),
+            Some(("CN=ContosoCA, DC=contoso, DC=com", 5))
+        );
+        assert_eq!(value(&s, ImKey::CertificateSerialNumber), Some(("1F 5E", 6)));
+        assert_eq!(value(&s, ImKey::PortNumber), None);
+        assert!(s.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn last_add_wins_and_is_reported_as_duplicate() {
+        let text = config("<add key=\"IMPoolName\" value=\"old\" />\n<add key=\"impoolname\" value=\"new.contoso.com\" />");
+        let s = read(&text, "CAS01/web.config").unwrap();
+        assert_eq!(value(&s, ImKey::PoolName), Some(("new.contoso.com", 5)));
+        assert_eq!(s.diagnostics.len(), 1);
+        let d = &s.diagnostics[0];
+        assert_eq!(d.code, Code::DuplicateKey);
+        assert_eq!(d.line, Some(4));
+        assert!(d.message.contains("lines 4, 5"), "{}", d.message);
+    }
+
+    #[test]
+    fn remove_and_clear() {
+        let text = config(
+            "<add key=\"IMPoolName\" value=\"a.contoso.com\" />\n<remove key=\"IMPOOLNAME\" />\n<add key=\"IMPortNumber\" value=\"5075\" />\n<clear />\n<add key=\"IMCertificateIssuer\" value=\"CN=x\" />",
+        );
+        let s = read(&text, "w").unwrap();
+        assert_eq!(value(&s, ImKey::PoolName), None);
+        assert_eq!(value(&s, ImKey::PortNumber), None);
+        assert_eq!(value(&s, ImKey::CertificateIssuer), Some(("CN=x", 8)));
+        // add, remove, add is deliberate, not a duplicate.
+        let text = config("<add key=\"IMPoolName\" value=\"a\" />\n<remove key=\"IMPoolName\" />\n<add key=\"IMPoolName\" value=\"b\" />");
+        let s = read(&text, "w").unwrap();
+        assert_eq!(value(&s, ImKey::PoolName), Some(("b", 6)));
+        assert!(s.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn entities_are_decoded_and_comments_ignored() {
+        let text = config(
+            "<!-- <add key=\"IMPoolName\" value=\"commented.contoso.com\" /> -->\n<add key=\"IMCertificateIssuer\" value=\"CN=Contoso &amp; Fabrikam CA, O=&quot;A, B&quot;, C=&#85;S\" />",
+        );
+        let s = read(&text, "w").unwrap();
+        assert_eq!(value(&s, ImKey::PoolName), None);
+        assert_eq!(
+            value(&s, ImKey::CertificateIssuer).map(|v| v.0),
+            Some("CN=Contoso & Fabrikam CA, O=\"A, B\", C=US")
+        );
+    }
+
+    #[test]
+    fn only_the_root_app_settings_count() {
+        let text = "<configuration>\n<location path=\"x\"><appSettings><add key=\"IMPoolName\" value=\"loc\" /></appSettings></location>\n<appSettings><add key=\"IMPoolName\" value=\"root.contoso.com\"></add></appSettings>\n<system.web><appSettings><add key=\"IMPoolName\" value=\"deep\" /></appSettings></system.web>\n</configuration>";
+        let s = read(text, "w").unwrap();
+        assert_eq!(value(&s, ImKey::PoolName), Some(("root.contoso.com", 3)));
+    }
+
+    #[test]
+    fn other_keys_and_missing_values() {
+        let text = config("<add key=\"LogonFormat\" value=\"x\" />\n<add key=\"IMPoolName\" />");
+        let s = read(&text, "w").unwrap();
+        assert_eq!(value(&s, ImKey::PoolName), Some(("", 5)));
+    }
+
+    #[test]
+    fn malformed_xml_gives_line_and_column() {
+        let text = "<configuration>\n  <appSettings>\n    <add key=\"IMPoolName\" value=\"x\" </add>\n  </appSettings>\n</configuration>";
+        let err = read(text, "w").unwrap_err();
+        assert_eq!(err.line, 3, "{err:?}");
+        assert!(err.column > 1, "{err:?}");
+    }
+
+    #[test]
+    fn mismatched_and_unclosed_elements() {
+        let err = read("<configuration>\n<appSettings>\n</configuration>", "w").unwrap_err();
+        assert_eq!(err.line, 3, "{err:?}");
+        let err = read("<configuration>\n<appSettings>\n", "w").unwrap_err();
+        assert!(err.message.contains("<appSettings> opened on line 2"), "{err:?}");
+    }
+
+    #[test]
+    fn doctype_is_refused() {
+        let text = "<!DOCTYPE configuration [<!ENTITY a \"aaaa\">]>\n<configuration/>";
+        let err = read(text, "w").unwrap_err();
+        assert!(err.message.contains("DOCTYPE"));
+        assert_eq!(err.line, 1);
+    }
+
+    #[test]
+    fn unknown_entity_is_malformed() {
+        let text = config("<add key=\"IMPoolName\" value=\"&bogus;\" />");
+        let err = read(&text, "w").unwrap_err();
+        assert_eq!(err.line, 4, "{err:?}");
+    }
+}

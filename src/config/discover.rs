@@ -1,0 +1,177 @@
+//! Finds the web.config files named on the command line and derives each one's server.
+
+use std::path::{Component, Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::diag::{Code, Diagnostic};
+use crate::names::ServerName;
+use crate::Error;
+
+/// One web.config found, and where it was found from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    /// The directory argument it was found under (`None` when named directly).
+    pub root: Option<PathBuf>,
+}
+
+impl ConfigFile {
+    /// The path as the report and messages show it: what the user typed, plus what we walked.
+    pub fn display(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// The path below the directory argument (`CAS01/ClientAccess/Owa/web.config`).
+    pub fn relative(&self) -> Option<&Path> {
+        self.root.as_deref().and_then(|root| self.path.strip_prefix(root).ok())
+    }
+}
+
+/// `web.config` or `<SERVER>.web.config`, in any case.
+pub fn is_config_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "web.config" || (lower.ends_with(".web.config") && lower.len() > ".web.config".len())
+}
+
+/// Every config file under the arguments, sorted, each once. A missing argument stops the run;
+/// a directory that cannot be walked (a permission, a symlink loop) is a diagnostic.
+pub fn discover(args: &[PathBuf]) -> Result<(Vec<ConfigFile>, Vec<Diagnostic>), Error> {
+    let mut files = Vec::new();
+    let mut diagnostics = Vec::new();
+    for arg in args {
+        let meta = std::fs::metadata(arg).map_err(|source| Error::Input {
+            path: arg.clone(),
+            what: "web.config file or folder",
+            source,
+        })?;
+        if meta.is_file() {
+            files.push(ConfigFile { path: arg.clone(), root: None });
+            continue;
+        }
+        for entry in WalkDir::new(arg).follow_links(true).sort_by_file_name() {
+            match entry {
+                Ok(entry) if entry.file_type().is_file() => {
+                    if is_config_name(&entry.file_name().to_string_lossy()) {
+                        files.push(ConfigFile {
+                            path: entry.into_path(),
+                            root: Some(arg.clone()),
+                        });
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => diagnostics.push(walk_error(&e)),
+            }
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.dedup_by(|a, b| a.path == b.path);
+    Ok((files, diagnostics))
+}
+
+fn walk_error(e: &walkdir::Error) -> Diagnostic {
+    let path = e.path().map(|p| p.display().to_string()).unwrap_or_default();
+    let reason = if e.loop_ancestor().is_some() {
+        "a symbolic link leads back into a folder above it, so it was not followed".to_string()
+    } else {
+        e.io_error().map_or_else(|| e.to_string(), ToString::to_string)
+    };
+    Diagnostic::new(Code::SourceUnreadable, format!("cannot search {path}: {reason}")).in_file(path)
+}
+
+/// How a server name was derived, for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DerivedServer {
+    pub server: ServerName,
+    pub fqdn: Option<String>,
+}
+
+/// SPEC §5's rules after the server map: the host of a UNC path, a `<SERVER>.web.config`
+/// file name, the first folder below the directory argument.
+pub fn derive_server(file: &ConfigFile) -> Result<DerivedServer, String> {
+    let text = file.path.to_string_lossy();
+    if let Some(host) = unc_host(&text) {
+        return parse(host, "the UNC host");
+    }
+    let name = file.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    if name.len() > ".web.config".len() && is_config_name(&name) {
+        let stem = &name[..name.len() - ".web.config".len()];
+        return parse(stem, "the file name");
+    }
+    let first = file.relative().and_then(|rel| {
+        let mut parts = rel.components().filter(|c| matches!(c, Component::Normal(_)));
+        let first = parts.next()?;
+        // A web.config directly in the folder argument has no server folder above it.
+        parts.next().map(|_| first.as_os_str().to_string_lossy().into_owned())
+    });
+    match first {
+        Some(folder) => parse(&folder, "the folder name"),
+        None => Err(format!(
+            "no server name for {}: put it in a folder named after the server \
+             (configs/CAS01/web.config), name it CAS01.web.config, or list it in --server-map",
+            file.display()
+        )),
+    }
+}
+
+fn parse(text: &str, from: &str) -> Result<DerivedServer, String> {
+    ServerName::parse(text)
+        .map(|(server, fqdn)| DerivedServer { server, fqdn })
+        .map_err(|e| format!("{from} '{text}' is not a server name: {e}"))
+}
+
+/// `\\CAS01\c$\...` or `//CAS01/c$/...` -> `CAS01`.
+pub fn unc_host(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("\\\\").or_else(|| path.strip_prefix("//"))?;
+    let host = rest.split(['\\', '/']).next()?;
+    // `\\?\C:\...` and `\\.\` are Windows device paths, not servers.
+    (!host.is_empty() && host != "?" && host != ".").then_some(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, root: Option<&str>) -> ConfigFile {
+        ConfigFile { path: PathBuf::from(path), root: root.map(PathBuf::from) }
+    }
+
+    #[test]
+    fn config_names() {
+        assert!(is_config_name("web.config"));
+        assert!(is_config_name("Web.Config"));
+        assert!(is_config_name("CAS01.web.config"));
+        assert!(!is_config_name(".web.config"));
+        assert!(!is_config_name("web.config.bak"));
+        assert!(!is_config_name("machine.config"));
+    }
+
+    #[test]
+    fn server_from_folder_below_argument() {
+        let f = file("collected/CAS01/ClientAccess/Owa/web.config", Some("collected"));
+        assert_eq!(derive_server(&f).unwrap().server.as_str(), "CAS01");
+        let f = file("collected/web.config", Some("collected"));
+        assert!(derive_server(&f).is_err());
+        let f = file("web.config", None);
+        assert!(derive_server(&f).unwrap_err().contains("--server-map"));
+    }
+
+    #[test]
+    fn server_from_file_name_and_unc() {
+        let f = file("configs/cas02.contoso.com.web.config", Some("configs"));
+        let d = derive_server(&f).unwrap();
+        assert_eq!(d.server.as_str(), "CAS02");
+        assert_eq!(d.fqdn.as_deref(), Some("cas02.contoso.com"));
+        let f = file("\\\\cas03.contoso.com\\c$\\Program Files\\web.config", None);
+        let d = derive_server(&f).unwrap();
+        assert_eq!((d.server.as_str(), d.fqdn.as_deref()), ("CAS03", Some("cas03.contoso.com")));
+        assert_eq!(unc_host("//CAS04/c$/x"), Some("CAS04"));
+        assert_eq!(unc_host("\\\\?\\C:\\x"), None);
+    }
+
+    #[test]
+    fn bad_folder_names_are_refused() {
+        let f = file("collected/CAS 01/web.config", Some("collected"));
+        assert!(derive_server(&f).unwrap_err().contains("folder name"));
+    }
+}

@@ -1,0 +1,229 @@
+//! owa-im-migrate: moves Exchange 2010 RTM OWA instant-messaging settings (three web.config
+//! keys per Client Access server) to the Exchange 2010 SP1 `Set-OwaVirtualDirectory`
+//! parameters, for a whole organisation, as a reviewed PowerShell change script.
+//!
+//! The pipeline (SPEC §2) is the layout: [`config`] reads web.configs, [`cert`] builds the
+//! certificate index, [`plan`] decides per server, [`render`] writes scripts, [`report`]
+//! accounts for every input, [`output`] writes atomically.
+#![forbid(unsafe_code)]
+
+pub mod cert;
+pub mod cli;
+pub mod config;
+pub mod diag;
+pub mod hidden;
+pub mod names;
+pub mod output;
+pub mod plan;
+pub mod render;
+pub mod report;
+pub mod server_map;
+
+use std::path::PathBuf;
+
+use time::OffsetDateTime;
+
+use crate::cert::source::{self, SourceFile};
+use crate::cert::{CertIndex, DistinguishedName, Lookup, Query, Serial};
+use crate::config::ConfigFile;
+use crate::diag::{Code, Diagnostic};
+use crate::plan::{Plan, Settings};
+use crate::render::context::Context;
+use crate::render::{ChangeTemplate, Renderer, CHANGE_SCRIPT, UNDO_SCRIPT};
+use crate::report::Report;
+use crate::server_map::ServerMap;
+
+/// Why a run could not start or finish: exit status 2. Problems in the input are
+/// [`Diagnostic`]s instead, and the run goes on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read {what} {}: {source}", path.display())]
+    Input {
+        path: PathBuf,
+        what: &'static str,
+        source: std::io::Error,
+    },
+    #[error("no web.config file found in {}: name the collected files web.config or SERVER.web.config", .0.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    NoConfigs(Vec<PathBuf>),
+    #[error("server map {}: {message}", path.display())]
+    ServerMap { path: PathBuf, message: String },
+    #[error("--out {} is not empty: choose a new folder, or add --force to replace the files this tool writes there (other files are kept)", .0.display())]
+    OutNotEmpty(PathBuf),
+    #[error("cannot write {}: {source}", path.display())]
+    Output { path: PathBuf, source: std::io::Error },
+    #[error("template {name}: {message}")]
+    Template { name: String, message: String },
+    #[error("{0}")]
+    Usage(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What `scan` and `convert` read.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub configs: Vec<PathBuf>,
+    pub server_map: Option<PathBuf>,
+    pub settings: Settings,
+}
+
+/// Everything `convert` needs.
+#[derive(Debug, Clone)]
+pub struct ConvertOptions {
+    pub inputs: Inputs,
+    pub certs: Vec<PathBuf>,
+    pub out: PathBuf,
+    pub force: bool,
+    pub template: Option<String>,
+    /// The script header's time; `None` writes none.
+    pub generated: Option<OffsetDateTime>,
+}
+
+/// What `convert` did.
+#[derive(Debug)]
+pub struct Outcome {
+    pub report: Report,
+    pub written: Vec<PathBuf>,
+}
+
+/// `scan`: what the configs say, without certificates.
+pub fn scan(inputs: &Inputs) -> Result<Report> {
+    let (files, map, walk) = gather(inputs)?;
+    let mut plan = plan::plan(&files, map.as_ref(), None, &inputs.settings);
+    add_run_diagnostics(&mut plan, map.as_ref(), walk, Vec::new());
+    Ok(Report::new(&plan, None, true))
+}
+
+/// `convert`: the whole job. Checks `--out` first so that a run that cannot start writes
+/// nothing; renders everything in memory before writing anything.
+pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
+    output::check_out_dir(&options.out, options.force)?;
+    let change = ChangeTemplate::choose(options.template.as_deref())?;
+    let renderer = Renderer::new(&change)?;
+    let (files, map, walk) = gather(&options.inputs)?;
+    let (index, sources, source_diagnostics) = load_certificates(&options.certs)?;
+    let mut plan = plan::plan(&files, map.as_ref(), Some(&index), &options.inputs.settings);
+    add_run_diagnostics(&mut plan, map.as_ref(), walk, source_diagnostics);
+    let report = Report::new(&plan, Some(sources), false);
+    let generated = options.generated.map_or_else(|| "not recorded".to_string(), plan::rfc3339);
+    let context = serde_json::to_value(Context::new(&plan, generated))
+        .map_err(|e| Error::Template { name: "context".into(), message: e.to_string() })?;
+    let files = [
+        (CHANGE_SCRIPT, renderer.render("sp1", &context)?),
+        (UNDO_SCRIPT, renderer.render("undo", &context)?),
+        ("report.json", report.to_json().into_bytes()),
+    ];
+    let written = output::write_all(&options.out, &files)?;
+    Ok(Outcome { report, written })
+}
+
+/// The answer of `resolve`.
+#[derive(Debug, serde::Serialize)]
+pub struct Resolved {
+    pub status: &'static str,
+    pub thumbprint: Option<cert::Thumbprint>,
+    pub certificate: Option<plan::CertificateView>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: Vec<SourceFile>,
+}
+
+/// `resolve`: one issuer + serial lookup, with the same rules and checks as `convert`.
+pub fn resolve(issuer: &str, serial: &str, certs: &[PathBuf], at: OffsetDateTime) -> Result<Resolved> {
+    let (index, sources, mut diagnostics) = load_certificates(certs)?;
+    let (issuer_text, removed_issuer) = hidden::strip(issuer);
+    let (serial_text, removed_serial) = hidden::strip(serial);
+    if !removed_issuer.is_empty() || !removed_serial.is_empty() {
+        let all: Vec<_> = removed_issuer.into_iter().chain(removed_serial).collect();
+        diagnostics.push(Diagnostic::new(
+            Code::HiddenCharacters,
+            format!("invisible characters removed: {}", hidden::describe_all(&all)),
+        ));
+    }
+    let issuer_text = issuer_text.trim();
+    let mut answer = Resolved { status: "invalid", thumbprint: None, certificate: None, diagnostics, sources };
+    let dn = match DistinguishedName::parse(issuer_text) {
+        Ok(dn) => dn,
+        Err(e) => {
+            answer.diagnostics.push(Diagnostic::new(Code::IssuerInvalid, format!("--issuer: {e}")));
+            return Ok(answer);
+        }
+    };
+    let (forward, reversed) = match Serial::parse(&serial_text).and_then(|s| Ok((s, Serial::parse_reversed(&serial_text)?))) {
+        Ok(pair) => pair,
+        Err(e) => {
+            answer.diagnostics.push(Diagnostic::new(Code::SerialInvalid, format!("--serial: {e}")));
+            return Ok(answer);
+        }
+    };
+    let query = Query { issuer_text, issuer: &dn, serial: &forward, serial_reversed: &reversed };
+    answer.status = match index.lookup(&query) {
+        Lookup::Found(found) => {
+            let cert = &found.entry.cert;
+            answer.diagnostics.extend(plan::check_certificate(cert, None, None, at));
+            if found.issuer_inexact {
+                answer.diagnostics.push(Diagnostic::new(
+                    Code::IssuerInexact,
+                    format!("Windows prints this issuer as '{}'", cert.issuer_text),
+                ));
+            }
+            if found.byte_order {
+                answer.diagnostics.push(Diagnostic::new(
+                    Code::SerialByteOrder,
+                    format!("matched only with the bytes reversed; the serial is {}", cert.serial),
+                ));
+            }
+            answer.thumbprint = Some(cert.thumbprint);
+            answer.certificate = Some(plan::certificate_view(cert, &found.entry.sources));
+            "found"
+        }
+        Lookup::Ambiguous(all) => {
+            let listed: Vec<String> = all.iter().map(|f| f.entry.cert.thumbprint.to_string()).collect();
+            answer.diagnostics.push(Diagnostic::new(
+                Code::CertAmbiguous,
+                format!("{} certificates match: {}", all.len(), listed.join(", ")),
+            ));
+            "ambiguous"
+        }
+        Lookup::NotFound(candidates) => {
+            let near: Vec<String> = candidates
+                .iter()
+                .map(|c| format!("{} ({}): {}", c.entry.cert.thumbprint, c.entry.cert.subject_text, c.why))
+                .collect();
+            let mut message = format!("no certificate among the {} read matches", index.len());
+            if !near.is_empty() {
+                message.push_str(&format!("; nearest: {}", near.join("; ")));
+            }
+            answer.diagnostics.push(Diagnostic::new(Code::CertNotFound, message));
+            "not_found"
+        }
+    };
+    Ok(answer)
+}
+
+fn gather(inputs: &Inputs) -> Result<(Vec<ConfigFile>, Option<ServerMap>, Vec<Diagnostic>)> {
+    let map = inputs.server_map.as_deref().map(ServerMap::load).transpose()?;
+    let (files, walk) = config::discover(&inputs.configs)?;
+    if files.is_empty() {
+        return Err(Error::NoConfigs(inputs.configs.clone()));
+    }
+    Ok((files, map, walk))
+}
+
+fn load_certificates(paths: &[PathBuf]) -> Result<(CertIndex, Vec<SourceFile>, Vec<Diagnostic>)> {
+    let loaded = source::load(paths)?;
+    let mut index = CertIndex::default();
+    for (cert, origin) in loaded.certificates {
+        index.insert(cert, origin);
+    }
+    Ok((index, loaded.files, loaded.diagnostics))
+}
+
+/// Run-level diagnostics (server map rows, unreadable folders and certificate files) go
+/// first in the report's top-level list.
+fn add_run_diagnostics(plan: &mut Plan, map: Option<&ServerMap>, walk: Vec<Diagnostic>, sources: Vec<Diagnostic>) {
+    let mut run: Vec<Diagnostic> = map.map(|m| m.diagnostics.clone()).unwrap_or_default();
+    run.extend(walk);
+    run.extend(sources);
+    run.append(&mut plan.diagnostics);
+    plan.diagnostics = run;
+}

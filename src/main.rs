@@ -1,0 +1,136 @@
+//! Argument parsing and exit statuses only; the work is in the library.
+#![forbid(unsafe_code)]
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use owa_im_migrate::cli::{Cli, Command, ConvertArgs, Format, InputArgs, ResolveArgs, TemplatesCommand};
+use owa_im_migrate::plan::Settings;
+use owa_im_migrate::render::BUILTINS;
+use owa_im_migrate::report::Report;
+use owa_im_migrate::{ConvertOptions, Error, Inputs};
+use time::OffsetDateTime;
+
+/// SPEC §5: 0 all converted, 1 a server failed, 2 the run could not start.
+const FAILED: u8 = 1;
+const CANNOT_START: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("owa-im-migrate: error: {e}");
+            ExitCode::from(CANNOT_START)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<u8, Error> {
+    match &cli.command {
+        Command::Convert(args) => convert(cli, args),
+        Command::Scan(args) => {
+            let report = owa_im_migrate::scan(&inputs(&args.input))?;
+            print_report(cli, &report);
+            Ok(if report.any_failed() { FAILED } else { 0 })
+        }
+        Command::Resolve(args) => resolve(cli, args),
+        Command::Templates(TemplatesCommand::List) => {
+            for b in BUILTINS {
+                println!("{:8} {:30} {}", b.name, b.output.unwrap_or("(partial)"), b.description);
+            }
+            Ok(0)
+        }
+        Command::Templates(TemplatesCommand::Show { name }) => {
+            let b = owa_im_migrate::render::builtin(name)
+                .ok_or_else(|| Error::Usage(format!("no built-in template '{name}'; see `owa-im-migrate templates list`")))?;
+            print!("{}", b.source);
+            Ok(0)
+        }
+    }
+}
+
+fn inputs(args: &InputArgs) -> Inputs {
+    Inputs {
+        configs: args.configs.clone(),
+        server_map: args.server_map.clone(),
+        settings: Settings {
+            domain: args.domain.clone(),
+            at: args.at.unwrap_or_else(OffsetDateTime::now_utc),
+            strict: args.strict,
+        },
+    }
+}
+
+fn convert(cli: &Cli, args: &ConvertArgs) -> Result<u8, Error> {
+    let options = ConvertOptions {
+        inputs: inputs(&args.input),
+        certs: args.certs.clone(),
+        out: args.out.clone(),
+        force: args.force,
+        template: args.template.clone(),
+        generated: header_time(args.reproducible)?,
+    };
+    let outcome = owa_im_migrate::convert(&options)?;
+    print_report(cli, &outcome.report);
+    if cli.format == Format::Text && !cli.quiet {
+        println!("Wrote:");
+        for path in &outcome.written {
+            println!("  {}", path.display());
+        }
+        println!("Next: review the change script, run it with -WhatIf in the Exchange Management Shell, then run it for real.");
+    }
+    Ok(if outcome.report.any_failed() { FAILED } else { 0 })
+}
+
+/// `SOURCE_DATE_EPOCH` pins the header time; `--reproducible` leaves it out.
+fn header_time(reproducible: bool) -> Result<Option<OffsetDateTime>, Error> {
+    if let Ok(epoch) = std::env::var("SOURCE_DATE_EPOCH") {
+        let seconds: i64 = epoch
+            .trim()
+            .parse()
+            .map_err(|_| Error::Usage(format!("SOURCE_DATE_EPOCH '{epoch}' is not a number of seconds")))?;
+        return OffsetDateTime::from_unix_timestamp(seconds)
+            .map(Some)
+            .map_err(|e| Error::Usage(format!("SOURCE_DATE_EPOCH: {e}")));
+    }
+    Ok((!reproducible).then(OffsetDateTime::now_utc))
+}
+
+fn resolve(cli: &Cli, args: &ResolveArgs) -> Result<u8, Error> {
+    let at = args.at.unwrap_or_else(OffsetDateTime::now_utc);
+    let answer = owa_im_migrate::resolve(&args.issuer, &args.serial, &args.certs, at)?;
+    if cli.format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
+    } else {
+        if let Some(t) = answer.thumbprint {
+            println!("{t}");
+        }
+        if let Some(c) = &answer.certificate {
+            eprintln!("{} (issued by {}, serial {}, valid until {}), from {}", c.subject, c.issuer, c.serial, c.not_after, c.sources.join(", "));
+        }
+        for d in &answer.diagnostics {
+            eprintln!("{}", owa_im_migrate::render::context::printable(&d.to_string()));
+        }
+    }
+    Ok(if answer.thumbprint.is_some() { 0 } else { FAILED })
+}
+
+fn print_report(cli: &Cli, report: &Report) {
+    let mut stdout = std::io::stdout().lock();
+    let text = match cli.format {
+        Format::Json => report.to_json(),
+        Format::Text if cli.quiet => {
+            for d in report.servers.iter().flat_map(|s| &s.diagnostics).chain(&report.diagnostics) {
+                if d.is_error() {
+                    eprintln!("{}", owa_im_migrate::render::context::printable(&d.to_string()));
+                }
+            }
+            return;
+        }
+        Format::Text => report.to_text(cli.verbose > 0),
+    };
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = stdout.write_all(text.as_bytes());
+}

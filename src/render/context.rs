@@ -1,0 +1,171 @@
+//! The template context: the plan as the data model templates see (version 1).
+//!
+//! Free text (messages, values as read) passes through [`printable`], so a control
+//! character in an input shows as `\u{a}` in a comment instead of stopping the render.
+
+use serde::Serialize;
+
+use crate::diag::{Diagnostic, Severity};
+use crate::plan::{Plan, ServerPlan, Status};
+
+/// Bumped whenever a field changes meaning or disappears.
+pub const CONTEXT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Context {
+    pub context_version: u32,
+    pub tool: Tool,
+    /// The header time: `SOURCE_DATE_EPOCH` or `--reproducible` pin it.
+    pub generated: String,
+    pub counts: Counts,
+    /// Servers the change script changes, sorted by name.
+    pub servers: Vec<ServerContext>,
+    /// Every other config file, with why it is not in the script.
+    pub skipped: Vec<Skipped>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+impl Tool {
+    pub const THIS: Tool = Tool { name: "owa-im-migrate", version: env!("CARGO_PKG_VERSION") };
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Counts {
+    pub configs: usize,
+    pub converted: usize,
+    pub not_configured: usize,
+    pub failed: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerContext {
+    pub server: String,
+    pub fqdn: Option<String>,
+    pub source: String,
+    pub identities: Vec<String>,
+    /// `-InstantMessagingServerName`.
+    pub pool: String,
+    /// `-InstantMessagingCertificateThumbprint`.
+    pub thumbprint: String,
+    pub rtm: RtmContext,
+    pub certificate: CertificateContext,
+    /// `code: message` of each warning, for the script's comments.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RtmContext {
+    pub pool: String,
+    pub issuer: String,
+    pub serial: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CertificateContext {
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    pub server: String,
+    pub source: String,
+    pub status: &'static str,
+    pub reasons: Vec<String>,
+}
+
+impl Context {
+    pub fn new(plan: &Plan, generated: String) -> Context {
+        let count = |status| plan.servers.iter().filter(|s| s.status == status).count();
+        Context {
+            context_version: CONTEXT_VERSION,
+            tool: Tool::THIS,
+            generated,
+            counts: Counts {
+                configs: plan.servers.len(),
+                converted: count(Status::Converted),
+                not_configured: count(Status::NotConfigured),
+                failed: count(Status::Failed),
+            },
+            servers: plan.servers.iter().filter_map(server_context).collect(),
+            skipped: plan
+                .servers
+                .iter()
+                .filter(|s| s.status != Status::Converted)
+                .map(skipped)
+                .collect(),
+        }
+    }
+}
+
+fn server_context(s: &ServerPlan) -> Option<ServerContext> {
+    if s.status != Status::Converted {
+        return None;
+    }
+    let (server, sp1, cert, rtm) = (s.server.as_ref()?, s.sp1.as_ref()?, s.certificate.as_ref()?, s.rtm.as_ref()?);
+    let text = |v: &Option<String>| printable(v.as_deref().unwrap_or(""));
+    Some(ServerContext {
+        server: server.to_string(),
+        fqdn: s.fqdn.clone(),
+        source: printable(&s.source),
+        identities: s.identities.iter().map(ToString::to_string).collect(),
+        pool: sp1.server_name.to_string(),
+        thumbprint: sp1.thumbprint.to_string(),
+        rtm: RtmContext { pool: text(&rtm.pool), issuer: text(&rtm.issuer), serial: text(&rtm.serial) },
+        certificate: CertificateContext {
+            subject: printable(&cert.subject),
+            issuer: printable(&cert.issuer),
+            serial: cert.serial.clone(),
+            not_before: cert.not_before.clone(),
+            not_after: cert.not_after.clone(),
+        },
+        warnings: s
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .map(summary)
+            .collect(),
+    })
+}
+
+fn skipped(s: &ServerPlan) -> Skipped {
+    let status = match s.status {
+        Status::NotConfigured => "not configured",
+        Status::Failed => "failed",
+        Status::Configured => "configured",
+        Status::Converted => "converted",
+    };
+    Skipped {
+        server: s.server.as_ref().map_or_else(|| "(unknown server)".to_string(), ToString::to_string),
+        source: printable(&s.source),
+        status,
+        reasons: s
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity != Severity::Warning)
+            .map(summary)
+            .collect(),
+    }
+}
+
+fn summary(d: &Diagnostic) -> String {
+    printable(&format!("{}: {}", d.code, d.message))
+}
+
+/// Control characters shown as escapes (`\u{a}`), everything else as it is.
+pub fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() })
+        .collect()
+}

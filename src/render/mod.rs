@@ -1,0 +1,233 @@
+//! The renderer stage: a plan -> PowerShell scripts, through Handlebars templates.
+//!
+//! Handlebars' HTML escaping is replaced by PowerShell escaping for every template, built-in
+//! or the user's: whatever `{{value}}` a template writes becomes one single-quoted literal.
+//! Every string of the context is checked for control characters before rendering, so a
+//! template can never turn a value into code.
+
+pub mod context;
+pub mod powershell;
+
+use std::path::Path;
+
+use handlebars::Handlebars;
+use serde_json::Value;
+
+use crate::Error;
+
+/// A template that ships inside the binary.
+#[derive(Debug, Clone, Copy)]
+pub struct Builtin {
+    pub name: &'static str,
+    /// The file `convert` writes with it (`None` for a partial).
+    pub output: Option<&'static str>,
+    pub description: &'static str,
+    pub source: &'static str,
+}
+
+/// The change script, its undo, and the functions both share.
+pub const BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "sp1",
+        output: Some(CHANGE_SCRIPT),
+        description: "Exchange 2010 SP1 change script: one Set-OwaVirtualDirectory per server (default)",
+        source: include_str!("../../templates/sp1.ps1.hbs"),
+    },
+    Builtin {
+        name: "undo",
+        output: Some(UNDO_SCRIPT),
+        description: "restores the values the change script saved in its state file",
+        source: include_str!("../../templates/undo.ps1.hbs"),
+    },
+    Builtin {
+        name: "common",
+        output: None,
+        description: "partial: result table, read-back and restart functions of both scripts",
+        source: include_str!("../../templates/common.ps1.hbs"),
+    },
+];
+
+pub const CHANGE_SCRIPT: &str = "Set-OwaInstantMessaging.ps1";
+pub const UNDO_SCRIPT: &str = "Undo-OwaInstantMessaging.ps1";
+
+pub fn builtin(name: &str) -> Option<&'static Builtin> {
+    BUILTINS.iter().find(|b| b.name.eq_ignore_ascii_case(name))
+}
+
+/// Which template writes the change script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeTemplate {
+    Builtin(&'static str),
+    /// A user's template, with the file it came from.
+    User { file: String, source: String },
+}
+
+impl ChangeTemplate {
+    /// `--template NAME|FILE`: a built-in name, else a file to read.
+    pub fn choose(choice: Option<&str>) -> Result<ChangeTemplate, Error> {
+        let Some(choice) = choice else {
+            return Ok(ChangeTemplate::Builtin("sp1"));
+        };
+        if let Some(b) = builtin(choice).filter(|b| b.output == Some(CHANGE_SCRIPT)) {
+            return Ok(ChangeTemplate::Builtin(b.name));
+        }
+        let path = Path::new(choice);
+        let source = std::fs::read_to_string(path).map_err(|source| Error::Input {
+            path: path.to_path_buf(),
+            what: "template (a built-in name such as sp1, or a .hbs file)",
+            source,
+        })?;
+        Ok(ChangeTemplate::User { file: choice.to_string(), source })
+    }
+}
+
+/// A Handlebars registry in strict mode (a missing variable is an error, not an empty
+/// string) with PowerShell escaping.
+pub struct Renderer {
+    registry: Handlebars<'static>,
+}
+
+impl Renderer {
+    pub fn new(change: &ChangeTemplate) -> Result<Renderer, Error> {
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(true);
+        registry.register_escape_fn(escape);
+        for b in BUILTINS {
+            let registered = match b.output {
+                None => registry.register_partial(b.name, b.source),
+                Some(_) => registry.register_template_string(b.name, b.source),
+            };
+            registered.map_err(|e| Error::Template { name: b.name.to_string(), message: e.to_string() })?;
+        }
+        if let ChangeTemplate::User { file, source } = change {
+            if source.contains("{{{") || source.contains("{{&") || source.contains("{{~&") {
+                return Err(Error::Template {
+                    name: file.clone(),
+                    message: "uses unescaped output ({{{ }}} or {{& }}); every value must be written \
+                              as {{value}}, which becomes a PowerShell single-quoted literal"
+                        .into(),
+                });
+            }
+            registry
+                .register_template_string("sp1", source)
+                .map_err(|e| Error::Template { name: file.clone(), message: e.to_string() })?;
+        }
+        Ok(Renderer { registry })
+    }
+
+    /// Renders a template to Windows PowerShell's preferred bytes: UTF-8 with BOM and CRLF.
+    pub fn render(&self, name: &str, context: &Value) -> Result<Vec<u8>, Error> {
+        if let Some(path) = control_character(context, "") {
+            return Err(Error::Template {
+                name: name.to_string(),
+                message: format!("the context value {path} contains a control character"),
+            });
+        }
+        let text = self
+            .registry
+            .render(name, context)
+            .map_err(|e| Error::Template { name: name.to_string(), message: e.to_string() })?;
+        Ok(windows_text(&text))
+    }
+}
+
+/// The one escaping of every `{{value}}`: a PowerShell single-quoted literal. The context
+/// was checked for control characters, so the fallback only guards against a helper that
+/// produces one: it renders the value without them rather than anything executable.
+fn escape(value: &str) -> String {
+    powershell::single_quoted(value).unwrap_or_else(|_| {
+        let cleaned: String = value.chars().filter(|c| !c.is_control()).collect();
+        powershell::single_quoted(&cleaned).unwrap_or_else(|_| "''".to_string())
+    })
+}
+
+/// The JSON path of the first string holding a control character.
+fn control_character(value: &Value, path: &str) -> Option<String> {
+    match value {
+        Value::String(s) if s.chars().any(char::is_control) => Some(path.to_string()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| control_character(v, &format!("{path}[{i}]"))),
+        Value::Object(map) => map
+            .iter()
+            .find_map(|(k, v)| control_character(v, &format!("{path}.{k}"))),
+        _ => None,
+    }
+}
+
+/// UTF-8 with BOM and CRLF line endings: Windows PowerShell reads a BOM-less file in the
+/// ANSI code page.
+pub fn windows_text(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + text.len() / 16 + 3);
+    out.extend_from_slice(b"\xEF\xBB\xBF");
+    for line in text.split_inclusive('\n') {
+        match line.strip_suffix('\n') {
+            Some(body) => {
+                out.extend_from_slice(body.strip_suffix('\r').unwrap_or(body).as_bytes());
+                out.extend_from_slice(b"\r\n");
+            }
+            None => out.extend_from_slice(line.as_bytes()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn windows_text_has_bom_and_crlf() {
+        assert_eq!(windows_text("a\nb\r\nc"), b"\xEF\xBB\xBFa\r\nb\r\nc".to_vec());
+    }
+
+    #[test]
+    fn every_value_is_a_literal_in_user_templates() {
+        let change = ChangeTemplate::User {
+            file: "mine.hbs".into(),
+            source: "Write-Host {{name}} {{#each list}}{{this}} {{/each}}".into(),
+        };
+        let r = Renderer::new(&change).unwrap();
+        let out = r
+            .render("sp1", &json!({"name": "x'; Remove-Item C:\\ -Recurse; '", "list": ["$(calc)", "’"]}))
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "\u{FEFF}Write-Host 'x''; Remove-Item C:\\ -Recurse; ''' '$(calc)' '’’' "
+        );
+    }
+
+    #[test]
+    fn unescaped_output_is_refused_in_user_templates() {
+        for source in ["{{{name}}}", "{{& name}}"] {
+            let change = ChangeTemplate::User { file: "t".into(), source: source.into() };
+            assert!(matches!(Renderer::new(&change), Err(Error::Template { .. })), "{source}");
+        }
+    }
+
+    #[test]
+    fn missing_variables_are_errors() {
+        let change = ChangeTemplate::User { file: "t".into(), source: "{{nope}}".into() };
+        let r = Renderer::new(&change).unwrap();
+        assert!(matches!(r.render("sp1", &json!({})), Err(Error::Template { .. })));
+    }
+
+    #[test]
+    fn control_characters_in_the_context_are_refused() {
+        let r = Renderer::new(&ChangeTemplate::Builtin("sp1")).unwrap();
+        let err = r.render("undo", &json!({"tool": {"name": "a\nb"}})).unwrap_err();
+        assert!(err.to_string().contains(".tool.name"), "{err}");
+    }
+
+    #[test]
+    fn builtin_names_are_chosen_by_name() {
+        assert_eq!(ChangeTemplate::choose(Some("SP1")).unwrap(), ChangeTemplate::Builtin("sp1"));
+        assert!(matches!(
+            ChangeTemplate::choose(Some("/nonexistent/x.hbs")),
+            Err(Error::Input { .. })
+        ));
+    }
+}

@@ -1,0 +1,176 @@
+//! report.json (SPEC §7) and the short summary people read on the terminal.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::cert::source::SourceFile;
+use crate::diag::{Diagnostic, Severity};
+use crate::names::{Identity, ServerName};
+use crate::plan::{CertificateView, Plan, Rtm, ServerPlan, Sp1, Status};
+use crate::render::context::{printable, Tool};
+
+pub const SCHEMA: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema: u32,
+    pub tool: Tool,
+    pub summary: Summary,
+    pub servers: Vec<ServerEntry>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every `--certs` file, read or not (`convert` and `resolve` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sources: Option<Vec<SourceFile>>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Summary {
+    pub configs: usize,
+    pub converted: usize,
+    /// `scan` only: servers whose settings are complete and valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub configured: Option<usize>,
+    pub not_configured: usize,
+    pub failed: usize,
+    pub warnings: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerEntry {
+    pub server: Option<ServerName>,
+    pub source: String,
+    pub status: Status,
+    pub identity: Option<Identity>,
+    pub identities: Vec<Identity>,
+    pub fqdn: Option<String>,
+    pub rtm: Option<Rtm>,
+    pub sp1: Option<Sp1>,
+    pub certificate: Option<CertificateView>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    pub fn new(plan: &Plan, sources: Option<Vec<SourceFile>>, scan: bool) -> Report {
+        let count = |status| plan.servers.iter().filter(|s| s.status == status).count();
+        let warnings = plan
+            .servers
+            .iter()
+            .flat_map(|s| &s.diagnostics)
+            .chain(&plan.diagnostics)
+            .filter(|d| d.severity == Severity::Warning)
+            .count();
+        Report {
+            schema: SCHEMA,
+            tool: Tool::THIS,
+            summary: Summary {
+                configs: plan.servers.len(),
+                converted: count(Status::Converted),
+                configured: scan.then(|| count(Status::Configured)),
+                not_configured: count(Status::NotConfigured),
+                failed: count(Status::Failed),
+                warnings,
+            },
+            servers: plan.servers.iter().map(entry).collect(),
+            diagnostics: plan.diagnostics.clone(),
+            sources,
+        }
+    }
+
+    /// Exit status 1 when any server failed (SPEC §5).
+    pub fn any_failed(&self) -> bool {
+        self.summary.failed > 0
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serialising plain data with string keys cannot fail; an empty object is never shown.
+        serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".into()) + "\n"
+    }
+
+    /// One line per server, then the diagnostics that need a person (`verbose` adds info).
+    pub fn to_text(&self, verbose: bool) -> String {
+        let mut out = String::new();
+        let width = self
+            .servers
+            .iter()
+            .map(|s| s.server.as_ref().map_or(9, |n| n.as_str().len()))
+            .max()
+            .unwrap_or(0);
+        for s in &self.servers {
+            let name = s.server.as_ref().map_or("(unknown)", |n| n.as_str());
+            let _ = writeln!(out, "{name:width$}  {}", server_line(s));
+        }
+        let shown = |d: &&Diagnostic| verbose || d.severity != Severity::Info;
+        let diagnostics: Vec<&Diagnostic> = self
+            .servers
+            .iter()
+            .flat_map(|s| &s.diagnostics)
+            .chain(&self.diagnostics)
+            .filter(shown)
+            .collect();
+        if !diagnostics.is_empty() {
+            out.push('\n');
+            for d in diagnostics {
+                let _ = writeln!(out, "{}", printable(&d.to_string()));
+            }
+        }
+        let s = &self.summary;
+        let _ = writeln!(
+            out,
+            "\n{} web.config file{}: {} converted, {}{} not configured, {} failed, {} warning{}.",
+            s.configs,
+            plural(s.configs),
+            s.converted,
+            s.configured.map(|c| format!("{c} configured, ")).unwrap_or_default(),
+            s.not_configured,
+            s.failed,
+            s.warnings,
+            plural(s.warnings)
+        );
+        out
+    }
+}
+
+fn entry(s: &ServerPlan) -> ServerEntry {
+    ServerEntry {
+        server: s.server.clone(),
+        source: s.source.clone(),
+        status: s.status,
+        identity: s.identity.clone(),
+        identities: s.identities.clone(),
+        fqdn: s.fqdn.clone(),
+        rtm: s.rtm.clone(),
+        sp1: s.sp1.clone(),
+        certificate: s.certificate.clone(),
+        diagnostics: s.diagnostics.clone(),
+    }
+}
+
+fn server_line(s: &ServerEntry) -> String {
+    let warnings = s.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+    let note = if warnings > 0 { format!(" ({warnings} warning{})", plural(warnings)) } else { String::new() };
+    match (s.status, &s.sp1) {
+        (Status::Converted, Some(sp1)) => {
+            format!("converted       {} {}{note}", sp1.server_name, sp1.thumbprint)
+        }
+        (Status::Configured, _) => format!("configured      {}{note}", s.rtm.as_ref().and_then(|r| r.pool.as_deref()).map(printable).unwrap_or_default()),
+        (Status::NotConfigured, _) => format!("not configured{note}"),
+        _ => {
+            let why: Vec<&str> = s
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| d.code.as_str())
+                .collect();
+            format!("failed          {}{note}", why.join(", "))
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

@@ -1,0 +1,200 @@
+//! `--server-map`: a CSV that names the server (and optionally the OWA identities, FQDN,
+//! AD site or CAS array) of each collected web.config.
+//!
+//! Columns, by header name in any case and order: `path`, `server` (required), `identity`,
+//! `fqdn`, `site`, `array` (the CAS array FQDN). Several rows with the same path give several
+//! OWA virtual directories of one server.
+
+use std::path::Path;
+
+use crate::config::encoding;
+use crate::config::ConfigFile;
+use crate::diag::{Code, Diagnostic};
+use crate::names::{validate_dns_name, Identity, ServerName};
+use crate::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The path as written, normalised for comparison (forward slashes, lower case).
+    key: String,
+    pub server: ServerName,
+    pub identity: Option<Identity>,
+    pub fqdn: Option<String>,
+    pub site: Option<String>,
+    pub array: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ServerMap {
+    rows: Vec<Row>,
+    /// Rows that could not be used, reported once for the run.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Whether the map has a site or array column: then pools are compared per group.
+    pub has_groups: bool,
+}
+
+impl ServerMap {
+    /// Reads the map. A missing file or a header without `path` and `server` stops the run;
+    /// a bad row is a diagnostic and the row is not used.
+    pub fn load(path: &Path) -> Result<ServerMap, Error> {
+        let bytes = std::fs::read(path).map_err(|source| Error::Input {
+            path: path.to_path_buf(),
+            what: "server map",
+            source,
+        })?;
+        let bad = |message: String| Error::ServerMap { path: path.to_path_buf(), message };
+        let (text, _) = encoding::decode(&bytes).map_err(|e| bad(e.to_string()))?;
+        let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| bad(e.to_string()))?
+            .iter()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect();
+        let column = |name: &str| headers.iter().position(|h| h == name);
+        let (Some(path_col), Some(server_col)) = (column("path"), column("server")) else {
+            return Err(bad(format!(
+                "the first line must name the columns, with at least 'path' and 'server' (found: {})",
+                headers.join(",")
+            )));
+        };
+        let columns = Columns {
+            path: path_col,
+            server: server_col,
+            identity: column("identity"),
+            fqdn: column("fqdn"),
+            site: column("site"),
+            array: column("array"),
+        };
+        let shown = path.display().to_string();
+        let mut map = ServerMap {
+            has_groups: columns.site.is_some() || columns.array.is_some(),
+            ..ServerMap::default()
+        };
+        for (i, record) in reader.records().enumerate() {
+            // Line 1 is the header.
+            let line = u32::try_from(i + 2).unwrap_or(u32::MAX);
+            let parsed = record
+                .map_err(|e| e.to_string())
+                .and_then(|record| columns.row(&record));
+            match parsed {
+                Ok(row) => map.rows.push(row),
+                Err(message) => map.diagnostics.push(
+                    Diagnostic::new(Code::SourceUnreadable, format!("server map row not used: {message}"))
+                        .in_file(&shown)
+                        .at_line(line),
+                ),
+            }
+        }
+        Ok(map)
+    }
+
+    /// The rows for a config file: its path as found, or its path below the folder argument,
+    /// compared without regard to case or slash direction; a map path may also be a tail of
+    /// the path (`CAS01/web.config`).
+    pub fn rows_for(&self, file: &ConfigFile) -> Vec<&Row> {
+        let full = normalise(&file.path.to_string_lossy());
+        let relative = file.relative().map(|r| normalise(&r.to_string_lossy()));
+        self.rows
+            .iter()
+            .filter(|row| {
+                full == row.key
+                    || relative.as_deref() == Some(row.key.as_str())
+                    || full.ends_with(&format!("/{}", row.key))
+            })
+            .collect()
+    }
+}
+
+struct Columns {
+    path: usize,
+    server: usize,
+    identity: Option<usize>,
+    fqdn: Option<usize>,
+    site: Option<usize>,
+    array: Option<usize>,
+}
+
+impl Columns {
+    fn row(&self, record: &csv::StringRecord) -> Result<Row, String> {
+        let get = |i: Option<usize>| {
+            i.and_then(|i| record.get(i)).map(str::trim).filter(|v| !v.is_empty())
+        };
+        let path = get(Some(self.path)).ok_or("the path is empty")?;
+        let server_text = get(Some(self.server)).ok_or("the server is empty")?;
+        let (server, derived_fqdn) =
+            ServerName::parse(server_text).map_err(|e| format!("server '{server_text}': {e}"))?;
+        let identity = get(self.identity).map(|i| Identity::parse(i, &server)).transpose()?;
+        let fqdn = match get(self.fqdn) {
+            Some(f) => {
+                validate_dns_name(f.trim_end_matches('.')).map_err(|e| format!("fqdn '{f}': {e}"))?;
+                Some(f.trim_end_matches('.').to_ascii_lowercase())
+            }
+            None => derived_fqdn,
+        };
+        if let Some(array) = get(self.array) {
+            validate_dns_name(array).map_err(|e| format!("array '{array}': {e}"))?;
+        }
+        Ok(Row {
+            key: normalise(path),
+            server,
+            identity,
+            fqdn,
+            site: get(self.site).map(str::to_string),
+            array: get(self.array).map(str::to_ascii_lowercase),
+        })
+    }
+}
+
+fn normalise(path: &str) -> String {
+    let slashed = path.replace('\\', "/").to_lowercase();
+    let trimmed = slashed.trim_start_matches("./");
+    trimmed.to_string()
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::path::PathBuf;
+
+    fn load(text: &str) -> Result<ServerMap, Error> {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+        ServerMap::load(file.path())
+    }
+
+    fn config(path: &str, root: Option<&str>) -> ConfigFile {
+        ConfigFile { path: PathBuf::from(path), root: root.map(PathBuf::from) }
+    }
+
+    #[test]
+    fn rows_match_full_relative_and_tail_paths() {
+        let map = load("\u{FEFF}Path,Server,Identity,FQDN,Site\r\nCAS01\\web.config,cas01,CAS01\\owa (Default Web Site),cas01.contoso.com,Paris\r\ncollected/x/web.config,CAS09,,,\r\n").unwrap();
+        assert!(map.diagnostics.is_empty(), "{:?}", map.diagnostics);
+        assert!(map.has_groups);
+        let rows = map.rows_for(&config("collected/CAS01/web.config", Some("collected")));
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].server.as_str(), "CAS01");
+        assert_eq!(rows[0].fqdn.as_deref(), Some("cas01.contoso.com"));
+        assert_eq!(rows[0].site.as_deref(), Some("Paris"));
+        let rows = map.rows_for(&config("./collected/X/Web.config", None));
+        assert_eq!(rows[0].server.as_str(), "CAS09");
+        assert!(map.rows_for(&config("other/CAS02/web.config", Some("other"))).is_empty());
+    }
+
+    #[test]
+    fn bad_rows_are_diagnostics_with_line() {
+        let map = load("path,server,identity\nCAS01/web.config,CAS 01,\nCAS02/web.config,CAS02,CAS03\\owa (Default Web Site)\n").unwrap();
+        assert_eq!(map.diagnostics.len(), 2);
+        assert_eq!(map.diagnostics[0].line, Some(2));
+        assert_eq!(map.diagnostics[1].line, Some(3));
+        assert!(map.diagnostics[1].message.contains("CAS03"));
+    }
+
+    #[test]
+    fn missing_columns_stop_the_run() {
+        assert!(matches!(load("file,name\na,b\n"), Err(Error::ServerMap { .. })));
+    }
+}
