@@ -70,7 +70,7 @@ mod tests {
         assert_eq!(clean, "1f 5edd");
         assert_eq!(removed.len(), 2);
         assert_eq!(removed[0].describe(), "U+200E LEFT-TO-RIGHT MARK at position 1");
-        assert_eq!(removed[1].position, 6);
+        assert_eq!(removed[1].position, 7);
     }
 
     #[test]

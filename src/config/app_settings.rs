@@ -95,6 +95,7 @@ pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
         };
         match event {
             Event::Start(tag) => {
+                check_attributes(&tag).map_err(|m| lines.malformed(start, m))?;
                 let line = lines.line_at(start);
                 let name = element_name(&tag);
                 if is_app_settings_child(&stack) {
@@ -103,6 +104,7 @@ pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
                 stack.push((name, line));
             }
             Event::Empty(tag) => {
+                check_attributes(&tag).map_err(|m| lines.malformed(start, m))?;
                 if is_app_settings_child(&stack) {
                     let line = lines.line_at(start);
                     state.apply(&tag, line).map_err(|m| lines.malformed(start, m))?;
@@ -216,6 +218,15 @@ impl<'f> State<'f> {
             diagnostics: self.diagnostics,
         }
     }
+}
+
+/// Well-formedness of every attribute: quick-xml checks them only when they are read, and
+/// .NET refuses a file with a broken one anywhere.
+fn check_attributes(tag: &BytesStart<'_>) -> Result<(), String> {
+    for attr in tag.attributes() {
+        attr.map_err(|e| format!("bad attribute in <{}>: {e}", element_name(tag)))?;
+    }
+    Ok(())
 }
 
 /// One attribute, entities decoded; `Ok(None)` when absent.

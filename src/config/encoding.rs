@@ -132,15 +132,18 @@ mod tests {
 
     #[test]
     fn utf16_le_and_be_with_bom() {
-        let (text, enc) = decode(&utf16le("<a>東京</a>", true)).unwrap();
+        let bytes = utf16le("<a>東京</a>", true);
+        let (text, enc) = decode(&bytes).unwrap();
         assert_eq!((text.as_ref(), enc), ("<a>東京</a>", TextEncoding::Utf16Le));
-        let (text, enc) = decode(&utf16be("<a>é</a>")).unwrap();
+        let bytes = utf16be("<a>é</a>");
+        let (text, enc) = decode(&bytes).unwrap();
         assert_eq!((text.as_ref(), enc), ("<a>é</a>", TextEncoding::Utf16Be));
     }
 
     #[test]
     fn utf16_le_without_bom_is_sniffed() {
-        let (text, enc) = decode(&utf16le("<?xml version=\"1.0\"?><a/>", false)).unwrap();
+        let bytes = utf16le("<?xml version=\"1.0\"?><a/>", false);
+        let (text, enc) = decode(&bytes).unwrap();
         assert_eq!(enc, TextEncoding::Utf16Le);
         assert!(text.starts_with("<?xml"));
     }
