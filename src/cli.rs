@@ -144,8 +144,16 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(parse_date("2011-01-01").unwrap().unix_timestamp(), 1_293_840_000);
-        assert_eq!(parse_date("2011-01-01T01:00:00+01:00").unwrap().unix_timestamp(), 1_293_840_000);
+        assert_eq!(
+            parse_date("2011-01-01").unwrap().unix_timestamp(),
+            1_293_840_000
+        );
+        assert_eq!(
+            parse_date("2011-01-01T01:00:00+01:00")
+                .unwrap()
+                .unix_timestamp(),
+            1_293_840_000
+        );
         assert!(parse_date("01/01/2011").is_err());
     }
 }

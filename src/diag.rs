@@ -186,7 +186,10 @@ mod tests {
         for code in Code::ALL {
             let text = code.as_str();
             assert!(seen.insert(text), "duplicate code {text}");
-            assert!(text.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{text}");
+            assert!(
+                text.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{text}"
+            );
         }
         assert_eq!(seen.len(), 25);
     }
@@ -213,7 +216,9 @@ mod tests {
 
     #[test]
     fn serialises_code_as_text() {
-        let d = Diagnostic::new(Code::CertNotFound, "m").in_file("f").at_line(3);
+        let d = Diagnostic::new(Code::CertNotFound, "m")
+            .in_file("f")
+            .at_line(3);
         let json = serde_json::to_value(&d).unwrap_or_default();
         assert_eq!(json["code"], "cert-not-found");
         assert_eq!(json["severity"], "error");

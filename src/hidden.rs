@@ -33,7 +33,11 @@ impl Removed {
             .iter()
             .find(|(c, _)| *c == self.ch)
             .map_or("invisible character", |(_, n)| n);
-        format!("U+{:04X} {name} at position {}", u32::from(self.ch), self.position)
+        format!(
+            "U+{:04X} {name} at position {}",
+            u32::from(self.ch),
+            self.position
+        )
     }
 }
 
@@ -44,7 +48,10 @@ pub fn strip(text: &str) -> (String, Vec<Removed>) {
     let mut removed = Vec::new();
     for (i, ch) in text.chars().enumerate() {
         if INVISIBLE.iter().any(|(c, _)| *c == ch) {
-            removed.push(Removed { ch, position: i + 1 });
+            removed.push(Removed {
+                ch,
+                position: i + 1,
+            });
             if ch == '\u{00A0}' {
                 out.push(' ');
             }
@@ -57,7 +64,11 @@ pub fn strip(text: &str) -> (String, Vec<Removed>) {
 
 /// All removals of a value, for one message.
 pub fn describe_all(removed: &[Removed]) -> String {
-    removed.iter().map(Removed::describe).collect::<Vec<_>>().join(", ")
+    removed
+        .iter()
+        .map(Removed::describe)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -69,7 +80,10 @@ mod tests {
         let (clean, removed) = strip("\u{200E}1f 5e\u{200B}dd");
         assert_eq!(clean, "1f 5edd");
         assert_eq!(removed.len(), 2);
-        assert_eq!(removed[0].describe(), "U+200E LEFT-TO-RIGHT MARK at position 1");
+        assert_eq!(
+            removed[0].describe(),
+            "U+200E LEFT-TO-RIGHT MARK at position 1"
+        );
         assert_eq!(removed[1].position, 7);
     }
 

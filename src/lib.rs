@@ -50,7 +50,10 @@ pub enum Error {
     #[error("--out {} is not empty: choose a new folder, or add --force to replace the files this tool writes there (other files are kept)", .0.display())]
     OutNotEmpty(PathBuf),
     #[error("cannot write {}: {source}", path.display())]
-    Output { path: PathBuf, source: std::io::Error },
+    Output {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("template {name}: {message}")]
     Template { name: String, message: String },
     #[error("{0}")]
@@ -105,9 +108,14 @@ pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
     let mut plan = plan::plan(&files, map.as_ref(), Some(&index), &options.inputs.settings);
     add_run_diagnostics(&mut plan, map.as_ref(), walk, source_diagnostics);
     let report = Report::new(&plan, Some(sources), false);
-    let generated = options.generated.map_or_else(|| "not recorded".to_string(), plan::rfc3339);
-    let context = serde_json::to_value(Context::new(&plan, generated))
-        .map_err(|e| Error::Template { name: "context".into(), message: e.to_string() })?;
+    let generated = options
+        .generated
+        .map_or_else(|| "not recorded".to_string(), plan::rfc3339);
+    let context =
+        serde_json::to_value(Context::new(&plan, generated)).map_err(|e| Error::Template {
+            name: "context".into(),
+            message: e.to_string(),
+        })?;
     let files = [
         (CHANGE_SCRIPT, renderer.render("sp1", &context)?),
         (UNDO_SCRIPT, renderer.render("undo", &context)?),
@@ -128,7 +136,12 @@ pub struct Resolved {
 }
 
 /// `resolve`: one issuer + serial lookup, with the same rules and checks as `convert`.
-pub fn resolve(issuer: &str, serial: &str, certs: &[PathBuf], at: OffsetDateTime) -> Result<Resolved> {
+pub fn resolve(
+    issuer: &str,
+    serial: &str,
+    certs: &[PathBuf],
+    at: OffsetDateTime,
+) -> Result<Resolved> {
     let (index, sources, mut diagnostics) = load_certificates(certs)?;
     let (issuer_text, removed_issuer) = hidden::strip(issuer);
     let (serial_text, removed_serial) = hidden::strip(serial);
@@ -136,30 +149,54 @@ pub fn resolve(issuer: &str, serial: &str, certs: &[PathBuf], at: OffsetDateTime
         let all: Vec<_> = removed_issuer.into_iter().chain(removed_serial).collect();
         diagnostics.push(Diagnostic::new(
             Code::HiddenCharacters,
-            format!("invisible characters removed: {}", hidden::describe_all(&all)),
+            format!(
+                "invisible characters removed: {}",
+                hidden::describe_all(&all)
+            ),
         ));
     }
     let issuer_text = issuer_text.trim();
-    let mut answer = Resolved { status: "invalid", thumbprint: None, certificate: None, diagnostics, sources };
+    let mut answer = Resolved {
+        status: "invalid",
+        thumbprint: None,
+        certificate: None,
+        diagnostics,
+        sources,
+    };
     let dn = match DistinguishedName::parse(issuer_text) {
         Ok(dn) => dn,
         Err(e) => {
-            answer.diagnostics.push(Diagnostic::new(Code::IssuerInvalid, format!("--issuer: {e}")));
+            answer.diagnostics.push(Diagnostic::new(
+                Code::IssuerInvalid,
+                format!("--issuer: {e}"),
+            ));
             return Ok(answer);
         }
     };
-    let (forward, reversed) = match Serial::parse(&serial_text).and_then(|s| Ok((s, Serial::parse_reversed(&serial_text)?))) {
+    let (forward, reversed) = match Serial::parse(&serial_text)
+        .and_then(|s| Ok((s, Serial::parse_reversed(&serial_text)?)))
+    {
         Ok(pair) => pair,
         Err(e) => {
-            answer.diagnostics.push(Diagnostic::new(Code::SerialInvalid, format!("--serial: {e}")));
+            answer.diagnostics.push(Diagnostic::new(
+                Code::SerialInvalid,
+                format!("--serial: {e}"),
+            ));
             return Ok(answer);
         }
     };
-    let query = Query { issuer_text, issuer: &dn, serial: &forward, serial_reversed: &reversed };
+    let query = Query {
+        issuer_text,
+        issuer: &dn,
+        serial: &forward,
+        serial_reversed: &reversed,
+    };
     answer.status = match index.lookup(&query) {
         Lookup::Found(found) => {
             let cert = &found.entry.cert;
-            answer.diagnostics.extend(plan::check_certificate(cert, None, None, at));
+            answer
+                .diagnostics
+                .extend(plan::check_certificate(cert, None, None, at));
             if found.issuer_inexact {
                 answer.diagnostics.push(Diagnostic::new(
                     Code::IssuerInexact,
@@ -169,7 +206,10 @@ pub fn resolve(issuer: &str, serial: &str, certs: &[PathBuf], at: OffsetDateTime
             if found.byte_order {
                 answer.diagnostics.push(Diagnostic::new(
                     Code::SerialByteOrder,
-                    format!("matched only with the bytes reversed; the serial is {}", cert.serial),
+                    format!(
+                        "matched only with the bytes reversed; the serial is {}",
+                        cert.serial
+                    ),
                 ));
             }
             answer.thumbprint = Some(cert.thumbprint);
@@ -177,7 +217,10 @@ pub fn resolve(issuer: &str, serial: &str, certs: &[PathBuf], at: OffsetDateTime
             "found"
         }
         Lookup::Ambiguous(all) => {
-            let listed: Vec<String> = all.iter().map(|f| f.entry.cert.thumbprint.to_string()).collect();
+            let listed: Vec<String> = all
+                .iter()
+                .map(|f| f.entry.cert.thumbprint.to_string())
+                .collect();
             answer.diagnostics.push(Diagnostic::new(
                 Code::CertAmbiguous,
                 format!("{} certificates match: {}", all.len(), listed.join(", ")),
@@ -187,13 +230,20 @@ pub fn resolve(issuer: &str, serial: &str, certs: &[PathBuf], at: OffsetDateTime
         Lookup::NotFound(candidates) => {
             let near: Vec<String> = candidates
                 .iter()
-                .map(|c| format!("{} ({}): {}", c.entry.cert.thumbprint, c.entry.cert.subject_text, c.why))
+                .map(|c| {
+                    format!(
+                        "{} ({}): {}",
+                        c.entry.cert.thumbprint, c.entry.cert.subject_text, c.why
+                    )
+                })
                 .collect();
             let mut message = format!("no certificate among the {} read matches", index.len());
             if !near.is_empty() {
                 message.push_str(&format!("; nearest: {}", near.join("; ")));
             }
-            answer.diagnostics.push(Diagnostic::new(Code::CertNotFound, message));
+            answer
+                .diagnostics
+                .push(Diagnostic::new(Code::CertNotFound, message));
             "not_found"
         }
     };
@@ -201,7 +251,11 @@ pub fn resolve(issuer: &str, serial: &str, certs: &[PathBuf], at: OffsetDateTime
 }
 
 fn gather(inputs: &Inputs) -> Result<(Vec<ConfigFile>, Option<ServerMap>, Vec<Diagnostic>)> {
-    let map = inputs.server_map.as_deref().map(ServerMap::load).transpose()?;
+    let map = inputs
+        .server_map
+        .as_deref()
+        .map(ServerMap::load)
+        .transpose()?;
     let (files, walk) = config::discover(&inputs.configs)?;
     if files.is_empty() {
         return Err(Error::NoConfigs(inputs.configs.clone()));
@@ -220,7 +274,12 @@ fn load_certificates(paths: &[PathBuf]) -> Result<(CertIndex, Vec<SourceFile>, V
 
 /// Run-level diagnostics (server map rows, unreadable folders and certificate files) go
 /// first in the report's top-level list.
-fn add_run_diagnostics(plan: &mut Plan, map: Option<&ServerMap>, walk: Vec<Diagnostic>, sources: Vec<Diagnostic>) {
+fn add_run_diagnostics(
+    plan: &mut Plan,
+    map: Option<&ServerMap>,
+    walk: Vec<Diagnostic>,
+    sources: Vec<Diagnostic>,
+) {
     let mut run: Vec<Diagnostic> = map.map(|m| m.diagnostics.clone()).unwrap_or_default();
     run.extend(walk);
     run.extend(sources);

@@ -5,7 +5,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use owa_im_migrate::cli::{Cli, Command, ConvertArgs, Format, InputArgs, ResolveArgs, TemplatesCommand};
+use owa_im_migrate::cli::{
+    Cli, Command, ConvertArgs, Format, InputArgs, ResolveArgs, TemplatesCommand,
+};
 use owa_im_migrate::plan::Settings;
 use owa_im_migrate::render::BUILTINS;
 use owa_im_migrate::report::Report;
@@ -38,13 +40,21 @@ fn run(cli: &Cli) -> Result<u8, Error> {
         Command::Resolve(args) => resolve(cli, args),
         Command::Templates(TemplatesCommand::List) => {
             for b in BUILTINS {
-                println!("{:8} {:30} {}", b.name, b.output.unwrap_or("(partial)"), b.description);
+                println!(
+                    "{:8} {:30} {}",
+                    b.name,
+                    b.output.unwrap_or("(partial)"),
+                    b.description
+                );
             }
             Ok(0)
         }
         Command::Templates(TemplatesCommand::Show { name }) => {
-            let b = owa_im_migrate::render::builtin(name)
-                .ok_or_else(|| Error::Usage(format!("no built-in template '{name}'; see `owa-im-migrate templates list`")))?;
+            let b = owa_im_migrate::render::builtin(name).ok_or_else(|| {
+                Error::Usage(format!(
+                    "no built-in template '{name}'; see `owa-im-migrate templates list`"
+                ))
+            })?;
             print!("{}", b.source);
             Ok(0)
         }
@@ -81,16 +91,21 @@ fn convert(cli: &Cli, args: &ConvertArgs) -> Result<u8, Error> {
         }
         println!("Next: review the change script, run it with -WhatIf in the Exchange Management Shell, then run it for real.");
     }
-    Ok(if outcome.report.any_failed() { FAILED } else { 0 })
+    Ok(if outcome.report.any_failed() {
+        FAILED
+    } else {
+        0
+    })
 }
 
 /// `SOURCE_DATE_EPOCH` pins the header time; `--reproducible` leaves it out.
 fn header_time(reproducible: bool) -> Result<Option<OffsetDateTime>, Error> {
     if let Ok(epoch) = std::env::var("SOURCE_DATE_EPOCH") {
-        let seconds: i64 = epoch
-            .trim()
-            .parse()
-            .map_err(|_| Error::Usage(format!("SOURCE_DATE_EPOCH '{epoch}' is not a number of seconds")))?;
+        let seconds: i64 = epoch.trim().parse().map_err(|_| {
+            Error::Usage(format!(
+                "SOURCE_DATE_EPOCH '{epoch}' is not a number of seconds"
+            ))
+        })?;
         return OffsetDateTime::from_unix_timestamp(seconds)
             .map(Some)
             .map_err(|e| Error::Usage(format!("SOURCE_DATE_EPOCH: {e}")));
@@ -102,19 +117,36 @@ fn resolve(cli: &Cli, args: &ResolveArgs) -> Result<u8, Error> {
     let at = args.at.unwrap_or_else(OffsetDateTime::now_utc);
     let answer = owa_im_migrate::resolve(&args.issuer, &args.serial, &args.certs, at)?;
     if cli.format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&answer).unwrap_or_default()
+        );
     } else {
         if let Some(t) = answer.thumbprint {
             println!("{t}");
         }
         if let Some(c) = &answer.certificate {
-            eprintln!("{} (issued by {}, serial {}, valid until {}), from {}", c.subject, c.issuer, c.serial, c.not_after, c.sources.join(", "));
+            eprintln!(
+                "{} (issued by {}, serial {}, valid until {}), from {}",
+                c.subject,
+                c.issuer,
+                c.serial,
+                c.not_after,
+                c.sources.join(", ")
+            );
         }
         for d in &answer.diagnostics {
-            eprintln!("{}", owa_im_migrate::render::context::printable(&d.to_string()));
+            eprintln!(
+                "{}",
+                owa_im_migrate::render::context::printable(&d.to_string())
+            );
         }
     }
-    Ok(if answer.thumbprint.is_some() { 0 } else { FAILED })
+    Ok(if answer.thumbprint.is_some() {
+        0
+    } else {
+        FAILED
+    })
 }
 
 fn print_report(cli: &Cli, report: &Report) {
@@ -122,9 +154,17 @@ fn print_report(cli: &Cli, report: &Report) {
     let text = match cli.format {
         Format::Json => report.to_json(),
         Format::Text if cli.quiet => {
-            for d in report.servers.iter().flat_map(|s| &s.diagnostics).chain(&report.diagnostics) {
+            for d in report
+                .servers
+                .iter()
+                .flat_map(|s| &s.diagnostics)
+                .chain(&report.diagnostics)
+            {
                 if d.is_error() {
-                    eprintln!("{}", owa_im_migrate::render::context::printable(&d.to_string()));
+                    eprintln!(
+                        "{}",
+                        owa_im_migrate::render::context::printable(&d.to_string())
+                    );
                 }
             }
             return;

@@ -139,7 +139,9 @@ pub fn validate_dns_name(name: &str) -> Result<(), String> {
         return Err("the name is empty".into());
     }
     if name.len() > 253 {
-        return Err(format!("'{name}' is longer than the 253 characters DNS allows"));
+        return Err(format!(
+            "'{name}' is longer than the 253 characters DNS allows"
+        ));
     }
     name.split('.').try_for_each(validate_label)
 }
@@ -151,7 +153,10 @@ fn validate_label(label: &str) -> Result<(), String> {
     if label.len() > 63 {
         return Err(format!("label '{label}' is longer than 63 characters"));
     }
-    if let Some(bad) = label.chars().find(|c| !c.is_ascii_alphanumeric() && *c != '-') {
+    if let Some(bad) = label
+        .chars()
+        .find(|c| !c.is_ascii_alphanumeric() && *c != '-')
+    {
         return Err(format!(
             "'{label}' contains '{}', which a DNS host name may not contain",
             bad.escape_default()
@@ -169,7 +174,10 @@ mod tests {
 
     #[test]
     fn server_names() {
-        assert_eq!(ServerName::parse("cas01").unwrap(), (ServerName("CAS01".into()), None));
+        assert_eq!(
+            ServerName::parse("cas01").unwrap(),
+            (ServerName("CAS01".into()), None)
+        );
         assert_eq!(
             ServerName::parse("CAS01.Contoso.com").unwrap(),
             (ServerName("CAS01".into()), Some("cas01.contoso.com".into()))
@@ -190,19 +198,39 @@ mod tests {
         );
         let (pool, qualified) = PoolFqdn::parse("ocspool", Some("contoso.com")).unwrap();
         assert_eq!((pool.as_str(), qualified), ("ocspool.contoso.com", true));
-        assert!(matches!(PoolFqdn::parse("ocs pool.contoso.com", None), Err(PoolError::Invalid(_))));
-        assert!(matches!(PoolFqdn::parse("ocs..contoso.com", None), Err(PoolError::Invalid(_))));
-        assert!(matches!(PoolFqdn::parse("https://ocs.contoso.com", None), Err(PoolError::Invalid(_))));
-        assert!(matches!(PoolFqdn::parse("ocs_pool.contoso.com", None), Err(PoolError::Invalid(_))));
-        assert!(matches!(PoolFqdn::parse("", None), Err(PoolError::Invalid(_))));
+        assert!(matches!(
+            PoolFqdn::parse("ocs pool.contoso.com", None),
+            Err(PoolError::Invalid(_))
+        ));
+        assert!(matches!(
+            PoolFqdn::parse("ocs..contoso.com", None),
+            Err(PoolError::Invalid(_))
+        ));
+        assert!(matches!(
+            PoolFqdn::parse("https://ocs.contoso.com", None),
+            Err(PoolError::Invalid(_))
+        ));
+        assert!(matches!(
+            PoolFqdn::parse("ocs_pool.contoso.com", None),
+            Err(PoolError::Invalid(_))
+        ));
+        assert!(matches!(
+            PoolFqdn::parse("", None),
+            Err(PoolError::Invalid(_))
+        ));
     }
 
     #[test]
     fn identities() {
         let (server, _) = ServerName::parse("CAS01").unwrap();
-        assert_eq!(Identity::default_for(&server).as_str(), "CAS01\\owa (Default Web Site)");
         assert_eq!(
-            Identity::parse("cas01\\owa (Intranet)", &server).unwrap().as_str(),
+            Identity::default_for(&server).as_str(),
+            "CAS01\\owa (Default Web Site)"
+        );
+        assert_eq!(
+            Identity::parse("cas01\\owa (Intranet)", &server)
+                .unwrap()
+                .as_str(),
             "CAS01\\owa (Intranet)"
         );
         assert!(Identity::parse("CAS02\\owa (Default Web Site)", &server).is_err());

@@ -22,7 +22,10 @@ pub fn check_out_dir(out: &Path, force: bool) -> Result<(), Error> {
             Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(Error::Output { path: out.to_path_buf(), source }),
+        Err(source) => Err(Error::Output {
+            path: out.to_path_buf(),
+            source,
+        }),
     }
 }
 
@@ -44,7 +47,10 @@ pub fn write_all(out: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>, 
     }
     let mut written = Vec::with_capacity(staged.len());
     for (temp, target) in staged {
-        temp.persist(&target).map_err(|e| Error::Output { path: target.clone(), source: e.error })?;
+        temp.persist(&target).map_err(|e| Error::Output {
+            path: target.clone(),
+            source: e.error,
+        })?;
         written.push(target);
     }
     Ok(written)
@@ -59,7 +65,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert!(check_out_dir(dir.path(), false).is_ok());
         std::fs::write(dir.path().join("keep.txt"), "x").unwrap();
-        assert!(matches!(check_out_dir(dir.path(), false), Err(Error::OutNotEmpty(_))));
+        assert!(matches!(
+            check_out_dir(dir.path(), false),
+            Err(Error::OutNotEmpty(_))
+        ));
         assert!(check_out_dir(dir.path(), true).is_ok());
         assert!(check_out_dir(&dir.path().join("new"), false).is_ok());
     }
@@ -68,7 +77,8 @@ mod tests {
     fn writes_every_file_and_leaves_no_temporaries() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("migration");
-        let written = write_all(&out, &[("a.txt", b"1".to_vec()), ("b.txt", b"2".to_vec())]).unwrap();
+        let written =
+            write_all(&out, &[("a.txt", b"1".to_vec()), ("b.txt", b"2".to_vec())]).unwrap();
         assert_eq!(written.len(), 2);
         let mut names: Vec<String> = std::fs::read_dir(&out)
             .unwrap()

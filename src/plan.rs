@@ -7,7 +7,9 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
 use crate::cert::index::{Candidate, Found};
-use crate::cert::{CertIndex, Certificate, DistinguishedName, Lookup, Query, Serial, ServerAuth, Thumbprint};
+use crate::cert::{
+    CertIndex, Certificate, DistinguishedName, Lookup, Query, Serial, ServerAuth, Thumbprint,
+};
 use crate::config::{self, derive_server, ConfigFile, ImKey, ImSettings, Setting};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::hidden;
@@ -101,15 +103,25 @@ pub fn plan(
         .map(|file| plan_server(file, map, index, settings))
         .collect();
     let mut diagnostics = duplicate_servers(&mut servers);
-    diagnostics.extend(inconsistent_pools(&servers, map.is_some_and(|m| m.has_groups)));
+    diagnostics.extend(inconsistent_pools(
+        &servers,
+        map.is_some_and(|m| m.has_groups),
+    ));
     for server in &mut servers {
         finish(server, settings.strict, index.is_some());
     }
     if settings.strict {
         diagnostics = diagnostics.into_iter().map(Diagnostic::strict).collect();
     }
-    servers.sort_by(|a, b| a.server.cmp(&b.server).then_with(|| a.source.cmp(&b.source)));
-    Plan { servers, diagnostics }
+    servers.sort_by(|a, b| {
+        a.server
+            .cmp(&b.server)
+            .then_with(|| a.source.cmp(&b.source))
+    });
+    Plan {
+        servers,
+        diagnostics,
+    }
 }
 
 fn plan_server(
@@ -128,7 +140,8 @@ fn plan_server(
         }
     };
     plan.rtm = Some(rtm_of(&settings_read));
-    plan.diagnostics.extend(settings_read.diagnostics.iter().cloned());
+    plan.diagnostics
+        .extend(settings_read.diagnostics.iter().cloned());
     let Some(values) = check_settings(&settings_read, &source, settings, &mut plan) else {
         return plan;
     };
@@ -158,7 +171,9 @@ fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerP
     if let Some(first) = rows.first() {
         plan.server = Some(first.server.clone());
         plan.fqdn = rows.iter().find_map(|r| r.fqdn.clone());
-        plan.group = rows.iter().find_map(|r| r.array.clone().or_else(|| r.site.clone()));
+        plan.group = rows
+            .iter()
+            .find_map(|r| r.array.clone().or_else(|| r.site.clone()));
         let mut identities: Vec<Identity> = rows
             .iter()
             .filter(|r| r.server == first.server)
@@ -220,12 +235,21 @@ fn check_settings(
     settings: &Settings,
     plan: &mut ServerPlan,
 ) -> Option<Values> {
-    let keys = [ImKey::PoolName, ImKey::CertificateIssuer, ImKey::CertificateSerialNumber];
+    let keys = [
+        ImKey::PoolName,
+        ImKey::CertificateIssuer,
+        ImKey::CertificateSerialNumber,
+    ];
     let cleaned: Vec<Option<Cleaned>> = keys
         .iter()
         .map(|&key| clean(key, read.get(key), source, &mut plan.diagnostics))
         .collect();
-    let present: Vec<&str> = keys.iter().zip(&cleaned).filter(|(_, c)| c.is_some()).map(|(k, _)| k.name()).collect();
+    let present: Vec<&str> = keys
+        .iter()
+        .zip(&cleaned)
+        .filter(|(_, c)| c.is_some())
+        .map(|(k, _)| k.name())
+        .collect();
     if present.is_empty() {
         plan.status = Status::NotConfigured;
         plan.diagnostics.push(
@@ -240,7 +264,11 @@ fn check_settings(
     }
     port_number(read, source, plan);
     if present.len() < keys.len() {
-        let missing: Vec<&str> = keys.iter().map(|k| k.name()).filter(|k| !present.contains(k)).collect();
+        let missing: Vec<&str> = keys
+            .iter()
+            .map(|k| k.name())
+            .filter(|k| !present.contains(k))
+            .collect();
         plan.diagnostics.push(
             Diagnostic::new(
                 Code::ImPartial,
@@ -256,7 +284,9 @@ fn check_settings(
         );
         return None;
     }
-    let [Some(pool), Some(issuer), Some(serial)] = <[Option<Cleaned>; 3]>::try_from(cleaned).ok()? else {
+    let [Some(pool), Some(issuer), Some(serial)] =
+        <[Option<Cleaned>; 3]>::try_from(cleaned).ok()?
+    else {
         return None;
     };
     let pool = check_pool(&pool, settings, source, &mut plan.diagnostics);
@@ -275,7 +305,12 @@ fn check_settings(
 }
 
 /// Removes invisible characters (warning) and treats a blank value as missing.
-fn clean(key: ImKey, setting: Option<&Setting>, source: &str, out: &mut Vec<Diagnostic>) -> Option<Cleaned> {
+fn clean(
+    key: ImKey,
+    setting: Option<&Setting>,
+    source: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Cleaned> {
     let setting = setting?;
     let (text, removed) = hidden::strip(&setting.value);
     if !removed.is_empty() {
@@ -295,11 +330,17 @@ fn clean(key: ImKey, setting: Option<&Setting>, source: &str, out: &mut Vec<Diag
         );
     }
     let text = text.trim().to_string();
-    (!text.is_empty()).then_some(Cleaned { text, line: setting.line })
+    (!text.is_empty()).then_some(Cleaned {
+        text,
+        line: setting.line,
+    })
 }
 
 fn port_number(read: &ImSettings, source: &str, plan: &mut ServerPlan) {
-    let Some(port) = read.get(ImKey::PortNumber).filter(|p| !p.value.trim().is_empty()) else {
+    let Some(port) = read
+        .get(ImKey::PortNumber)
+        .filter(|p| !p.value.trim().is_empty())
+    else {
         return;
     };
     plan.port = Some(port.value.trim().to_string());
@@ -320,7 +361,12 @@ fn port_number(read: &ImSettings, source: &str, plan: &mut ServerPlan) {
     );
 }
 
-fn check_pool(pool: &Cleaned, settings: &Settings, source: &str, out: &mut Vec<Diagnostic>) -> Option<PoolFqdn> {
+fn check_pool(
+    pool: &Cleaned,
+    settings: &Settings,
+    source: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Option<PoolFqdn> {
     let at = |d: Diagnostic| d.in_file(source).at_line(pool.line);
     match PoolFqdn::parse(&pool.text, settings.domain.as_deref()) {
         Ok((fqdn, false)) => Some(fqdn),
@@ -350,14 +396,21 @@ fn check_pool(pool: &Cleaned, settings: &Settings, source: &str, out: &mut Vec<D
         Err(PoolError::Invalid(reason)) => {
             out.push(at(Diagnostic::new(
                 Code::PoolInvalid,
-                format!("IMPoolName '{}' is not a valid DNS name: {reason}", pool.text),
+                format!(
+                    "IMPoolName '{}' is not a valid DNS name: {reason}",
+                    pool.text
+                ),
             )));
             None
         }
     }
 }
 
-fn check_issuer(issuer: &Cleaned, source: &str, out: &mut Vec<Diagnostic>) -> Option<DistinguishedName> {
+fn check_issuer(
+    issuer: &Cleaned,
+    source: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Option<DistinguishedName> {
     match DistinguishedName::parse(&issuer.text) {
         Ok(dn) => Some(dn),
         Err(e) => {
@@ -379,14 +432,21 @@ fn check_issuer(issuer: &Cleaned, source: &str, out: &mut Vec<Diagnostic>) -> Op
     }
 }
 
-fn check_serial(serial: &Cleaned, source: &str, out: &mut Vec<Diagnostic>) -> Option<(Serial, Serial)> {
+fn check_serial(
+    serial: &Cleaned,
+    source: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Option<(Serial, Serial)> {
     match Serial::parse(&serial.text).and_then(|s| Ok((s, Serial::parse_reversed(&serial.text)?))) {
         Ok(pair) => Some(pair),
         Err(e) => {
             out.push(
                 Diagnostic::new(
                     Code::SerialInvalid,
-                    format!("IMCertificateSerialNumber '{}' is not a serial number: {e}", serial.text),
+                    format!(
+                        "IMCertificateSerialNumber '{}' is not a serial number: {e}",
+                        serial.text
+                    ),
                 )
                 .in_file(source)
                 .at_line(serial.line),
@@ -397,7 +457,13 @@ fn check_serial(serial: &Cleaned, source: &str, out: &mut Vec<Diagnostic>) -> Op
 }
 
 /// Looks the certificate up and checks it.
-fn resolve(values: &Values, index: &CertIndex, settings: &Settings, source: &str, plan: &mut ServerPlan) {
+fn resolve(
+    values: &Values,
+    index: &CertIndex,
+    settings: &Settings,
+    source: &str,
+    plan: &mut ServerPlan,
+) {
     let query = Query {
         issuer_text: &values.issuer_text,
         issuer: &values.issuer,
@@ -407,11 +473,13 @@ fn resolve(values: &Values, index: &CertIndex, settings: &Settings, source: &str
     let found = match index.lookup(&query) {
         Lookup::Found(found) => found,
         Lookup::Ambiguous(all) => {
-            plan.diagnostics.push(ambiguous(&all, source, values.serial_line));
+            plan.diagnostics
+                .push(ambiguous(&all, source, values.serial_line));
             return;
         }
         Lookup::NotFound(candidates) => {
-            plan.diagnostics.push(not_found(values, &candidates, index.len(), source));
+            plan.diagnostics
+                .push(not_found(values, &candidates, index.len(), source));
             return;
         }
     };
@@ -419,12 +487,20 @@ fn resolve(values: &Values, index: &CertIndex, settings: &Settings, source: &str
     match_warnings(values, &found, source, &mut plan.diagnostics);
     let line = values.serial_line;
     plan.diagnostics.extend(
-        check_certificate(cert, plan.fqdn.as_deref(), plan.group.as_deref(), settings.at)
-            .into_iter()
-            .map(|d| d.in_file(source).at_line(line)),
+        check_certificate(
+            cert,
+            plan.fqdn.as_deref(),
+            plan.group.as_deref(),
+            settings.at,
+        )
+        .into_iter()
+        .map(|d| d.in_file(source).at_line(line)),
     );
     plan.certificate = Some(certificate_view(cert, &found.entry.sources));
-    plan.sp1 = Some(Sp1 { server_name: values.pool.clone(), thumbprint: cert.thumbprint });
+    plan.sp1 = Some(Sp1 {
+        server_name: values.pool.clone(),
+        thumbprint: cert.thumbprint,
+    });
 }
 
 fn match_warnings(values: &Values, found: &Found<'_>, source: &str, out: &mut Vec<Diagnostic>) {
@@ -487,7 +563,12 @@ fn ambiguous(all: &[Found<'_>], source: &str, line: u32) -> Diagnostic {
     .at_line(line)
 }
 
-fn not_found(values: &Values, candidates: &[Candidate<'_>], total: usize, source: &str) -> Diagnostic {
+fn not_found(
+    values: &Values,
+    candidates: &[Candidate<'_>],
+    total: usize,
+    source: &str,
+) -> Diagnostic {
     let mut message = format!(
         "no certificate issued by '{}' with serial {} among the {total} certificate{} read from \
          --certs; export that certificate from the server (Get-ExchangeCertificate) and add it",
@@ -548,7 +629,10 @@ pub fn check_certificate(
     if cert.not_before > at {
         out.push(Diagnostic::new(
             Code::CertNotYetValid,
-            format!("certificate {subject} is valid only from {}", date(cert.not_before)),
+            format!(
+                "certificate {subject} is valid only from {}",
+                date(cert.not_before)
+            ),
         ));
     }
     if cert.self_signed {
@@ -575,7 +659,11 @@ pub fn check_certificate(
     out
 }
 
-fn name_mismatch(cert: &Certificate, fqdn: Option<&str>, array: Option<&str>) -> Option<Diagnostic> {
+fn name_mismatch(
+    cert: &Certificate,
+    fqdn: Option<&str>,
+    array: Option<&str>,
+) -> Option<Diagnostic> {
     let fqdn = fqdn?;
     let cn = cert.subject_cn.as_deref().unwrap_or("");
     let matches = |name: &str| cn.eq_ignore_ascii_case(name);
@@ -641,7 +729,8 @@ fn duplicate_servers(servers: &mut [ServerPlan]) -> Vec<Diagnostic> {
             files.join(", ")
         );
         for &i in &indices {
-            let d = Diagnostic::new(Code::DuplicateServer, message.clone()).in_file(&servers[i].source);
+            let d =
+                Diagnostic::new(Code::DuplicateServer, message.clone()).in_file(&servers[i].source);
             servers[i].diagnostics.push(d);
         }
         out.push(Diagnostic::new(Code::DuplicateServer, message));
@@ -657,7 +746,12 @@ fn inconsistent_pools(servers: &[ServerPlan], grouped: bool) -> Vec<Diagnostic> 
             continue;
         };
         let group = if grouped { s.group.as_deref() } else { None };
-        groups.entry(group).or_default().entry(pool).or_default().push(name.to_string());
+        groups
+            .entry(group)
+            .or_default()
+            .entry(pool)
+            .or_default()
+            .push(name.to_string());
     }
     groups
         .into_iter()

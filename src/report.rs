@@ -115,7 +115,8 @@ impl Report {
             }
         }
         let s = &self.summary;
-        let _ = writeln!(
+        let _ =
+            writeln!(
             out,
             "\n{} web.config file{}: {} converted, {}{} not configured, {} failed, {} warning{}.",
             s.configs,
@@ -147,13 +148,31 @@ fn entry(s: &ServerPlan) -> ServerEntry {
 }
 
 fn server_line(s: &ServerEntry) -> String {
-    let warnings = s.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
-    let note = if warnings > 0 { format!(" ({warnings} warning{})", plural(warnings)) } else { String::new() };
+    let warnings = s
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
+    let note = if warnings > 0 {
+        format!(" ({warnings} warning{})", plural(warnings))
+    } else {
+        String::new()
+    };
     match (s.status, &s.sp1) {
         (Status::Converted, Some(sp1)) => {
-            format!("converted       {} {}{note}", sp1.server_name, sp1.thumbprint)
+            format!(
+                "converted       {} {}{note}",
+                sp1.server_name, sp1.thumbprint
+            )
         }
-        (Status::Configured, _) => format!("configured      {}{note}", s.rtm.as_ref().and_then(|r| r.pool.as_deref()).map(printable).unwrap_or_default()),
+        (Status::Configured, _) => format!(
+            "configured      {}{note}",
+            s.rtm
+                .as_ref()
+                .and_then(|r| r.pool.as_deref())
+                .map(printable)
+                .unwrap_or_default()
+        ),
         (Status::NotConfigured, _) => format!("not configured{note}"),
         _ => {
             let why: Vec<&str> = s

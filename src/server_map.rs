@@ -42,9 +42,15 @@ impl ServerMap {
             what: "server map",
             source,
         })?;
-        let bad = |message: String| Error::ServerMap { path: path.to_path_buf(), message };
+        let bad = |message: String| Error::ServerMap {
+            path: path.to_path_buf(),
+            message,
+        };
         let (text, _) = encoding::decode(&bytes).map_err(|e| bad(e.to_string()))?;
-        let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
         let headers: Vec<String> = reader
             .headers()
             .map_err(|e| bad(e.to_string()))?
@@ -80,9 +86,12 @@ impl ServerMap {
             match parsed {
                 Ok(row) => map.rows.push(row),
                 Err(message) => map.diagnostics.push(
-                    Diagnostic::new(Code::SourceUnreadable, format!("server map row not used: {message}"))
-                        .in_file(&shown)
-                        .at_line(line),
+                    Diagnostic::new(
+                        Code::SourceUnreadable,
+                        format!("server map row not used: {message}"),
+                    )
+                    .in_file(&shown)
+                    .at_line(line),
                 ),
             }
         }
@@ -118,16 +127,21 @@ struct Columns {
 impl Columns {
     fn row(&self, record: &csv::StringRecord) -> Result<Row, String> {
         let get = |i: Option<usize>| {
-            i.and_then(|i| record.get(i)).map(str::trim).filter(|v| !v.is_empty())
+            i.and_then(|i| record.get(i))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
         };
         let path = get(Some(self.path)).ok_or("the path is empty")?;
         let server_text = get(Some(self.server)).ok_or("the server is empty")?;
         let (server, derived_fqdn) =
             ServerName::parse(server_text).map_err(|e| format!("server '{server_text}': {e}"))?;
-        let identity = get(self.identity).map(|i| Identity::parse(i, &server)).transpose()?;
+        let identity = get(self.identity)
+            .map(|i| Identity::parse(i, &server))
+            .transpose()?;
         let fqdn = match get(self.fqdn) {
             Some(f) => {
-                validate_dns_name(f.trim_end_matches('.')).map_err(|e| format!("fqdn '{f}': {e}"))?;
+                validate_dns_name(f.trim_end_matches('.'))
+                    .map_err(|e| format!("fqdn '{f}': {e}"))?;
                 Some(f.trim_end_matches('.').to_ascii_lowercase())
             }
             None => derived_fqdn,
@@ -152,7 +166,6 @@ fn normalise(path: &str) -> String {
     trimmed.to_string()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,7 +179,10 @@ mod tests {
     }
 
     fn config(path: &str, root: Option<&str>) -> ConfigFile {
-        ConfigFile { path: PathBuf::from(path), root: root.map(PathBuf::from) }
+        ConfigFile {
+            path: PathBuf::from(path),
+            root: root.map(PathBuf::from),
+        }
     }
 
     #[test]
@@ -181,7 +197,9 @@ mod tests {
         assert_eq!(rows[0].site.as_deref(), Some("Paris"));
         let rows = map.rows_for(&config("./collected/X/Web.config", None));
         assert_eq!(rows[0].server.as_str(), "CAS09");
-        assert!(map.rows_for(&config("other/CAS02/web.config", Some("other"))).is_empty());
+        assert!(map
+            .rows_for(&config("other/CAS02/web.config", Some("other")))
+            .is_empty());
     }
 
     #[test]
@@ -195,6 +213,9 @@ mod tests {
 
     #[test]
     fn missing_columns_stop_the_run() {
-        assert!(matches!(load("file,name\na,b\n"), Err(Error::ServerMap { .. })));
+        assert!(matches!(
+            load("file,name\na,b\n"),
+            Err(Error::ServerMap { .. })
+        ));
     }
 }

@@ -40,10 +40,13 @@ pub struct Certificate {
 /// Reads a certificate from DER. Trailing bytes are refused: a `.cer` with junk after the
 /// certificate is damaged and we would rather say so than guess.
 pub fn from_der(der: &[u8]) -> Result<Certificate, String> {
-    let (rest, x509) = X509Certificate::from_der(der)
-        .map_err(|e| format!("not an X.509 certificate ({e})"))?;
+    let (rest, x509) =
+        X509Certificate::from_der(der).map_err(|e| format!("not an X.509 certificate ({e})"))?;
     if !rest.is_empty() {
-        return Err(format!("{} unexpected bytes after the certificate", rest.len()));
+        return Err(format!(
+            "{} unexpected bytes after the certificate",
+            rest.len()
+        ));
     }
     let subject = DistinguishedName::from_x509(x509.subject())
         .map_err(|e| format!("unreadable subject: {e}"))?;

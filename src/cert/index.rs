@@ -74,8 +74,14 @@ impl CertIndex {
         }
         let i = self.entries.len();
         self.by_thumbprint.insert(cert.thumbprint, i);
-        self.by_serial.entry(cert.serial.clone()).or_default().push(i);
-        self.entries.push(Entry { cert, sources: vec![source] });
+        self.by_serial
+            .entry(cert.serial.clone())
+            .or_default()
+            .push(i);
+        self.entries.push(Entry {
+            cert,
+            sources: vec![source],
+        });
     }
 
     pub fn len(&self) -> usize {
@@ -142,7 +148,10 @@ impl CertIndex {
             .map(|e| (e.cert.serial.distance(query.serial), e))
             .filter(|(d, _)| *d <= NEAR_SERIAL)
             .collect();
-        near.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cert.serial.cmp(&b.1.cert.serial)));
+        near.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| a.1.cert.serial.cmp(&b.1.cert.serial))
+        });
         out.extend(near.into_iter().map(|(d, entry)| Candidate {
             entry,
             why: format!(

@@ -46,7 +46,12 @@ impl Serial {
                 ' ' | '\t' | ':' | '-' => {}
                 _ => match ch.to_digit(16) {
                     Some(d) => digits.push(d as u8),
-                    None => return Err(SerialError::NotHex { ch, position: i + 1 }),
+                    None => {
+                        return Err(SerialError::NotHex {
+                            ch,
+                            position: i + 1,
+                        })
+                    }
                 },
             }
         }
@@ -122,7 +127,9 @@ mod tests {
     use super::*;
 
     fn hex(text: &str) -> String {
-        Serial::parse(text).map(|s| s.to_hex()).unwrap_or_else(|e| e.to_string())
+        Serial::parse(text)
+            .map(|s| s.to_hex())
+            .unwrap_or_else(|e| e.to_string())
     }
 
     #[test]
@@ -145,7 +152,10 @@ mod tests {
     #[test]
     fn der_sign_byte_is_ignored() {
         assert_eq!(Serial::from_be_bytes(&[0, 0x9A, 0x12]).to_hex(), "9A12");
-        assert_eq!(Serial::parse("9a 12").unwrap(), Serial::from_be_bytes(&[0, 0x9A, 0x12]));
+        assert_eq!(
+            Serial::parse("9a 12").unwrap(),
+            Serial::from_be_bytes(&[0, 0x9A, 0x12])
+        );
         assert_eq!(Serial::from_be_bytes(&[0, 0]).to_hex(), "00");
     }
 
@@ -158,10 +168,16 @@ mod tests {
     fn non_hex_is_refused_with_position() {
         assert_eq!(
             Serial::parse("1F 5G").unwrap_err(),
-            SerialError::NotHex { ch: 'G', position: 5 }
+            SerialError::NotHex {
+                ch: 'G',
+                position: 5
+            }
         );
         assert_eq!(Serial::parse(" : - ").unwrap_err(), SerialError::Empty);
-        assert!(matches!(Serial::parse("1F\u{200E}5E"), Err(SerialError::NotHex { .. })));
+        assert!(matches!(
+            Serial::parse("1F\u{200E}5E"),
+            Err(SerialError::NotHex { .. })
+        ));
     }
 
     #[test]

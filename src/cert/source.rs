@@ -53,7 +53,10 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, Error> {
                 Ok(entry) if entry.file_type().is_file() => read_file(entry.path(), &mut loaded),
                 Ok(_) => {}
                 Err(e) => {
-                    let shown = e.path().map(|p| p.display().to_string()).unwrap_or_default();
+                    let shown = e
+                        .path()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default();
                     let reason = if e.loop_ancestor().is_some() {
                         "a symbolic link leads back into a folder above it".to_string()
                     } else {
@@ -75,13 +78,21 @@ fn read_file(path: &Path, loaded: &mut Loaded) {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) => {
-            return unreadable(loaded, &shown, "unknown", format!("cannot read the file: {e}"));
+            return unreadable(
+                loaded,
+                &shown,
+                "unknown",
+                format!("cannot read the file: {e}"),
+            );
         }
     };
     let result = if contains(&bytes, b"-----BEGIN ") {
         ("pem", read_pem(&bytes, &shown))
     } else if bytes.first() == Some(&0x30) {
-        ("der", certificate::from_der(&bytes).map(|c| vec![(c, shown.clone())]))
+        (
+            "der",
+            certificate::from_der(&bytes).map(|c| vec![(c, shown.clone())]),
+        )
     } else if has_cert_extension(path) {
         let reason = if bytes.is_empty() {
             "the file is empty".to_string()
@@ -141,7 +152,10 @@ fn read_pem(bytes: &[u8], shown: &str) -> Result<Vec<(Certificate, String)>, Str
     let mut certs = Vec::new();
     for (i, block) in Pem::iter_from_buffer(bytes).enumerate() {
         let block = block.map_err(|e| format!("PEM block {} is damaged ({e})", i + 1))?;
-        if !matches!(block.label.as_str(), "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE") {
+        if !matches!(
+            block.label.as_str(),
+            "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE"
+        ) {
             continue;
         }
         let cert = certificate::from_der(&block.contents)
@@ -164,7 +178,9 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 fn extension(path: &Path) -> String {
-    path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default()
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
 }
 
 fn has_cert_extension(path: &Path) -> bool {

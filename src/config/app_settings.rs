@@ -99,7 +99,9 @@ pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
                 let line = lines.line_at(start);
                 let name = element_name(&tag);
                 if is_app_settings_child(&stack) {
-                    state.apply(&tag, line).map_err(|m| lines.malformed(start, m))?;
+                    state
+                        .apply(&tag, line)
+                        .map_err(|m| lines.malformed(start, m))?;
                 }
                 stack.push((name, line));
             }
@@ -107,20 +109,20 @@ pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
                 check_attributes(&tag).map_err(|m| lines.malformed(start, m))?;
                 if is_app_settings_child(&stack) {
                     let line = lines.line_at(start);
-                    state.apply(&tag, line).map_err(|m| lines.malformed(start, m))?;
+                    state
+                        .apply(&tag, line)
+                        .map_err(|m| lines.malformed(start, m))?;
                 }
             }
             Event::End(_) => {
                 stack.pop();
             }
-            Event::DocType(_) => {
-                return Err(lines.malformed(
-                    start,
-                    "the file has a <!DOCTYPE> declaration, which .NET configuration files may not \
+            Event::DocType(_) => return Err(lines.malformed(
+                start,
+                "the file has a <!DOCTYPE> declaration, which .NET configuration files may not \
                      have; remove it"
-                        .into(),
-                ))
-            }
+                    .into(),
+            )),
             Event::Eof => break,
             _ => {}
         }
@@ -195,7 +197,10 @@ impl<'f> State<'f> {
         for key in ImKey::ALL {
             let lines = &self.adds[key.slot()];
             if let [first, .., last] = lines.as_slice() {
-                let earlier: Vec<String> = lines[..lines.len() - 1].iter().map(u32::to_string).collect();
+                let earlier: Vec<String> = lines[..lines.len() - 1]
+                    .iter()
+                    .map(u32::to_string)
+                    .collect();
                 self.diagnostics.push(
                     Diagnostic::new(
                         Code::DuplicateKey,
@@ -253,7 +258,11 @@ struct LineCounter<'t> {
 
 impl<'t> LineCounter<'t> {
     fn new(text: &'t str) -> Self {
-        LineCounter { text, offset: 0, line: 1 }
+        LineCounter {
+            text,
+            offset: 0,
+            line: 1,
+        }
     }
 
     fn line_at(&mut self, offset: usize) -> u32 {
@@ -266,7 +275,9 @@ impl<'t> LineCounter<'t> {
             .iter()
             .filter(|&&b| b == b'\n')
             .count();
-        self.line = self.line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+        self.line = self
+            .line
+            .saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
         self.offset = offset;
         self.line
     }
@@ -278,7 +289,10 @@ impl<'t> LineCounter<'t> {
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(0, |i| i + 1);
-        let column = self.text.get(line_start..offset).map_or(1, |s| s.chars().count() + 1);
+        let column = self
+            .text
+            .get(line_start..offset)
+            .map_or(1, |s| s.chars().count() + 1);
         Malformed {
             message,
             line,
@@ -312,7 +326,10 @@ mod tests {
             value(&s, ImKey::CertificateIssuer),
             Some(("CN=ContosoCA, DC=contoso, DC=com", 5))
         );
-        assert_eq!(value(&s, ImKey::CertificateSerialNumber), Some(("1F 5E", 6)));
+        assert_eq!(
+            value(&s, ImKey::CertificateSerialNumber),
+            Some(("1F 5E", 6))
+        );
         assert_eq!(value(&s, ImKey::PortNumber), None);
         assert!(s.diagnostics.is_empty());
     }
@@ -385,7 +402,10 @@ mod tests {
         let err = read("<configuration>\n<appSettings>\n</configuration>", "w").unwrap_err();
         assert_eq!(err.line, 3, "{err:?}");
         let err = read("<configuration>\n<appSettings>\n", "w").unwrap_err();
-        assert!(err.message.contains("<appSettings> opened on line 2"), "{err:?}");
+        assert!(
+            err.message.contains("<appSettings> opened on line 2"),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -24,7 +24,9 @@ impl ConfigFile {
 
     /// The path below the directory argument (`CAS01/ClientAccess/Owa/web.config`).
     pub fn relative(&self) -> Option<&Path> {
-        self.root.as_deref().and_then(|root| self.path.strip_prefix(root).ok())
+        self.root
+            .as_deref()
+            .and_then(|root| self.path.strip_prefix(root).ok())
     }
 }
 
@@ -46,7 +48,10 @@ pub fn discover(args: &[PathBuf]) -> Result<(Vec<ConfigFile>, Vec<Diagnostic>), 
             source,
         })?;
         if meta.is_file() {
-            files.push(ConfigFile { path: arg.clone(), root: None });
+            files.push(ConfigFile {
+                path: arg.clone(),
+                root: None,
+            });
             continue;
         }
         for entry in WalkDir::new(arg).follow_links(true).sort_by_file_name() {
@@ -70,13 +75,21 @@ pub fn discover(args: &[PathBuf]) -> Result<(Vec<ConfigFile>, Vec<Diagnostic>), 
 }
 
 fn walk_error(e: &walkdir::Error) -> Diagnostic {
-    let path = e.path().map(|p| p.display().to_string()).unwrap_or_default();
+    let path = e
+        .path()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
     let reason = if e.loop_ancestor().is_some() {
         "a symbolic link leads back into a folder above it, so it was not followed".to_string()
     } else {
-        e.io_error().map_or_else(|| e.to_string(), ToString::to_string)
+        e.io_error()
+            .map_or_else(|| e.to_string(), ToString::to_string)
     };
-    Diagnostic::new(Code::SourceUnreadable, format!("cannot search {path}: {reason}")).in_file(path)
+    Diagnostic::new(
+        Code::SourceUnreadable,
+        format!("cannot search {path}: {reason}"),
+    )
+    .in_file(path)
 }
 
 /// How a server name was derived, for messages.
@@ -93,16 +106,24 @@ pub fn derive_server(file: &ConfigFile) -> Result<DerivedServer, String> {
     if let Some(host) = unc_host(&text) {
         return parse(host, "the UNC host");
     }
-    let name = file.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = file
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     if name.len() > ".web.config".len() && is_config_name(&name) {
         let stem = &name[..name.len() - ".web.config".len()];
         return parse(stem, "the file name");
     }
     let first = file.relative().and_then(|rel| {
-        let mut parts = rel.components().filter(|c| matches!(c, Component::Normal(_)));
+        let mut parts = rel
+            .components()
+            .filter(|c| matches!(c, Component::Normal(_)));
         let first = parts.next()?;
         // A web.config directly in the folder argument has no server folder above it.
-        parts.next().map(|_| first.as_os_str().to_string_lossy().into_owned())
+        parts
+            .next()
+            .map(|_| first.as_os_str().to_string_lossy().into_owned())
     });
     match first {
         Some(folder) => parse(&folder, "the folder name"),
@@ -122,7 +143,9 @@ fn parse(text: &str, from: &str) -> Result<DerivedServer, String> {
 
 /// `\\CAS01\c$\...` or `//CAS01/c$/...` -> `CAS01`.
 pub fn unc_host(path: &str) -> Option<&str> {
-    let rest = path.strip_prefix("\\\\").or_else(|| path.strip_prefix("//"))?;
+    let rest = path
+        .strip_prefix("\\\\")
+        .or_else(|| path.strip_prefix("//"))?;
     let host = rest.split(['\\', '/']).next()?;
     // `\\?\C:\...` and `\\.\` are Windows device paths, not servers.
     (!host.is_empty() && host != "?" && host != ".").then_some(host)
@@ -133,7 +156,10 @@ mod tests {
     use super::*;
 
     fn file(path: &str, root: Option<&str>) -> ConfigFile {
-        ConfigFile { path: PathBuf::from(path), root: root.map(PathBuf::from) }
+        ConfigFile {
+            path: PathBuf::from(path),
+            root: root.map(PathBuf::from),
+        }
     }
 
     #[test]
@@ -148,7 +174,10 @@ mod tests {
 
     #[test]
     fn server_from_folder_below_argument() {
-        let f = file("collected/CAS01/ClientAccess/Owa/web.config", Some("collected"));
+        let f = file(
+            "collected/CAS01/ClientAccess/Owa/web.config",
+            Some("collected"),
+        );
         assert_eq!(derive_server(&f).unwrap().server.as_str(), "CAS01");
         let f = file("collected/web.config", Some("collected"));
         assert!(derive_server(&f).is_err());
@@ -164,7 +193,10 @@ mod tests {
         assert_eq!(d.fqdn.as_deref(), Some("cas02.contoso.com"));
         let f = file("\\\\cas03.contoso.com\\c$\\Program Files\\web.config", None);
         let d = derive_server(&f).unwrap();
-        assert_eq!((d.server.as_str(), d.fqdn.as_deref()), ("CAS03", Some("cas03.contoso.com")));
+        assert_eq!(
+            (d.server.as_str(), d.fqdn.as_deref()),
+            ("CAS03", Some("cas03.contoso.com"))
+        );
         assert_eq!(unc_host("//CAS04/c$/x"), Some("CAS04"));
         assert_eq!(unc_host("\\\\?\\C:\\x"), None);
     }

@@ -58,7 +58,11 @@ pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, TextEncoding), DecodeError>
     }
 }
 
-fn utf8(bytes: &[u8], encoding: TextEncoding, bom: usize) -> Result<(Cow<'_, str>, TextEncoding), DecodeError> {
+fn utf8(
+    bytes: &[u8],
+    encoding: TextEncoding,
+    bom: usize,
+) -> Result<(Cow<'_, str>, TextEncoding), DecodeError> {
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok((Cow::Borrowed(text), encoding)),
         Err(e) => Err(DecodeError::Invalid {
@@ -73,7 +77,11 @@ fn utf16(
     encoding: TextEncoding,
     bom: usize,
 ) -> Result<(Cow<'_, str>, TextEncoding), DecodeError> {
-    let codec = if encoding == TextEncoding::Utf16Le { UTF_16LE } else { UTF_16BE };
+    let codec = if encoding == TextEncoding::Utf16Le {
+        UTF_16LE
+    } else {
+        UTF_16BE
+    };
     // An odd length or an unpaired surrogate means the file is damaged: refuse it rather than
     // guess, since the values we read from it end up in a production change.
     match codec.decode_without_bom_handling_and_without_replacement(bytes) {
@@ -151,7 +159,13 @@ mod tests {
     #[test]
     fn invalid_bytes_are_refused_with_offset() {
         let err = decode(b"<a>\xFF</a>").unwrap_err();
-        assert_eq!(err, DecodeError::Invalid { encoding: "UTF-8", offset: 3 });
+        assert_eq!(
+            err,
+            DecodeError::Invalid {
+                encoding: "UTF-8",
+                offset: 3
+            }
+        );
         let mut odd = utf16le("<a/>", true);
         odd.push(0x41);
         assert!(matches!(decode(&odd), Err(DecodeError::Invalid { .. })));
@@ -160,7 +174,10 @@ mod tests {
         bad.extend([0x00, 0xD8, b'a', 0]);
         assert_eq!(
             decode(&bad).unwrap_err(),
-            DecodeError::Invalid { encoding: "UTF-16 LE", offset: 4 }
+            DecodeError::Invalid {
+                encoding: "UTF-16 LE",
+                offset: 4
+            }
         );
     }
 

@@ -13,16 +13,16 @@ use crate::diag::{Code, Diagnostic};
 pub fn read_file(file: &ConfigFile) -> Result<ImSettings, Diagnostic> {
     let shown = file.display();
     let bytes = std::fs::read(&file.path).map_err(|e| {
-        Diagnostic::new(Code::SourceUnreadable, format!("cannot read the file: {e}")).in_file(&shown)
+        Diagnostic::new(Code::SourceUnreadable, format!("cannot read the file: {e}"))
+            .in_file(&shown)
     })?;
     read_bytes(&bytes, &shown)
 }
 
 /// Reads web.config bytes; `shown` names the file in diagnostics.
 pub fn read_bytes(bytes: &[u8], shown: &str) -> Result<ImSettings, Diagnostic> {
-    let (text, _) = encoding::decode(bytes).map_err(|e| {
-        Diagnostic::new(Code::SourceUnreadable, e.to_string()).in_file(shown)
-    })?;
+    let (text, _) = encoding::decode(bytes)
+        .map_err(|e| Diagnostic::new(Code::SourceUnreadable, e.to_string()).in_file(shown))?;
     app_settings::read(&text, shown).map_err(|m| {
         Diagnostic::new(
             Code::XmlMalformed,

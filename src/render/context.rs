@@ -31,7 +31,10 @@ pub struct Tool {
 }
 
 impl Tool {
-    pub const THIS: Tool = Tool { name: "owa-im-migrate", version: env!("CARGO_PKG_VERSION") };
+    pub const THIS: Tool = Tool {
+        name: "owa-im-migrate",
+        version: env!("CARGO_PKG_VERSION"),
+    };
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -110,7 +113,12 @@ fn server_context(s: &ServerPlan) -> Option<ServerContext> {
     if s.status != Status::Converted {
         return None;
     }
-    let (server, sp1, cert, rtm) = (s.server.as_ref()?, s.sp1.as_ref()?, s.certificate.as_ref()?, s.rtm.as_ref()?);
+    let (server, sp1, cert, rtm) = (
+        s.server.as_ref()?,
+        s.sp1.as_ref()?,
+        s.certificate.as_ref()?,
+        s.rtm.as_ref()?,
+    );
     let text = |v: &Option<String>| printable(v.as_deref().unwrap_or(""));
     Some(ServerContext {
         server: server.to_string(),
@@ -119,7 +127,11 @@ fn server_context(s: &ServerPlan) -> Option<ServerContext> {
         identities: s.identities.iter().map(ToString::to_string).collect(),
         pool: sp1.server_name.to_string(),
         thumbprint: sp1.thumbprint.to_string(),
-        rtm: RtmContext { pool: text(&rtm.pool), issuer: text(&rtm.issuer), serial: text(&rtm.serial) },
+        rtm: RtmContext {
+            pool: text(&rtm.pool),
+            issuer: text(&rtm.issuer),
+            serial: text(&rtm.serial),
+        },
         certificate: CertificateContext {
             subject: printable(&cert.subject),
             issuer: printable(&cert.issuer),
@@ -144,7 +156,10 @@ fn skipped(s: &ServerPlan) -> Skipped {
         Status::Converted => "converted",
     };
     Skipped {
-        server: s.server.as_ref().map_or_else(|| "(unknown server)".to_string(), ToString::to_string),
+        server: s
+            .server
+            .as_ref()
+            .map_or_else(|| "(unknown server)".to_string(), ToString::to_string),
         source: printable(&s.source),
         status,
         reasons: s
@@ -166,6 +181,12 @@ pub fn printable(text: &str) -> String {
         return text.to_string();
     }
     text.chars()
-        .map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() })
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
         .collect()
 }

@@ -30,7 +30,8 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin {
         name: "sp1",
         output: Some(CHANGE_SCRIPT),
-        description: "Exchange 2010 SP1 change script: one Set-OwaVirtualDirectory per server (default)",
+        description:
+            "Exchange 2010 SP1 change script: one Set-OwaVirtualDirectory per server (default)",
         source: include_str!("../../templates/sp1.ps1.hbs"),
     },
     Builtin {
@@ -59,7 +60,10 @@ pub fn builtin(name: &str) -> Option<&'static Builtin> {
 pub enum ChangeTemplate {
     Builtin(&'static str),
     /// A user's template, with the file it came from.
-    User { file: String, source: String },
+    User {
+        file: String,
+        source: String,
+    },
 }
 
 impl ChangeTemplate {
@@ -77,7 +81,10 @@ impl ChangeTemplate {
             what: "template (a built-in name such as sp1, or a .hbs file)",
             source,
         })?;
-        Ok(ChangeTemplate::User { file: choice.to_string(), source })
+        Ok(ChangeTemplate::User {
+            file: choice.to_string(),
+            source,
+        })
     }
 }
 
@@ -97,20 +104,27 @@ impl Renderer {
                 None => registry.register_partial(b.name, b.source),
                 Some(_) => registry.register_template_string(b.name, b.source),
             };
-            registered.map_err(|e| Error::Template { name: b.name.to_string(), message: e.to_string() })?;
+            registered.map_err(|e| Error::Template {
+                name: b.name.to_string(),
+                message: e.to_string(),
+            })?;
         }
         if let ChangeTemplate::User { file, source } = change {
             if source.contains("{{{") || source.contains("{{&") || source.contains("{{~&") {
                 return Err(Error::Template {
                     name: file.clone(),
-                    message: "uses unescaped output ({{{ }}} or {{& }}); every value must be written \
+                    message:
+                        "uses unescaped output ({{{ }}} or {{& }}); every value must be written \
                               as {{value}}, which becomes a PowerShell single-quoted literal"
-                        .into(),
+                            .into(),
                 });
             }
             registry
                 .register_template_string("sp1", source)
-                .map_err(|e| Error::Template { name: file.clone(), message: e.to_string() })?;
+                .map_err(|e| Error::Template {
+                    name: file.clone(),
+                    message: e.to_string(),
+                })?;
         }
         Ok(Renderer { registry })
     }
@@ -126,7 +140,10 @@ impl Renderer {
         let text = self
             .registry
             .render(name, context)
-            .map_err(|e| Error::Template { name: name.to_string(), message: e.to_string() })?;
+            .map_err(|e| Error::Template {
+                name: name.to_string(),
+                message: e.to_string(),
+            })?;
         Ok(windows_text(&text))
     }
 }
@@ -180,7 +197,10 @@ mod tests {
 
     #[test]
     fn windows_text_has_bom_and_crlf() {
-        assert_eq!(windows_text("a\nb\r\nc"), b"\xEF\xBB\xBFa\r\nb\r\nc".to_vec());
+        assert_eq!(
+            windows_text("a\nb\r\nc"),
+            b"\xEF\xBB\xBFa\r\nb\r\nc".to_vec()
+        );
     }
 
     #[test]
@@ -191,7 +211,10 @@ mod tests {
         };
         let r = Renderer::new(&change).unwrap();
         let out = r
-            .render("sp1", &json!({"name": "x'; Remove-Item C:\\ -Recurse; '", "list": ["$(calc)", "’"]}))
+            .render(
+                "sp1",
+                &json!({"name": "x'; Remove-Item C:\\ -Recurse; '", "list": ["$(calc)", "’"]}),
+            )
             .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(
@@ -203,28 +226,45 @@ mod tests {
     #[test]
     fn unescaped_output_is_refused_in_user_templates() {
         for source in ["{{{name}}}", "{{& name}}"] {
-            let change = ChangeTemplate::User { file: "t".into(), source: source.into() };
-            assert!(matches!(Renderer::new(&change), Err(Error::Template { .. })), "{source}");
+            let change = ChangeTemplate::User {
+                file: "t".into(),
+                source: source.into(),
+            };
+            assert!(
+                matches!(Renderer::new(&change), Err(Error::Template { .. })),
+                "{source}"
+            );
         }
     }
 
     #[test]
     fn missing_variables_are_errors() {
-        let change = ChangeTemplate::User { file: "t".into(), source: "{{nope}}".into() };
+        let change = ChangeTemplate::User {
+            file: "t".into(),
+            source: "{{nope}}".into(),
+        };
         let r = Renderer::new(&change).unwrap();
-        assert!(matches!(r.render("sp1", &json!({})), Err(Error::Template { .. })));
+        assert!(matches!(
+            r.render("sp1", &json!({})),
+            Err(Error::Template { .. })
+        ));
     }
 
     #[test]
     fn control_characters_in_the_context_are_refused() {
         let r = Renderer::new(&ChangeTemplate::Builtin("sp1")).unwrap();
-        let err = r.render("undo", &json!({"tool": {"name": "a\nb"}})).unwrap_err();
+        let err = r
+            .render("undo", &json!({"tool": {"name": "a\nb"}}))
+            .unwrap_err();
         assert!(err.to_string().contains(".tool.name"), "{err}");
     }
 
     #[test]
     fn builtin_names_are_chosen_by_name() {
-        assert_eq!(ChangeTemplate::choose(Some("SP1")).unwrap(), ChangeTemplate::Builtin("sp1"));
+        assert_eq!(
+            ChangeTemplate::choose(Some("SP1")).unwrap(),
+            ChangeTemplate::Builtin("sp1")
+        );
         assert!(matches!(
             ChangeTemplate::choose(Some("/nonexistent/x.hbs")),
             Err(Error::Input { .. })
