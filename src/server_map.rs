@@ -109,7 +109,8 @@ impl ServerMap {
             .filter(|row| {
                 full == row.key
                     || relative.as_deref() == Some(row.key.as_str())
-                    || full.ends_with(&format!("/{}", row.key))
+                    // A tail must name a folder too: a bare `web.config` would match every file.
+                    || (row.key.contains('/') && full.ends_with(&format!("/{}", row.key)))
             })
             .collect()
     }

@@ -84,6 +84,7 @@ pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
     let mut lines = LineCounter::new(text);
     let mut state = State::new(file);
     let mut stack: Vec<(String, u32)> = Vec::new();
+    let mut root_seen = false;
     loop {
         let start = position(reader.buffer_position());
         let event = match reader.read_event() {
@@ -98,6 +99,9 @@ pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
                 check_attributes(&tag).map_err(|m| lines.malformed(start, m))?;
                 let line = lines.line_at(start);
                 let name = element_name(&tag);
+                if stack.is_empty() {
+                    check_root(&name, &mut root_seen).map_err(|m| lines.malformed(start, m))?;
+                }
                 if is_app_settings_child(&stack) {
                     state
                         .apply(&tag, line)
@@ -107,6 +111,10 @@ pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
             }
             Event::Empty(tag) => {
                 check_attributes(&tag).map_err(|m| lines.malformed(start, m))?;
+                if stack.is_empty() {
+                    check_root(&element_name(&tag), &mut root_seen)
+                        .map_err(|m| lines.malformed(start, m))?;
+                }
                 if is_app_settings_child(&stack) {
                     let line = lines.line_at(start);
                     state
@@ -123,9 +131,25 @@ pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
                      have; remove it"
                     .into(),
             )),
+            Event::Text(text) if stack.is_empty() && !is_blank(&text) => {
+                return Err(
+                    lines.malformed(start, "text outside the <configuration> element".into())
+                );
+            }
+            Event::CData(_) if stack.is_empty() => {
+                return Err(
+                    lines.malformed(start, "CDATA outside the <configuration> element".into())
+                );
+            }
             Event::Eof => break,
             _ => {}
         }
+    }
+    if !root_seen {
+        return Err(lines.malformed(
+            text.len(),
+            "there is no <configuration> element: this is not a web.config".into(),
+        ));
     }
     if let Some((name, line)) = stack.last() {
         return Err(Malformed {
@@ -135,6 +159,26 @@ pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
         });
     }
     Ok(state.finish())
+}
+
+/// One root element, and it is `<configuration>`: anything else is not a .NET config file.
+fn check_root(name: &str, root_seen: &mut bool) -> Result<(), String> {
+    if *root_seen {
+        return Err(format!(
+            "a second root element <{name}> after </configuration>"
+        ));
+    }
+    if name != "configuration" {
+        return Err(format!(
+            "the root element is <{name}>, not <configuration>: this is not a web.config"
+        ));
+    }
+    *root_seen = true;
+    Ok(())
+}
+
+fn is_blank(text: &quick_xml::events::BytesText<'_>) -> bool {
+    text.iter().all(u8::is_ascii_whitespace)
 }
 
 fn position(offset: u64) -> usize {
@@ -406,6 +450,26 @@ mod tests {
             err.message.contains("<appSettings> opened on line 2"),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn the_root_must_be_one_configuration_element() {
+        for text in [
+            "",
+            "   \n",
+            "<!-- only a comment -->",
+            "<appSettings><add key=\"IMPoolName\" value=\"x\" /></appSettings>",
+            "<configuration/><configuration/>",
+            "junk<configuration/>",
+            "<configuration/>junk",
+        ] {
+            assert!(read(text, "w").is_err(), "{text:?} was accepted");
+        }
+        assert!(read(
+            "<?xml version=\"1.0\"?>\n<!-- c -->\n<configuration/>\n",
+            "w"
+        )
+        .is_ok());
     }
 
     #[test]

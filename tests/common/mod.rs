@@ -227,3 +227,80 @@ pub fn assert_guarded(script: &str, needle: &str) -> usize {
 fn ancestors(node: tree_sitter::Node<'_>) -> impl Iterator<Item = tree_sitter::Node<'_>> {
     std::iter::successors(Some(node), |n| n.parent())
 }
+
+/// A realistic OWA web.config around the given `<appSettings>` body.
+pub fn web_config(app_settings: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <configSections>
+    <section name="owaDiagnostics" type="System.Configuration.NameValueSectionHandler" />
+  </configSections>
+  <appSettings>
+    <add key="LogonFormat" value="FullDomain" />
+    <!-- Instant Messaging settings -->
+{app_settings}
+    <add key="ProxyRequestTimeout" value="90" />
+  </appSettings>
+  <system.web>
+    <compilation debug="false" defaultLanguage="c#" />
+    <httpRuntime maxRequestLength="35000" />
+  </system.web>
+  <location path="ev.owa"><appSettings><add key="IMPoolName" value="location.contoso.com" /></appSettings></location>
+</configuration>
+"#
+    )
+}
+
+/// The three IM keys as RTM documented them.
+pub fn im_keys(pool: &str, issuer: &str, serial: &str) -> String {
+    format!(
+        "    <add key=\"IMPoolName\" value=\"{pool}\" />\n    <add key=\"IMCertificateIssuer\" value=\"{issuer}\" />\n    <add key=\"IMCertificateSerialNumber\" value=\"{serial}\" />"
+    )
+}
+
+/// Writes `bytes` at `dir/relative`, creating folders.
+pub fn write(dir: &Path, relative: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(relative);
+    std::fs::create_dir_all(path.parent().expect("has a parent")).expect("mkdir");
+    std::fs::write(&path, bytes).expect("write");
+    path
+}
+
+/// UTF-16 LE with BOM, as Notepad's "Unicode" saves.
+pub fn utf16le(text: &str) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xFE];
+    out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    out
+}
+
+pub fn utf16be(text: &str) -> Vec<u8> {
+    let mut out = vec![0xFE, 0xFF];
+    out.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+    out
+}
+
+/// Runs `scan --format json` on `dir` (plus extra arguments) and returns the exit code and
+/// the report.
+pub fn scan(dir: &Path, extra: &[&str]) -> (i32, Value) {
+    let output = bin()
+        .arg("scan")
+        .arg(dir)
+        .args(extra)
+        .args(["--format", "json", "--at", "2027-01-01"])
+        .output()
+        .expect("runs");
+    let report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
+    (output.status.code().expect("exit code"), report)
+}
+
+/// The one diagnostic of `code` of a server.
+pub fn diagnostic<'r>(server: &'r Value, code: &str) -> &'r Value {
+    server["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|d| d["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {:#}", server["diagnostics"]))
+}

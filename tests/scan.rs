@@ -1,0 +1,315 @@
+//! `scan`: what collected web.config files say, without certificates.
+
+mod common;
+
+use common::{codes, diagnostic, im_keys, scan, server, web_config, write};
+
+const ISSUER: &str = "CN=ContosoCA, DC=contoso, DC=com";
+const SERIAL: &str = "1F 5E DD 03 00 00 00 00 00 05";
+
+fn clean() -> String {
+    web_config(&im_keys("naocs.contoso.com", ISSUER, SERIAL))
+}
+
+#[test]
+fn every_supported_encoding_reads_the_same_values_and_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = clean();
+    write(dir.path(), "CAS01/web.config", &text);
+    write(
+        dir.path(),
+        "CAS02/web.config",
+        [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat(),
+    );
+    write(
+        dir.path(),
+        "CAS03/web.config",
+        common::utf16le(&text.replace("utf-8", "utf-16").replace('\n', "\r\n")),
+    );
+    write(
+        dir.path(),
+        "CAS04/web.config",
+        common::utf16be(&text.replace("utf-8", "utf-16")),
+    );
+    let (code, r) = scan(dir.path(), &[]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(r["summary"]["configured"], 4);
+    for name in ["CAS01", "CAS02", "CAS03", "CAS04"] {
+        let s = server(&r, name);
+        assert_eq!(s["status"], "configured", "{name}: {s:#}");
+        assert_eq!(s["rtm"]["pool"], "naocs.contoso.com");
+        assert_eq!(s["rtm"]["issuer"], ISSUER);
+        assert_eq!(s["rtm"]["serial"], SERIAL);
+        assert_eq!(s["sp1"], serde_json::Value::Null);
+        assert_eq!(s["certificate"], serde_json::Value::Null);
+    }
+}
+
+#[test]
+fn server_names_come_from_folders_file_names_and_the_server_map() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "CAS01/ClientAccess/Owa/web.config", clean());
+    write(dir.path(), "loose/cas02.contoso.com.web.config", clean());
+    write(dir.path(), "web.config", clean());
+    let (code, r) = scan(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(server(&r, "CAS01")["status"], "configured");
+    let cas02 = server(&r, "CAS02");
+    assert_eq!(cas02["fqdn"], "cas02.contoso.com");
+    let unknown: Vec<&serde_json::Value> = r["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["server"].is_null())
+        .collect();
+    assert_eq!(
+        unknown.len(),
+        1,
+        "every file appears once, even without a server"
+    );
+    assert_eq!(unknown[0]["status"], "failed");
+    assert_eq!(codes(unknown[0]), ["server-unknown"]);
+
+    let map = write(dir.path(), "../map-for-scan.csv", "path,server,identity,fqdn\nweb.config,CAS09,CAS09\\owa (Intranet),cas09.contoso.com\nweb.config,CAS09,CAS09\\owa (Default Web Site),\n");
+    let (code, r) = scan(dir.path(), &["--server-map", map.to_str().unwrap()]);
+    assert_eq!(code, 0, "{r:#}");
+    let cas09 = server(&r, "CAS09");
+    assert_eq!(
+        cas09["identities"],
+        serde_json::json!(["CAS09\\owa (Default Web Site)", "CAS09\\owa (Intranet)"])
+    );
+    assert_eq!(cas09["fqdn"], "cas09.contoso.com");
+    std::fs::remove_file(map).unwrap();
+}
+
+#[test]
+fn two_files_for_one_server_both_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "CAS01/web.config", clean());
+    write(dir.path(), "more/CAS01.web.config", clean());
+    let (code, r) = scan(dir.path(), &[]);
+    assert_eq!(code, 1);
+    let servers = r["servers"].as_array().unwrap();
+    assert_eq!(servers.len(), 2);
+    for s in servers {
+        assert_eq!(s["status"], "failed");
+        assert_eq!(codes(s), ["duplicate-server"]);
+    }
+    assert_eq!(r["diagnostics"][0]["code"], "duplicate-server");
+}
+
+#[test]
+fn not_configured_and_partial() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "CAS01/web.config",
+        web_config(&im_keys("", "", "")),
+    );
+    write(dir.path(), "CAS02/web.config", web_config(""));
+    write(
+        dir.path(),
+        "CAS03/web.config",
+        web_config(&im_keys("naocs.contoso.com", "", " ")),
+    );
+    let (code, r) = scan(dir.path(), &[]);
+    assert_eq!(code, 1);
+    for name in ["CAS01", "CAS02"] {
+        let s = server(&r, name);
+        assert_eq!(s["status"], "not_configured");
+        assert_eq!(diagnostic(s, "im-not-configured")["severity"], "info");
+    }
+    let cas03 = server(&r, "CAS03");
+    assert_eq!(cas03["status"], "failed");
+    let partial = diagnostic(cas03, "im-partial");
+    assert!(partial["message"]
+        .as_str()
+        .unwrap()
+        .contains("IMCertificateIssuer and IMCertificateSerialNumber missing"));
+}
+
+#[test]
+fn pool_mistakes() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "CAS01/web.config",
+        web_config(&im_keys("naocs", ISSUER, SERIAL)),
+    );
+    write(
+        dir.path(),
+        "CAS02/web.config",
+        web_config(&im_keys("na ocs.contoso.com", ISSUER, SERIAL)),
+    );
+    write(
+        dir.path(),
+        "CAS03/web.config",
+        web_config(&im_keys(
+            "naocs.contoso.com'; Remove-Item C:\\ #",
+            ISSUER,
+            SERIAL,
+        )),
+    );
+    let (code, r) = scan(dir.path(), &[]);
+    assert_eq!(code, 1);
+    let d = diagnostic(server(&r, "CAS01"), "pool-not-fqdn");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["line"], 9);
+    assert_eq!(server(&r, "CAS02")["status"], "failed");
+    diagnostic(server(&r, "CAS02"), "pool-invalid");
+    diagnostic(server(&r, "CAS03"), "pool-invalid");
+
+    let (_, r) = scan(dir.path(), &["--domain", "contoso.com"]);
+    let cas01 = server(&r, "CAS01");
+    assert_eq!(cas01["status"], "configured");
+    assert_eq!(diagnostic(cas01, "pool-not-fqdn")["severity"], "warning");
+}
+
+#[test]
+fn issuer_and_serial_mistakes() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "CAS01/web.config",
+        web_config(&im_keys("naocs.contoso.com", "ContosoCA", SERIAL)),
+    );
+    write(
+        dir.path(),
+        "CAS02/web.config",
+        web_config(&im_keys(
+            "naocs.contoso.com",
+            ISSUER,
+            "1F 5E DD 03 00 00 00 00 00 0G",
+        )),
+    );
+    write(
+        dir.path(),
+        "CAS03/web.config",
+        web_config(&im_keys(
+            "naocs.contoso.com",
+            ISSUER,
+            "\u{200E}1f 5e dd 03 00 00 00 00 00 05\u{200F}",
+        )),
+    );
+    write(
+        dir.path(),
+        "CAS04/web.config",
+        web_config(&im_keys(
+            "naocs.contoso.com\u{200B}",
+            "CN=ContosoCA,\u{00A0}DC=contoso, DC=com",
+            SERIAL,
+        )),
+    );
+    let (code, r) = scan(dir.path(), &[]);
+    assert_eq!(code, 1);
+    let d = diagnostic(server(&r, "CAS01"), "issuer-invalid");
+    assert_eq!(d["line"], 10);
+    let d = diagnostic(server(&r, "CAS02"), "serial-invalid");
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains("'G' at position 29"),
+        "{d}"
+    );
+    let cas03 = server(&r, "CAS03");
+    assert_eq!(cas03["status"], "configured");
+    let d = diagnostic(cas03, "hidden-characters");
+    assert!(d["message"]
+        .as_str()
+        .unwrap()
+        .contains("U+200E LEFT-TO-RIGHT MARK at position 1"));
+    assert!(d["message"].as_str().unwrap().contains("U+200F"));
+    let cas04 = server(&r, "CAS04");
+    assert_eq!(cas04["status"], "configured");
+    assert_eq!(codes(cas04), ["hidden-characters", "hidden-characters"]);
+}
+
+#[test]
+fn duplicate_keys_last_wins_and_port_number_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = format!(
+        "{}\n    <add key=\"imPOOLname\" value=\"naocs.contoso.com\" />\n    <add key=\"IMPortNumber\" value=\"5075\" />",
+        im_keys("old.contoso.com", ISSUER, SERIAL)
+    );
+    write(dir.path(), "CAS01/web.config", web_config(&body));
+    let (code, r) = scan(dir.path(), &[]);
+    assert_eq!(code, 0);
+    let s = server(&r, "CAS01");
+    assert_eq!(s["rtm"]["pool"], "naocs.contoso.com");
+    assert_eq!(diagnostic(s, "duplicate-key")["line"], 9);
+    let port = diagnostic(s, "im-port-number");
+    assert_eq!(port["line"], 13);
+    assert!(port["message"].as_str().unwrap().contains("5075"));
+
+    let (code, r) = scan(dir.path(), &["--strict"]);
+    assert_eq!(code, 1, "--strict turns the warnings into errors");
+    assert_eq!(server(&r, "CAS01")["status"], "failed");
+    assert_eq!(
+        diagnostic(server(&r, "CAS01"), "duplicate-key")["severity"],
+        "error"
+    );
+}
+
+#[test]
+fn malformed_xml_names_line_and_column_and_other_files_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "CAS01/web.config",
+        clean().replace(
+            "<add key=\"ProxyRequestTimeout\" value=\"90\" />",
+            "<add key=\"ProxyRequestTimeout\" value=\"90\" >",
+        ),
+    );
+    write(dir.path(), "CAS02/web.config", clean());
+    write(dir.path(), "CAS03/web.config", b"\xFF\xFEbroken");
+    write(dir.path(), "CAS04/web.config", "");
+    let (code, r) = scan(dir.path(), &[]);
+    assert_eq!(code, 1);
+    let d = diagnostic(server(&r, "CAS01"), "xml-malformed");
+    assert_eq!(d["line"], 13, "{d}");
+    assert!(d["column"].as_u64().unwrap() > 1);
+    assert_eq!(server(&r, "CAS02")["status"], "configured");
+    assert_eq!(server(&r, "CAS03")["status"], "failed");
+    assert_eq!(server(&r, "CAS04")["status"], "failed");
+    diagnostic(server(&r, "CAS04"), "source-unreadable");
+}
+
+#[test]
+fn pools_must_agree_per_site_or_across_the_organisation() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "CAS01/web.config",
+        web_config(&im_keys("paris-ocs.contoso.com", ISSUER, SERIAL)),
+    );
+    write(
+        dir.path(),
+        "CAS02/web.config",
+        web_config(&im_keys("PARIS-OCS.contoso.com", ISSUER, SERIAL)),
+    );
+    write(
+        dir.path(),
+        "CAS03/web.config",
+        web_config(&im_keys("lyon-ocs.contoso.com", ISSUER, SERIAL)),
+    );
+    let (_, r) = scan(dir.path(), &[]);
+    let top = r["diagnostics"].as_array().unwrap();
+    assert_eq!(top.len(), 1, "{top:#?}");
+    assert_eq!(top[0]["code"], "pool-inconsistent");
+    assert!(top[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("lyon-ocs.contoso.com (CAS03)"));
+
+    let map = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(map.path(), "path,server,site\nCAS01/web.config,CAS01,Paris\nCAS02/web.config,CAS02,Paris\nCAS03/web.config,CAS03,Lyon\n").unwrap();
+    let (code, r) = scan(dir.path(), &["--server-map", map.path().to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        r["diagnostics"],
+        serde_json::json!([]),
+        "one pool per site is fine"
+    );
+}
