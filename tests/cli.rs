@@ -11,31 +11,81 @@ fn a_missing_certs_path_stops_the_run_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("migration");
     bin()
-        .args(["convert", "examples/contoso/configs", "--certs", "examples/contoso/no-such-folder", "--out"])
+        .args([
+            "convert",
+            "examples/contoso/configs",
+            "--certs",
+            "examples/contoso/no-such-folder",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .code(2)
-        .stderr(contains("cannot read certificate file or folder examples/contoso/no-such-folder"));
-    assert!(!out.exists(), "--out was created by a run that could not start");
+        .stderr(contains(
+            "cannot read certificate file or folder examples/contoso/no-such-folder",
+        ));
+    assert!(
+        !out.exists(),
+        "--out was created by a run that could not start"
+    );
 }
 
 #[test]
 fn missing_configs_and_bad_arguments_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("m");
-    bin().args(["convert", "nowhere", "--certs", "examples/contoso/certs", "--out"]).arg(&out).assert().code(2);
-    bin().args(["scan", "examples/contoso/certs"]).assert().code(2).stderr(contains("no web.config file found"));
-    bin().args(["scan", "examples/contoso/configs", "--at", "24/11/2026"]).assert().code(2).stderr(contains("YYYY-MM-DD"));
-    bin().args(["convert", "examples/contoso/configs", "--out"]).arg(&out).assert().code(2).stderr(contains("--certs"));
-    bin().args(["scan", "examples/contoso/configs", "--server-map", "nowhere.csv"]).assert().code(2);
+    bin()
+        .args([
+            "convert",
+            "nowhere",
+            "--certs",
+            "examples/contoso/certs",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .code(2);
+    bin()
+        .args(["scan", "examples/contoso/certs"])
+        .assert()
+        .code(2)
+        .stderr(contains("no web.config file found"));
+    bin()
+        .args(["scan", "examples/contoso/configs", "--at", "24/11/2026"])
+        .assert()
+        .code(2)
+        .stderr(contains("YYYY-MM-DD"));
+    bin()
+        .args(["convert", "examples/contoso/configs", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(contains("--certs"));
+    bin()
+        .args([
+            "scan",
+            "examples/contoso/configs",
+            "--server-map",
+            "nowhere.csv",
+        ])
+        .assert()
+        .code(2);
     assert!(!out.exists());
 }
 
 #[test]
 fn resolve_prints_the_thumbprint_alone_on_stdout() {
-    let expected = common::independent_sha1(&common::certificate_ders(&root().join("examples/contoso/certs/cas01.cer"))[0]);
+    let expected = common::independent_sha1(
+        &common::certificate_ders(&root().join("examples/contoso/certs/cas01.cer"))[0],
+    );
     bin()
-        .args(["resolve", "--issuer", "CN=ContosoCA, DC=contoso, DC=com", "--serial", "1F 5E DD 03 00 00 00 00 00 05"])
+        .args([
+            "resolve",
+            "--issuer",
+            "CN=ContosoCA, DC=contoso, DC=com",
+            "--serial",
+            "1F 5E DD 03 00 00 00 00 00 05",
+        ])
         .args(["--certs", "examples/contoso/certs", "--at", "2026-11-24"])
         .assert()
         .success()
@@ -45,18 +95,46 @@ fn resolve_prints_the_thumbprint_alone_on_stdout() {
 
 #[test]
 fn resolve_accepts_every_written_form_with_the_right_warning() {
-    let expected = common::independent_sha1(&common::certificate_ders(&root().join("examples/contoso/certs/cas01.cer"))[0]);
+    let expected = common::independent_sha1(
+        &common::certificate_ders(&root().join("examples/contoso/certs/cas01.cer"))[0],
+    );
     let cases = [
-        ("/DC=com/DC=contoso/CN=ContosoCA", "1f:5e:dd:03:00:00:00:00:00:05", Some("issuer-inexact")),
-        ("DC = com, DC = contoso, CN = ContosoCA", "001F5EDD03000000000005", Some("issuer-inexact")),
-        ("cn=contosoca,dc=contoso,dc=com", "1F-5E-DD-03-00-00-00-00-00-05", Some("issuer-inexact")),
-        ("CN=ContosoCA, DC=contoso, DC=com", "05 00 00 00 00 00 03 DD 5E 1F", Some("serial-byte-order")),
-        ("CN=ContosoCA, DC=contoso, DC=com", "\u{200E}1F 5E DD 03 00 00 00 00 00 05", Some("hidden-characters")),
-        ("CN=ContosoCA, DC=contoso, DC=com", "1F5EDD03000000000005", None),
+        (
+            "/DC=com/DC=contoso/CN=ContosoCA",
+            "1f:5e:dd:03:00:00:00:00:00:05",
+            Some("issuer-inexact"),
+        ),
+        (
+            "DC = com, DC = contoso, CN = ContosoCA",
+            "001F5EDD03000000000005",
+            Some("issuer-inexact"),
+        ),
+        (
+            "cn=contosoca,dc=contoso,dc=com",
+            "1F-5E-DD-03-00-00-00-00-00-05",
+            Some("issuer-inexact"),
+        ),
+        (
+            "CN=ContosoCA, DC=contoso, DC=com",
+            "05 00 00 00 00 00 03 DD 5E 1F",
+            Some("serial-byte-order"),
+        ),
+        (
+            "CN=ContosoCA, DC=contoso, DC=com",
+            "\u{200E}1F 5E DD 03 00 00 00 00 00 05",
+            Some("hidden-characters"),
+        ),
+        (
+            "CN=ContosoCA, DC=contoso, DC=com",
+            "1F5EDD03000000000005",
+            None,
+        ),
     ];
     for (issuer, serial, warning) in cases {
         let output = bin()
-            .args(["resolve", "--format", "json", "--issuer", issuer, "--serial", serial])
+            .args([
+                "resolve", "--format", "json", "--issuer", issuer, "--serial", serial,
+            ])
             .args(["--certs", "examples/contoso/certs", "--at", "2026-11-24"])
             .output()
             .unwrap();
@@ -64,7 +142,12 @@ fn resolve_accepts_every_written_form_with_the_right_warning() {
         let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         assert_eq!(answer["status"], "found");
         assert_eq!(answer["thumbprint"], expected.as_str());
-        let codes: Vec<&str> = answer["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+        let codes: Vec<&str> = answer["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap())
+            .collect();
         match warning {
             Some(code) => assert_eq!(codes, [code], "{issuer} / {serial}"),
             None => assert!(codes.is_empty(), "{codes:?}"),
@@ -75,7 +158,15 @@ fn resolve_accepts_every_written_form_with_the_right_warning() {
 #[test]
 fn resolve_not_found_names_the_nearest_candidates() {
     let output = bin()
-        .args(["resolve", "--format", "json", "--issuer", "CN=ContosoCA, DC=contoso, DC=com", "--serial", "1F 5E DD 03 00 00 00 00 00 04"])
+        .args([
+            "resolve",
+            "--format",
+            "json",
+            "--issuer",
+            "CN=ContosoCA, DC=contoso, DC=com",
+            "--serial",
+            "1F 5E DD 03 00 00 00 00 00 04",
+        ])
         .args(["--certs", "examples/contoso/certs", "--at", "2026-11-24"])
         .output()
         .unwrap();
@@ -89,24 +180,43 @@ fn resolve_not_found_names_the_nearest_candidates() {
 
 #[test]
 fn templates_list_and_show() {
-    bin()
-        .args(["templates", "list"])
-        .assert()
-        .success()
-        .stdout(contains("sp1").and(contains("Set-OwaInstantMessaging.ps1")).and(contains("undo")));
+    bin().args(["templates", "list"]).assert().success().stdout(
+        contains("sp1")
+            .and(contains("Set-OwaInstantMessaging.ps1"))
+            .and(contains("undo")),
+    );
     let shown = bin().args(["templates", "show", "sp1"]).output().unwrap();
     assert!(shown.status.success());
-    assert_eq!(shown.stdout, std::fs::read(root().join("templates/sp1.ps1.hbs")).unwrap());
-    bin().args(["templates", "show", "nope"]).assert().code(2).stderr(contains("templates list"));
+    assert_eq!(
+        shown.stdout,
+        std::fs::read(root().join("templates/sp1.ps1.hbs")).unwrap()
+    );
+    bin()
+        .args(["templates", "show", "nope"])
+        .assert()
+        .code(2)
+        .stderr(contains("templates list"));
 }
 
 #[test]
 fn a_user_template_replaces_the_change_script() {
     let dir = tempfile::tempdir().unwrap();
-    let template = common::write(dir.path(), "mine.ps1.hbs", "{{#each servers}}Write-Host {{server}} {{rtm.issuer}}\n{{/each}}");
+    let template = common::write(
+        dir.path(),
+        "mine.ps1.hbs",
+        "{{#each servers}}Write-Host {{server}} {{rtm.issuer}}\n{{/each}}",
+    );
     let out = dir.path().join("m");
     bin()
-        .args(["convert", "examples/contoso/configs", "--certs", "examples/contoso/certs", "--at", "2026-11-24", "--template"])
+        .args([
+            "convert",
+            "examples/contoso/configs",
+            "--certs",
+            "examples/contoso/certs",
+            "--at",
+            "2026-11-24",
+            "--template",
+        ])
         .arg(&template)
         .arg("--out")
         .arg(&out)
@@ -118,7 +228,9 @@ fn a_user_template_replaces_the_change_script() {
     assert_eq!(hosts.len(), 3);
     assert_eq!(
         hosts[2].args[1],
-        common::pwsh::Arg::Value(common::pwsh::ArgValue::Literal("DC=com, DC=contoso, CN=ContosoCA".into()))
+        common::pwsh::Arg::Value(common::pwsh::ArgValue::Literal(
+            "DC=com, DC=contoso, CN=ContosoCA".into()
+        ))
     );
 }
 
@@ -126,7 +238,16 @@ fn a_user_template_replaces_the_change_script() {
 fn quiet_prints_only_errors_and_help_has_examples() {
     let dir = tempfile::tempdir().unwrap();
     let output = bin()
-        .args(["--quiet", "convert", "examples/contoso/configs", "--certs", "examples/contoso/certs", "--at", "2026-11-24", "--out"])
+        .args([
+            "--quiet",
+            "convert",
+            "examples/contoso/configs",
+            "--certs",
+            "examples/contoso/certs",
+            "--at",
+            "2026-11-24",
+            "--out",
+        ])
         .arg(dir.path().join("m"))
         .output()
         .unwrap();
@@ -135,5 +256,9 @@ fn quiet_prints_only_errors_and_help_has_examples() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("error[pool-not-fqdn]"), "{stderr}");
     assert!(!stderr.contains("warning["), "{stderr}");
-    bin().arg("--help").assert().success().stdout(contains("Examples:").and(contains("convert")));
+    bin()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(contains("Examples:").and(contains("convert")));
 }
