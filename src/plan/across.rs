@@ -1,0 +1,80 @@
+//! Checks that need every server at once.
+
+use std::collections::BTreeMap;
+
+use crate::diag::{Code, Diagnostic};
+use crate::hidden;
+use crate::names::{PoolFqdn, ServerName};
+
+use super::ServerPlan;
+
+/// Two files for one server: neither can be trusted to be the right one.
+pub(super) fn duplicate_servers(servers: &mut [ServerPlan]) -> Vec<Diagnostic> {
+    let mut by_name: BTreeMap<ServerName, Vec<usize>> = BTreeMap::new();
+    for (i, s) in servers.iter().enumerate() {
+        if let Some(name) = &s.server {
+            by_name.entry(name.clone()).or_default().push(i);
+        }
+    }
+    let mut out = Vec::new();
+    for (name, indices) in by_name.into_iter().filter(|(_, v)| v.len() > 1) {
+        let files: Vec<String> = indices.iter().map(|&i| servers[i].source.clone()).collect();
+        let message = format!(
+            "{} files map to server {name}: {}; keep the one collected from {name} and remove the \
+             others (or fix --server-map)",
+            files.len(),
+            files.join(", ")
+        );
+        for &i in &indices {
+            let d =
+                Diagnostic::new(Code::DuplicateServer, message.clone()).in_file(&servers[i].source);
+            servers[i].diagnostics.push(d);
+        }
+        out.push(Diagnostic::new(Code::DuplicateServer, message));
+    }
+    out
+}
+
+/// Servers behind one load balancer must use one pool (per site or array when the map says).
+pub(super) fn inconsistent_pools(servers: &[ServerPlan], grouped: bool) -> Vec<Diagnostic> {
+    let mut groups: BTreeMap<Option<&str>, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+    for s in servers {
+        let (Some(name), Some(pool)) = (&s.server, configured_pool(s)) else {
+            continue;
+        };
+        let group = if grouped { s.group.as_deref() } else { None };
+        groups
+            .entry(group)
+            .or_default()
+            .entry(pool)
+            .or_default()
+            .push(name.to_string());
+    }
+    groups
+        .into_iter()
+        .filter(|(_, pools)| pools.len() > 1)
+        .map(|(group, pools)| {
+            let listed: Vec<String> = pools
+                .iter()
+                .map(|(pool, names)| format!("{pool} ({})", names.join(", ")))
+                .collect();
+            let scope = group.map_or("the organisation".to_string(), |g| format!("'{g}'"));
+            Diagnostic::new(
+                Code::PoolInconsistent,
+                format!(
+                    "the servers of {scope} use different pools: {}; servers behind one load \
+                     balancer should use one pool (one pool per site is fine: give a site column in \
+                     --server-map)",
+                    listed.join(" vs ")
+                ),
+            )
+        })
+        .collect()
+}
+
+fn configured_pool(s: &ServerPlan) -> Option<String> {
+    let raw = s.rtm.as_ref()?.pool.as_deref()?;
+    let (clean, _) = hidden::strip(raw);
+    PoolFqdn::parse(&clean, None).ok().map(|(p, _)| p.key())
+}
+

@@ -1,0 +1,269 @@
+//! The certificate of one server: found by issuer and serial, then checked.
+
+use time::{Duration, OffsetDateTime};
+
+use crate::cert::index::{Candidate, Found};
+use crate::cert::{CertIndex, Certificate, Lookup, Query, ServerAuth};
+use crate::diag::{Code, Diagnostic};
+
+use super::settings::Values;
+use super::{CertificateView, ServerPlan, Settings, Sp1};
+
+/// OWA logs a warning when its certificate expires within this many days.
+const EXPIRING_SOON_DAYS: i64 = 30;
+
+/// Looks the certificate up and checks it.
+pub(super) fn resolve(
+    values: &Values,
+    index: &CertIndex,
+    settings: &Settings,
+    source: &str,
+    plan: &mut ServerPlan,
+) {
+    let query = Query {
+        issuer_text: &values.issuer_text,
+        issuer: &values.issuer,
+        serial: &values.serial,
+        serial_reversed: &values.serial_reversed,
+    };
+    let found = match index.lookup(&query) {
+        Lookup::Found(found) => found,
+        Lookup::Ambiguous(all) => {
+            plan.diagnostics
+                .push(ambiguous(&all, source, values.serial_line));
+            return;
+        }
+        Lookup::NotFound(candidates) => {
+            plan.diagnostics
+                .push(not_found(values, &candidates, index.len(), source));
+            return;
+        }
+    };
+    let cert = &found.entry.cert;
+    match_warnings(values, &found, source, &mut plan.diagnostics);
+    let line = values.serial_line;
+    plan.diagnostics.extend(
+        check_certificate(
+            cert,
+            plan.fqdn.as_deref(),
+            plan.group.as_deref(),
+            settings.at,
+        )
+        .into_iter()
+        .map(|d| d.in_file(source).at_line(line)),
+    );
+    plan.certificate = Some(certificate_view(cert, &found.entry.sources));
+    plan.sp1 = Some(Sp1 {
+        server_name: values.pool.clone(),
+        thumbprint: cert.thumbprint,
+    });
+}
+
+fn match_warnings(values: &Values, found: &Found<'_>, source: &str, out: &mut Vec<Diagnostic>) {
+    let cert = &found.entry.cert;
+    if found.issuer_inexact {
+        out.push(
+            Diagnostic::new(
+                Code::IssuerInexact,
+                format!(
+                    "IMCertificateIssuer '{}' names the certificate's issuer, but not as the exact \
+                     string Windows prints ('{}'); RTM required the exact string, so IM on this \
+                     server may already have been failing before the upgrade",
+                    values.issuer_text, cert.issuer_text
+                ),
+            )
+            .in_file(source)
+            .at_line(values.issuer_line),
+        );
+    }
+    if found.byte_order {
+        out.push(
+            Diagnostic::new(
+                Code::SerialByteOrder,
+                format!(
+                    "IMCertificateSerialNumber matches the certificate's serial {} only with its bytes \
+                     reversed (the order of .NET's GetSerialNumber()); RTM would not have found this \
+                     certificate",
+                    cert.serial
+                ),
+            )
+            .in_file(source)
+            .at_line(values.serial_line),
+        );
+    }
+}
+
+fn ambiguous(all: &[Found<'_>], source: &str, line: u32) -> Diagnostic {
+    let listed: Vec<String> = all
+        .iter()
+        .map(|f| {
+            format!(
+                "{} ({}, expires {}, from {})",
+                f.entry.cert.thumbprint,
+                f.entry.cert.subject_text,
+                date(f.entry.cert.not_after),
+                f.entry.sources.join(", ")
+            )
+        })
+        .collect();
+    Diagnostic::new(
+        Code::CertAmbiguous,
+        format!(
+            "the issuer and serial match {} different certificates: {}; remove the wrong ones from \
+             --certs or write the issuer exactly",
+            all.len(),
+            listed.join("; ")
+        ),
+    )
+    .in_file(source)
+    .at_line(line)
+}
+
+fn not_found(
+    values: &Values,
+    candidates: &[Candidate<'_>],
+    total: usize,
+    source: &str,
+) -> Diagnostic {
+    let mut message = format!(
+        "no certificate issued by '{}' with serial {} among the {total} certificate{} read from \
+         --certs; export that certificate from the server (Get-ExchangeCertificate) and add it",
+        values.issuer_text,
+        values.serial,
+        if total == 1 { "" } else { "s" }
+    );
+    if !candidates.is_empty() {
+        let near: Vec<String> = candidates
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} [{}, serial {}, from {}]: {}",
+                    c.entry.cert.thumbprint,
+                    c.entry.cert.subject_text,
+                    c.entry.cert.serial,
+                    c.entry.sources.join(", "),
+                    c.why
+                )
+            })
+            .collect();
+        message.push_str(&format!(". Nearest: {}", near.join("; ")));
+    }
+    Diagnostic::new(Code::CertNotFound, message)
+        .in_file(source)
+        .at_line(values.serial_line)
+}
+
+/// Validity, purpose and name checks on the certificate a server will use.
+pub fn check_certificate(
+    cert: &Certificate,
+    fqdn: Option<&str>,
+    array: Option<&str>,
+    at: OffsetDateTime,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let subject = &cert.subject_text;
+    if cert.not_after < at {
+        out.push(Diagnostic::new(
+            Code::CertExpired,
+            format!(
+                "certificate {subject} ({}) expired on {}; OWA will not use it: renew it, then run \
+                 again with the new certificate in --certs",
+                cert.thumbprint,
+                date(cert.not_after)
+            ),
+        ));
+    } else if cert.not_after < at + Duration::days(EXPIRING_SOON_DAYS) {
+        out.push(Diagnostic::new(
+            Code::CertExpiringSoon,
+            format!(
+                "certificate {subject} expires on {}, within {EXPIRING_SOON_DAYS} days: plan its renewal \
+                 (and a new thumbprint) now",
+                date(cert.not_after)
+            ),
+        ));
+    }
+    if cert.not_before > at {
+        out.push(Diagnostic::new(
+            Code::CertNotYetValid,
+            format!(
+                "certificate {subject} is valid only from {}",
+                date(cert.not_before)
+            ),
+        ));
+    }
+    if cert.self_signed {
+        out.push(Diagnostic::new(
+            Code::CertSelfSigned,
+            format!(
+                "certificate {subject} is self-signed: OCS trusts it only if it is in the Trusted \
+                 Root store of every pool server, which is unsupported; use a certificate from a CA \
+                 both sides trust"
+            ),
+        ));
+    }
+    if let ServerAuth::Lacking(purposes) = &cert.server_auth {
+        out.push(Diagnostic::new(
+            Code::CertEku,
+            format!(
+                "certificate {subject} has an Enhanced Key Usage without Server Authentication ({}); \
+                 the MTLS connection to OCS needs it: use a Web Server certificate",
+                if purposes.is_empty() { "no purposes".to_string() } else { purposes.join(", ") }
+            ),
+        ));
+    }
+    out.extend(name_mismatch(cert, fqdn, array));
+    out
+}
+
+fn name_mismatch(
+    cert: &Certificate,
+    fqdn: Option<&str>,
+    array: Option<&str>,
+) -> Option<Diagnostic> {
+    let fqdn = fqdn?;
+    let cn = cert.subject_cn.as_deref().unwrap_or("");
+    let matches = |name: &str| cn.eq_ignore_ascii_case(name);
+    if matches(fqdn) || array.is_some_and(matches) {
+        return None;
+    }
+    Some(Diagnostic::new(
+        Code::CertNameMismatch,
+        format!(
+            "the certificate's subject CN is '{cn}', not the server's FQDN {fqdn}{}: OCS identifies \
+             the CAS by the subject name, so the pool's Authorized Hosts entry must be '{cn}'",
+            array.map(|a| format!(" or its CAS array {a}")).unwrap_or_default()
+        ),
+    ))
+}
+
+/// The certificate as the report shows it.
+pub fn certificate_view(cert: &Certificate, sources: &[String]) -> CertificateView {
+    CertificateView {
+        subject: cert.subject_text.clone(),
+        issuer: cert.issuer_text.clone(),
+        serial: cert.serial.to_hex(),
+        thumbprint: cert.thumbprint,
+        not_before: rfc3339(cert.not_before),
+        not_after: rfc3339(cert.not_after),
+        sources: sources.to_vec(),
+    }
+}
+
+/// `2012-01-01T00:00:00Z`: whole seconds, UTC, as the report schema shows.
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+fn date(t: OffsetDateTime) -> String {
+    rfc3339(t)[..10].to_string()
+}
+

@@ -1,0 +1,232 @@
+//! The plan stage: per server, the SP1 settings or the reasons they cannot be made; then
+//! the checks that need every server at once.
+
+mod across;
+mod certificate;
+mod settings;
+
+pub use certificate::{certificate_view, check_certificate, rfc3339};
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::cert::{CertIndex, Thumbprint};
+use crate::config::{self, derive_server, ConfigFile, ImKey, ImSettings, Setting};
+use crate::diag::{Code, Diagnostic};
+use crate::names::{Identity, PoolFqdn, ServerName};
+use crate::server_map::ServerMap;
+
+/// What a server's migration comes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Converted,
+    /// `scan`: settings are complete and valid; no certificate was looked up.
+    Configured,
+    NotConfigured,
+    Failed,
+}
+
+/// The settings as the web.config had them (after .NET's appSettings rules).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Rtm {
+    pub pool: Option<String>,
+    pub issuer: Option<String>,
+    pub serial: Option<String>,
+}
+
+/// What `Set-OwaVirtualDirectory` will be given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sp1 {
+    pub server_name: PoolFqdn,
+    pub thumbprint: Thumbprint,
+}
+
+/// The certificate as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CertificateView {
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub thumbprint: Thumbprint,
+    pub not_before: String,
+    pub not_after: String,
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerPlan {
+    pub server: Option<ServerName>,
+    pub source: String,
+    pub status: Status,
+    /// The first virtual directory (the report's `identity`); all are in `identities`.
+    pub identity: Option<Identity>,
+    pub identities: Vec<Identity>,
+    pub fqdn: Option<String>,
+    /// The server map's `array`, else `site`: the servers that must agree on a pool.
+    pub group: Option<String>,
+    pub rtm: Option<Rtm>,
+    pub sp1: Option<Sp1>,
+    pub certificate: Option<CertificateView>,
+    /// `IMPortNumber`, which SP1 has no parameter for.
+    pub port: Option<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Everything the plan needs besides the configs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub domain: Option<String>,
+    pub at: OffsetDateTime,
+    pub strict: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub servers: Vec<ServerPlan>,
+    /// Diagnostics about the run or several servers at once.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Plans every config file. `index` is `None` for `scan`, which resolves no certificate.
+pub fn plan(
+    files: &[ConfigFile],
+    map: Option<&ServerMap>,
+    index: Option<&CertIndex>,
+    settings: &Settings,
+) -> Plan {
+    let mut servers: Vec<ServerPlan> = files
+        .iter()
+        .map(|file| plan_server(file, map, index, settings))
+        .collect();
+    let mut diagnostics = across::duplicate_servers(&mut servers);
+    diagnostics.extend(across::inconsistent_pools(
+        &servers,
+        map.is_some_and(|m| m.has_groups),
+    ));
+    for server in &mut servers {
+        finish(server, settings.strict, index.is_some());
+    }
+    if settings.strict {
+        diagnostics = diagnostics.into_iter().map(Diagnostic::strict).collect();
+    }
+    servers.sort_by(|a, b| {
+        a.server
+            .cmp(&b.server)
+            .then_with(|| a.source.cmp(&b.source))
+    });
+    Plan {
+        servers,
+        diagnostics,
+    }
+}
+
+fn plan_server(
+    file: &ConfigFile,
+    map: Option<&ServerMap>,
+    index: Option<&CertIndex>,
+    settings: &Settings,
+) -> ServerPlan {
+    let source = file.display();
+    let mut plan = identify(file, map, &source);
+    let settings_read = match config::read_file(file) {
+        Ok(read) => read,
+        Err(diagnostic) => {
+            plan.diagnostics.push(diagnostic);
+            return plan;
+        }
+    };
+    plan.rtm = Some(rtm_of(&settings_read));
+    plan.diagnostics
+        .extend(settings_read.diagnostics.iter().cloned());
+    let Some(values) = settings::check_settings(&settings_read, &source, settings, &mut plan) else {
+        return plan;
+    };
+    if let Some(index) = index {
+        certificate::resolve(&values, index, settings, &source, &mut plan);
+    }
+    plan
+}
+
+/// The server, identities, FQDN and group of a file: from the map, else from its path.
+fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerPlan {
+    let mut plan = ServerPlan {
+        server: None,
+        source: source.to_string(),
+        status: Status::Failed,
+        identity: None,
+        identities: Vec::new(),
+        fqdn: None,
+        group: None,
+        rtm: None,
+        sp1: None,
+        certificate: None,
+        port: None,
+        diagnostics: Vec::new(),
+    };
+    let rows = map.map(|m| m.rows_for(file)).unwrap_or_default();
+    if let Some(first) = rows.first() {
+        plan.server = Some(first.server.clone());
+        plan.fqdn = rows.iter().find_map(|r| r.fqdn.clone());
+        plan.group = rows
+            .iter()
+            .find_map(|r| r.array.clone().or_else(|| r.site.clone()));
+        let mut identities: Vec<Identity> = rows
+            .iter()
+            .filter(|r| r.server == first.server)
+            .filter_map(|r| r.identity.clone())
+            .collect();
+        identities.sort();
+        identities.dedup();
+        plan.identities = identities;
+    } else {
+        match derive_server(file) {
+            Ok(derived) => {
+                plan.server = Some(derived.server);
+                plan.fqdn = derived.fqdn;
+            }
+            Err(message) => plan
+                .diagnostics
+                .push(Diagnostic::new(Code::ServerUnknown, message).in_file(source)),
+        }
+    }
+    if let Some(server) = &plan.server {
+        if plan.identities.is_empty() {
+            plan.identities.push(Identity::default_for(server));
+        }
+        plan.identity = plan.identities.first().cloned();
+    }
+    plan
+}
+
+fn rtm_of(read: &ImSettings) -> Rtm {
+    let value = |key| read.get(key).map(|s: &Setting| s.value.clone());
+    Rtm {
+        pool: value(ImKey::PoolName),
+        issuer: value(ImKey::CertificateIssuer),
+        serial: value(ImKey::CertificateSerialNumber),
+    }
+}
+
+/// Severity adjustments and the final status.
+fn finish(server: &mut ServerPlan, strict: bool, resolved: bool) {
+    if strict {
+        server.diagnostics = std::mem::take(&mut server.diagnostics)
+            .into_iter()
+            .map(Diagnostic::strict)
+            .collect();
+    }
+    let failed = server.diagnostics.iter().any(Diagnostic::is_error)
+        || server.server.is_none()
+        || server.rtm.is_none();
+    server.status = match server.status {
+        _ if failed => Status::Failed,
+        Status::NotConfigured => Status::NotConfigured,
+        _ if !resolved => Status::Configured,
+        _ if server.sp1.is_some() => Status::Converted,
+        _ => Status::Failed,
+    };
+    if server.status == Status::Failed {
+        server.sp1 = None;
+    }
+}

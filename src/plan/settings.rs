@@ -1,0 +1,255 @@
+//! The three RTM values of one server: complete, visible, and each valid on its own.
+
+use crate::cert::{DistinguishedName, Serial};
+use crate::config::{ImKey, ImSettings, Setting};
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::hidden;
+use crate::names::{PoolError, PoolFqdn};
+
+use super::{ServerPlan, Settings, Status};
+
+/// The three values, cleaned and typed.
+pub(super) struct Values {
+    pub(super) pool: PoolFqdn,
+    pub(super) issuer_text: String,
+    pub(super) issuer: DistinguishedName,
+    pub(super) issuer_line: u32,
+    pub(super) serial: Serial,
+    pub(super) serial_reversed: Serial,
+    pub(super) serial_line: u32,
+}
+
+/// A value with its invisible characters removed, and its line.
+struct Cleaned {
+    text: String,
+    line: u32,
+}
+
+/// Completeness, invisible characters, and each value's own validity.
+pub(super) fn check_settings(
+    read: &ImSettings,
+    source: &str,
+    settings: &Settings,
+    plan: &mut ServerPlan,
+) -> Option<Values> {
+    let keys = [
+        ImKey::PoolName,
+        ImKey::CertificateIssuer,
+        ImKey::CertificateSerialNumber,
+    ];
+    let cleaned: Vec<Option<Cleaned>> = keys
+        .iter()
+        .map(|&key| clean(key, read.get(key), source, &mut plan.diagnostics))
+        .collect();
+    let present: Vec<&str> = keys
+        .iter()
+        .zip(&cleaned)
+        .filter(|(_, c)| c.is_some())
+        .map(|(k, _)| k.name())
+        .collect();
+    if present.is_empty() {
+        plan.status = Status::NotConfigured;
+        plan.diagnostics.push(
+            Diagnostic::new(
+                Code::ImNotConfigured,
+                "IMPoolName, IMCertificateIssuer and IMCertificateSerialNumber have no value: \
+                 this server had no OWA instant messaging, so there is nothing to migrate",
+            )
+            .in_file(source),
+        );
+        return None;
+    }
+    port_number(read, source, plan);
+    if present.len() < keys.len() {
+        let missing: Vec<&str> = keys
+            .iter()
+            .map(|k| k.name())
+            .filter(|k| !present.contains(k))
+            .collect();
+        plan.diagnostics.push(
+            Diagnostic::new(
+                Code::ImPartial,
+                format!(
+                    "{} set but {} missing or empty: RTM IM could not have worked on this server; \
+                     find the missing value (Get-ExchangeCertificate on the server shows issuer and \
+                     serial) and add it to the collected file, or remove the others",
+                    present.join(" and "),
+                    missing.join(" and ")
+                ),
+            )
+            .in_file(source),
+        );
+        return None;
+    }
+    let [Some(pool), Some(issuer), Some(serial)] =
+        <[Option<Cleaned>; 3]>::try_from(cleaned).ok()?
+    else {
+        return None;
+    };
+    let pool = check_pool(&pool, settings, source, &mut plan.diagnostics);
+    let issuer_dn = check_issuer(&issuer, source, &mut plan.diagnostics);
+    let serials = check_serial(&serial, source, &mut plan.diagnostics);
+    let (pool, issuer_dn, (forward, reversed)) = (pool?, issuer_dn?, serials?);
+    Some(Values {
+        pool,
+        issuer_text: issuer.text,
+        issuer: issuer_dn,
+        issuer_line: issuer.line,
+        serial: forward,
+        serial_reversed: reversed,
+        serial_line: serial.line,
+    })
+}
+
+/// Removes invisible characters (warning) and treats a blank value as missing.
+fn clean(
+    key: ImKey,
+    setting: Option<&Setting>,
+    source: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Cleaned> {
+    let setting = setting?;
+    let (text, removed) = hidden::strip(&setting.value);
+    if !removed.is_empty() {
+        out.push(
+            Diagnostic::new(
+                Code::HiddenCharacters,
+                format!(
+                    "{} contains invisible characters ({}), typically pasted from the Windows \
+                     certificate dialog; they were removed. RTM compared the value with them, so IM \
+                     may already have been failing on this server",
+                    key.name(),
+                    hidden::describe_all(&removed)
+                ),
+            )
+            .in_file(source)
+            .at_line(setting.line),
+        );
+    }
+    let text = text.trim().to_string();
+    (!text.is_empty()).then_some(Cleaned {
+        text,
+        line: setting.line,
+    })
+}
+
+fn port_number(read: &ImSettings, source: &str, plan: &mut ServerPlan) {
+    let Some(port) = read
+        .get(ImKey::PortNumber)
+        .filter(|p| !p.value.trim().is_empty())
+    else {
+        return;
+    };
+    plan.port = Some(port.value.trim().to_string());
+    plan.diagnostics.push(
+        Diagnostic::new(
+            Code::ImPortNumber,
+            format!(
+                "IMPortNumber is set to '{}'. Set-OwaVirtualDirectory has no equivalent: if this \
+                 deployment needs it, add <add key=\"IMPortNumber\" value=\"{}\" /> to the OWA \
+                 web.config again after SP1 setup, and after every update rollup (each one replaces \
+                 web.config)",
+                port.value.trim(),
+                port.value.trim()
+            ),
+        )
+        .in_file(source)
+        .at_line(port.line),
+    );
+}
+
+fn check_pool(
+    pool: &Cleaned,
+    settings: &Settings,
+    source: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Option<PoolFqdn> {
+    let at = |d: Diagnostic| d.in_file(source).at_line(pool.line);
+    match PoolFqdn::parse(&pool.text, settings.domain.as_deref()) {
+        Ok((fqdn, false)) => Some(fqdn),
+        Ok((fqdn, true)) => {
+            out.push(at(Diagnostic::new(
+                Code::PoolNotFqdn,
+                format!(
+                    "IMPoolName '{}' is a single label; qualified with --domain as '{fqdn}'. Check \
+                     that this is the pool's FQDN (the name in its certificate)",
+                    pool.text
+                ),
+            )
+            .with_severity(Severity::Warning)));
+            Some(fqdn)
+        }
+        Err(PoolError::NotFqdn(name)) => {
+            out.push(at(Diagnostic::new(
+                Code::PoolNotFqdn,
+                format!(
+                    "IMPoolName '{name}' is a single label, not the pool's FQDN (RTM's most common \
+                     mistake); OWA needs the FQDN in the pool's certificate, e.g. {name}.contoso.com: \
+                     correct the collected file or run with --domain <your DNS suffix>"
+                ),
+            )));
+            None
+        }
+        Err(PoolError::Invalid(reason)) => {
+            out.push(at(Diagnostic::new(
+                Code::PoolInvalid,
+                format!(
+                    "IMPoolName '{}' is not a valid DNS name: {reason}",
+                    pool.text
+                ),
+            )));
+            None
+        }
+    }
+}
+
+fn check_issuer(
+    issuer: &Cleaned,
+    source: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Option<DistinguishedName> {
+    match DistinguishedName::parse(&issuer.text) {
+        Ok(dn) => Some(dn),
+        Err(e) => {
+            out.push(
+                Diagnostic::new(
+                    Code::IssuerInvalid,
+                    format!(
+                        "IMCertificateIssuer '{}' is not a distinguished name: {e}. Copy the Issuer \
+                         of the certificate as Get-ExchangeCertificate shows it, e.g. \
+                         CN=ContosoCA, DC=contoso, DC=com",
+                        issuer.text
+                    ),
+                )
+                .in_file(source)
+                .at_line(issuer.line),
+            );
+            None
+        }
+    }
+}
+
+fn check_serial(
+    serial: &Cleaned,
+    source: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Option<(Serial, Serial)> {
+    match Serial::parse(&serial.text).and_then(|s| Ok((s, Serial::parse_reversed(&serial.text)?))) {
+        Ok(pair) => Some(pair),
+        Err(e) => {
+            out.push(
+                Diagnostic::new(
+                    Code::SerialInvalid,
+                    format!(
+                        "IMCertificateSerialNumber '{}' is not a serial number: {e}",
+                        serial.text
+                    ),
+                )
+                .in_file(source)
+                .at_line(serial.line),
+            );
+            None
+        }
+    }
+}
+
