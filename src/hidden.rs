@@ -19,6 +19,11 @@ const INVISIBLE: &[(char, &str)] = &[
     ('\u{00A0}', "NO-BREAK SPACE"),
 ];
 
+/// Whether `ch` is one of the invisible characters this module removes.
+pub fn is_invisible(ch: char) -> bool {
+    INVISIBLE.iter().any(|(c, _)| *c == ch)
+}
+
 /// One removed character and where it was (character position, from 1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Removed {
@@ -47,7 +52,7 @@ pub fn strip(text: &str) -> (String, Vec<Removed>) {
     let mut out = String::with_capacity(text.len());
     let mut removed = Vec::new();
     for (i, ch) in text.chars().enumerate() {
-        if INVISIBLE.iter().any(|(c, _)| *c == ch) {
+        if is_invisible(ch) {
             removed.push(Removed {
                 ch,
                 position: i + 1,

@@ -40,7 +40,7 @@ pub fn write_all(out: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>, 
     let mut staged = Vec::with_capacity(files.len());
     for (name, bytes) in files {
         let target = out.join(name);
-        let mut temp = NamedTempFile::new_in(out).map_err(fail(&target))?;
+        let mut temp = temporary(out).map_err(fail(&target))?;
         temp.write_all(bytes).map_err(fail(&target))?;
         temp.as_file().sync_all().map_err(fail(&target))?;
         staged.push((temp, target));
@@ -54,6 +54,19 @@ pub fn write_all(out: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>, 
         written.push(target);
     }
     Ok(written)
+}
+
+/// A temporary file beside its target. On Unix, readable by others like any file the
+/// administrator writes (a temporary file is private by default).
+fn temporary(out: &Path) -> std::io::Result<NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".owa-im-migrate-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    builder.tempfile_in(out)
 }
 
 #[cfg(test)]
@@ -87,5 +100,14 @@ mod tests {
         names.sort();
         assert_eq!(names, ["a.txt", "b.txt"]);
         assert_eq!(std::fs::read(out.join("b.txt")).unwrap(), b"2");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(out.join("a.txt"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o644);
+        }
     }
 }

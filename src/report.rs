@@ -115,14 +115,15 @@ impl Report {
             }
         }
         let s = &self.summary;
-        let _ =
-            writeln!(
+        let done = match s.configured {
+            Some(configured) => format!("{configured} configured"),
+            None => format!("{} converted", s.converted),
+        };
+        let _ = writeln!(
             out,
-            "\n{} web.config file{}: {} converted, {}{} not configured, {} failed, {} warning{}.",
+            "\n{} web.config file{}: {done}, {} not configured, {} failed, {} warning{}.",
             s.configs,
             plural(s.configs),
-            s.converted,
-            s.configured.map(|c| format!("{c} configured, ")).unwrap_or_default(),
             s.not_configured,
             s.failed,
             s.warnings,

@@ -262,3 +262,12 @@ fn quiet_prints_only_errors_and_help_has_examples() {
         .success()
         .stdout(contains("Examples:").and(contains("convert")));
 }
+
+#[test]
+fn scan_summarises_without_certificates() {
+    bin()
+        .args(["scan", "examples/contoso/configs"])
+        .assert()
+        .code(1)
+        .stdout(contains("5 web.config files: 3 configured, 1 not configured, 1 failed, 5 warnings."));
+}

@@ -77,4 +77,3 @@ fn configured_pool(s: &ServerPlan) -> Option<String> {
     let (clean, _) = hidden::strip(raw);
     PoolFqdn::parse(&clean, None).ok().map(|(p, _)| p.key())
 }
-

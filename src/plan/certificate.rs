@@ -266,4 +266,3 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
 fn date(t: OffsetDateTime) -> String {
     rfc3339(t)[..10].to_string()
 }
-

@@ -139,7 +139,8 @@ fn plan_server(
     plan.rtm = Some(rtm_of(&settings_read));
     plan.diagnostics
         .extend(settings_read.diagnostics.iter().cloned());
-    let Some(values) = settings::check_settings(&settings_read, &source, settings, &mut plan) else {
+    let Some(values) = settings::check_settings(&settings_read, &source, settings, &mut plan)
+    else {
         return plan;
     };
     if let Some(index) = index {

@@ -252,4 +252,3 @@ fn check_serial(
         }
     }
 }
-
