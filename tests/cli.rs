@@ -269,5 +269,7 @@ fn scan_summarises_without_certificates() {
         .args(["scan", "examples/contoso/configs"])
         .assert()
         .code(1)
-        .stdout(contains("5 web.config files: 3 configured, 1 not configured, 1 failed, 5 warnings."));
+        .stdout(contains(
+            "5 web.config files: 3 configured, 1 not configured, 1 failed, 5 warnings.",
+        ));
 }
