@@ -18,13 +18,14 @@ pub mod plan;
 pub mod render;
 pub mod report;
 pub mod server_map;
+pub mod walk;
 
 use std::path::PathBuf;
 
 use time::OffsetDateTime;
 
 use crate::cert::source::{self, SourceFile};
-use crate::cert::{CertIndex, DistinguishedName, Lookup, Query, Serial};
+use crate::cert::{CertIndex, DistinguishedName, Query, Serial};
 use crate::config::ConfigFile;
 use crate::diag::{Code, Diagnostic};
 use crate::plan::{Plan, Settings};
@@ -191,61 +192,28 @@ pub fn resolve(
         serial: &forward,
         serial_reversed: &reversed,
     };
-    answer.status = match index.lookup(&query) {
-        Lookup::Found(found) => {
+    let (found, diagnostics) = plan::lookup(&index, &query);
+    answer
+        .diagnostics
+        .extend(diagnostics.into_iter().map(|(_, d)| d));
+    answer.status = match &found {
+        Some(found) => {
             let cert = &found.entry.cert;
             answer
                 .diagnostics
                 .extend(plan::check_certificate(cert, None, None, at));
-            if found.issuer_inexact {
-                answer.diagnostics.push(Diagnostic::new(
-                    Code::IssuerInexact,
-                    format!("Windows prints this issuer as '{}'", cert.issuer_text),
-                ));
-            }
-            if found.byte_order {
-                answer.diagnostics.push(Diagnostic::new(
-                    Code::SerialByteOrder,
-                    format!(
-                        "matched only with the bytes reversed; the serial is {}",
-                        cert.serial
-                    ),
-                ));
-            }
             answer.thumbprint = Some(cert.thumbprint);
             answer.certificate = Some(plan::certificate_view(cert, &found.entry.sources));
             "found"
         }
-        Lookup::Ambiguous(all) => {
-            let listed: Vec<String> = all
-                .iter()
-                .map(|f| f.entry.cert.thumbprint.to_string())
-                .collect();
-            answer.diagnostics.push(Diagnostic::new(
-                Code::CertAmbiguous,
-                format!("{} certificates match: {}", all.len(), listed.join(", ")),
-            ));
+        None if answer
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::CertAmbiguous) =>
+        {
             "ambiguous"
         }
-        Lookup::NotFound(candidates) => {
-            let near: Vec<String> = candidates
-                .iter()
-                .map(|c| {
-                    format!(
-                        "{} ({}): {}",
-                        c.entry.cert.thumbprint, c.entry.cert.subject_text, c.why
-                    )
-                })
-                .collect();
-            let mut message = format!("no certificate among the {} read matches", index.len());
-            if !near.is_empty() {
-                message.push_str(&format!("; nearest: {}", near.join("; ")));
-            }
-            answer
-                .diagnostics
-                .push(Diagnostic::new(Code::CertNotFound, message));
-            "not_found"
-        }
+        None => "not_found",
     };
     Ok(answer)
 }

@@ -6,8 +6,7 @@ use serde::Serialize;
 
 use crate::cert::source::SourceFile;
 use crate::diag::{Diagnostic, Severity};
-use crate::names::{Identity, ServerName};
-use crate::plan::{CertificateView, Plan, Rtm, ServerPlan, Sp1, Status};
+use crate::plan::{Plan, ServerPlan, Status};
 use crate::render::context::{printable, Tool};
 
 pub const SCHEMA: u32 = 1;
@@ -17,7 +16,7 @@ pub struct Report {
     pub schema: u32,
     pub tool: Tool,
     pub summary: Summary,
-    pub servers: Vec<ServerEntry>,
+    pub servers: Vec<ServerPlan>,
     pub diagnostics: Vec<Diagnostic>,
     /// Every `--certs` file, read or not (`convert` and `resolve` only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -34,20 +33,6 @@ pub struct Summary {
     pub not_configured: usize,
     pub failed: usize,
     pub warnings: usize,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ServerEntry {
-    pub server: Option<ServerName>,
-    pub source: String,
-    pub status: Status,
-    pub identity: Option<Identity>,
-    pub identities: Vec<Identity>,
-    pub fqdn: Option<String>,
-    pub rtm: Option<Rtm>,
-    pub sp1: Option<Sp1>,
-    pub certificate: Option<CertificateView>,
-    pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Report {
@@ -71,7 +56,7 @@ impl Report {
                 failed: count(Status::Failed),
                 warnings,
             },
-            servers: plan.servers.iter().map(entry).collect(),
+            servers: plan.servers.clone(),
             diagnostics: plan.diagnostics.clone(),
             sources,
         }
@@ -133,22 +118,7 @@ impl Report {
     }
 }
 
-fn entry(s: &ServerPlan) -> ServerEntry {
-    ServerEntry {
-        server: s.server.clone(),
-        source: s.source.clone(),
-        status: s.status,
-        identity: s.identity.clone(),
-        identities: s.identities.clone(),
-        fqdn: s.fqdn.clone(),
-        rtm: s.rtm.clone(),
-        sp1: s.sp1.clone(),
-        certificate: s.certificate.clone(),
-        diagnostics: s.diagnostics.clone(),
-    }
-}
-
-fn server_line(s: &ServerEntry) -> String {
+fn server_line(s: &ServerPlan) -> String {
     let warnings = s
         .diagnostics
         .iter()

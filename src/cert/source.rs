@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use walkdir::WalkDir;
 use x509_parser::pem::Pem;
 
 use super::certificate::{self, Certificate};
@@ -48,26 +47,10 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, Error> {
             read_file(path, &mut loaded);
             continue;
         }
-        for entry in WalkDir::new(path).follow_links(true).sort_by_file_name() {
-            match entry {
-                Ok(entry) if entry.file_type().is_file() => read_file(entry.path(), &mut loaded),
-                Ok(_) => {}
-                Err(e) => {
-                    let shown = e
-                        .path()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default();
-                    let reason = if e.loop_ancestor().is_some() {
-                        "a symbolic link leads back into a folder above it".to_string()
-                    } else {
-                        e.to_string()
-                    };
-                    loaded.diagnostics.push(
-                        Diagnostic::new(Code::SourceUnreadable, format!("cannot search: {reason}"))
-                            .in_file(shown),
-                    );
-                }
-            }
+        let (files, walked) = crate::walk::files(path);
+        loaded.diagnostics.extend(walked);
+        for file in files {
+            read_file(&file, &mut loaded);
         }
     }
     Ok(loaded)

@@ -2,9 +2,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use walkdir::WalkDir;
-
-use crate::diag::{Code, Diagnostic};
+use crate::diag::Diagnostic;
 use crate::names::ServerName;
 use crate::Error;
 
@@ -54,42 +52,24 @@ pub fn discover(args: &[PathBuf]) -> Result<(Vec<ConfigFile>, Vec<Diagnostic>), 
             });
             continue;
         }
-        for entry in WalkDir::new(arg).follow_links(true).sort_by_file_name() {
-            match entry {
-                Ok(entry) if entry.file_type().is_file() => {
-                    if is_config_name(&entry.file_name().to_string_lossy()) {
-                        files.push(ConfigFile {
-                            path: entry.into_path(),
-                            root: Some(arg.clone()),
-                        });
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => diagnostics.push(walk_error(&e)),
-            }
-        }
+        let (found, walked) = crate::walk::files(arg);
+        diagnostics.extend(walked);
+        files.extend(
+            found
+                .into_iter()
+                .filter(|path| {
+                    path.file_name()
+                        .is_some_and(|n| is_config_name(&n.to_string_lossy()))
+                })
+                .map(|path| ConfigFile {
+                    path,
+                    root: Some(arg.clone()),
+                }),
+        );
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files.dedup_by(|a, b| a.path == b.path);
     Ok((files, diagnostics))
-}
-
-fn walk_error(e: &walkdir::Error) -> Diagnostic {
-    let path = e
-        .path()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    let reason = if e.loop_ancestor().is_some() {
-        "a symbolic link leads back into a folder above it, so it was not followed".to_string()
-    } else {
-        e.io_error()
-            .map_or_else(|| e.to_string(), ToString::to_string)
-    };
-    Diagnostic::new(
-        Code::SourceUnreadable,
-        format!("cannot search {path}: {reason}"),
-    )
-    .in_file(path)
 }
 
 /// How a server name was derived, for messages.

@@ -2,7 +2,7 @@
 
 use time::{Duration, OffsetDateTime};
 
-use crate::cert::index::{Candidate, Found};
+use crate::cert::index::{Candidate, Entry, Found};
 use crate::cert::{CertIndex, Certificate, Lookup, Query, ServerAuth};
 use crate::diag::{Code, Diagnostic};
 
@@ -11,6 +11,30 @@ use super::{CertificateView, ServerPlan, Settings, Sp1};
 
 /// OWA logs a warning when its certificate expires within this many days.
 const EXPIRING_SOON_DAYS: i64 = 30;
+
+/// Which of the server's values a lookup diagnostic is about (it gets that value's line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum About {
+    Issuer,
+    Serial,
+}
+
+/// Looks a certificate up by what the administrator wrote. Returns the match, if exactly
+/// one, and the diagnostics of the lookup (loose matches, ambiguity, near misses), without
+/// a location: `convert` and `resolve` both use it and place them differently.
+pub fn lookup<'i>(
+    index: &'i CertIndex,
+    query: &Query<'_>,
+) -> (Option<Found<'i>>, Vec<(About, Diagnostic)>) {
+    match index.lookup(query) {
+        Lookup::Found(found) => (Some(found), match_warnings(query, &found)),
+        Lookup::Ambiguous(all) => (None, vec![(About::Serial, ambiguous(&all))]),
+        Lookup::NotFound(candidates) => {
+            let d = not_found(query, &candidates, index.len());
+            (None, vec![(About::Serial, d)])
+        }
+    }
+}
 
 /// Looks the certificate up and checks it.
 pub(super) fn resolve(
@@ -26,31 +50,30 @@ pub(super) fn resolve(
         serial: &values.serial,
         serial_reversed: &values.serial_reversed,
     };
-    let found = match index.lookup(&query) {
-        Lookup::Found(found) => found,
-        Lookup::Ambiguous(all) => {
-            plan.diagnostics
-                .push(ambiguous(&all, source, values.serial_line));
-            return;
-        }
-        Lookup::NotFound(candidates) => {
-            plan.diagnostics
-                .push(not_found(values, &candidates, index.len(), source));
-            return;
-        }
+    let (found, diagnostics) = lookup(index, &query);
+    let line = |about| match about {
+        About::Issuer => values.issuer_line,
+        About::Serial => values.serial_line,
+    };
+    plan.diagnostics.extend(
+        diagnostics
+            .into_iter()
+            .map(|(about, d)| d.in_file(source).at_line(line(about))),
+    );
+    let Some(found) = found else {
+        return;
     };
     let cert = &found.entry.cert;
-    match_warnings(values, &found, source, &mut plan.diagnostics);
-    let line = values.serial_line;
+    let checks = check_certificate(
+        cert,
+        plan.fqdn.as_deref(),
+        plan.group.as_deref(),
+        settings.at,
+    );
     plan.diagnostics.extend(
-        check_certificate(
-            cert,
-            plan.fqdn.as_deref(),
-            plan.group.as_deref(),
-            settings.at,
-        )
-        .into_iter()
-        .map(|d| d.in_file(source).at_line(line)),
+        checks
+            .into_iter()
+            .map(|d| d.in_file(source).at_line(values.serial_line)),
     );
     plan.certificate = Some(certificate_view(cert, &found.entry.sources));
     plan.sp1 = Some(Sp1 {
@@ -59,98 +82,81 @@ pub(super) fn resolve(
     });
 }
 
-fn match_warnings(values: &Values, found: &Found<'_>, source: &str, out: &mut Vec<Diagnostic>) {
+fn match_warnings(query: &Query<'_>, found: &Found<'_>) -> Vec<(About, Diagnostic)> {
     let cert = &found.entry.cert;
+    let mut out = Vec::new();
     if found.issuer_inexact {
-        out.push(
+        out.push((
+            About::Issuer,
             Diagnostic::new(
                 Code::IssuerInexact,
                 format!(
                     "IMCertificateIssuer '{}' names the certificate's issuer, but not as the exact \
                      string Windows prints ('{}'); RTM required the exact string, so IM on this \
                      server may already have been failing before the upgrade",
-                    values.issuer_text, cert.issuer_text
+                    query.issuer_text, cert.issuer_text
                 ),
-            )
-            .in_file(source)
-            .at_line(values.issuer_line),
-        );
+            ),
+        ));
     }
     if found.byte_order {
-        out.push(
+        out.push((
+            About::Serial,
             Diagnostic::new(
                 Code::SerialByteOrder,
                 format!(
-                    "IMCertificateSerialNumber matches the certificate's serial {} only with its bytes \
-                     reversed (the order of .NET's GetSerialNumber()); RTM would not have found this \
-                     certificate",
+                    "IMCertificateSerialNumber matches the certificate's serial {} only with its \
+                     bytes reversed (the order of .NET's GetSerialNumber()); RTM would not have \
+                     found this certificate",
                     cert.serial
                 ),
-            )
-            .in_file(source)
-            .at_line(values.serial_line),
-        );
+            ),
+        ));
     }
+    out
 }
 
-fn ambiguous(all: &[Found<'_>], source: &str, line: u32) -> Diagnostic {
-    let listed: Vec<String> = all
-        .iter()
-        .map(|f| {
-            format!(
-                "{} ({}, expires {}, from {})",
-                f.entry.cert.thumbprint,
-                f.entry.cert.subject_text,
-                date(f.entry.cert.not_after),
-                f.entry.sources.join(", ")
-            )
-        })
-        .collect();
+/// `thumbprint (subject, serial S, expires D, from files)`: enough to find it again.
+fn describe(entry: &Entry) -> String {
+    format!(
+        "{} ({}, serial {}, expires {}, from {})",
+        entry.cert.thumbprint,
+        entry.cert.subject_text,
+        entry.cert.serial,
+        date(entry.cert.not_after),
+        entry.sources.join(", ")
+    )
+}
+
+fn ambiguous(all: &[Found<'_>]) -> Diagnostic {
+    let listed: Vec<String> = all.iter().map(|f| describe(f.entry)).collect();
     Diagnostic::new(
         Code::CertAmbiguous,
         format!(
-            "the issuer and serial match {} different certificates: {}; remove the wrong ones from \
-             --certs or write the issuer exactly",
+            "the issuer and serial match {} different certificates: {}; remove the wrong ones \
+             from --certs (or write the issuer exactly)",
             all.len(),
             listed.join("; ")
         ),
     )
-    .in_file(source)
-    .at_line(line)
 }
 
-fn not_found(
-    values: &Values,
-    candidates: &[Candidate<'_>],
-    total: usize,
-    source: &str,
-) -> Diagnostic {
+fn not_found(query: &Query<'_>, candidates: &[Candidate<'_>], total: usize) -> Diagnostic {
     let mut message = format!(
         "no certificate issued by '{}' with serial {} among the {total} certificate{} read from \
          --certs; export that certificate from the server (Get-ExchangeCertificate) and add it",
-        values.issuer_text,
-        values.serial,
+        query.issuer_text,
+        query.serial,
         if total == 1 { "" } else { "s" }
     );
     if !candidates.is_empty() {
         let near: Vec<String> = candidates
             .iter()
-            .map(|c| {
-                format!(
-                    "{} [{}, serial {}, from {}]: {}",
-                    c.entry.cert.thumbprint,
-                    c.entry.cert.subject_text,
-                    c.entry.cert.serial,
-                    c.entry.sources.join(", "),
-                    c.why
-                )
-            })
+            .map(|c| format!("{}: {}", describe(c.entry), c.why))
             .collect();
         message.push_str(&format!(". Nearest: {}", near.join("; ")));
     }
     Diagnostic::new(Code::CertNotFound, message)
-        .in_file(source)
-        .at_line(values.serial_line)
 }
 
 /// Validity, purpose and name checks on the certificate a server will use.

@@ -5,7 +5,7 @@ mod across;
 mod certificate;
 mod settings;
 
-pub use certificate::{certificate_view, check_certificate, rfc3339};
+pub use certificate::{certificate_view, check_certificate, lookup, rfc3339, About};
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -54,6 +54,7 @@ pub struct CertificateView {
     pub sources: Vec<String>,
 }
 
+/// One config file's outcome; serialised as it is into report.json's `servers`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ServerPlan {
     pub server: Option<ServerName>,
@@ -64,11 +65,13 @@ pub struct ServerPlan {
     pub identities: Vec<Identity>,
     pub fqdn: Option<String>,
     /// The server map's `array`, else `site`: the servers that must agree on a pool.
+    #[serde(skip)]
     pub group: Option<String>,
     pub rtm: Option<Rtm>,
     pub sp1: Option<Sp1>,
     pub certificate: Option<CertificateView>,
     /// `IMPortNumber`, which SP1 has no parameter for.
+    #[serde(skip)]
     pub port: Option<String>,
     pub diagnostics: Vec<Diagnostic>,
 }
