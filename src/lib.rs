@@ -156,7 +156,6 @@ pub fn resolve(
             ),
         ));
     }
-    let issuer_text = issuer_text.trim();
     let mut answer = Resolved {
         status: "invalid",
         thumbprint: None,
@@ -164,7 +163,7 @@ pub fn resolve(
         diagnostics,
         sources,
     };
-    let dn = match DistinguishedName::parse(issuer_text) {
+    let dn = match DistinguishedName::parse(issuer_text.trim()) {
         Ok(dn) => dn,
         Err(e) => {
             answer.diagnostics.push(Diagnostic::new(
@@ -174,9 +173,7 @@ pub fn resolve(
             return Ok(answer);
         }
     };
-    let (forward, reversed) = match Serial::parse(&serial_text)
-        .and_then(|s| Ok((s, Serial::parse_reversed(&serial_text)?)))
-    {
+    let (forward, reversed) = match Serial::parse_both_orders(&serial_text) {
         Ok(pair) => pair,
         Err(e) => {
             answer.diagnostics.push(Diagnostic::new(
@@ -187,7 +184,7 @@ pub fn resolve(
         }
     };
     let query = Query {
-        issuer_text,
+        issuer_text: &issuer_text,
         issuer: &dn,
         serial: &forward,
         serial_reversed: &reversed,

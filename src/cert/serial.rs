@@ -61,11 +61,21 @@ impl Serial {
         Ok(Serial::from_be_bytes(&pack(&digits)))
     }
 
+    /// The serial, and the same digits in the opposite byte order (for `serial-byte-order`).
+    pub fn parse_both_orders(text: &str) -> Result<(Serial, Serial), SerialError> {
+        Ok((Serial::parse(text)?, Serial::parse_reversed(text)?))
+    }
+
     /// The same digits read in the opposite byte order (`GetSerialNumber()` is little-endian).
     /// Byte groups are taken from the written text, so `5 00` reverses to `00 05`.
     pub fn parse_reversed(text: &str) -> Result<Serial, SerialError> {
         let forward = Serial::parse(text)?;
-        let digits: usize = text.chars().filter(char::is_ascii_hexdigit).count();
+        let body = text.trim();
+        let body = body
+            .strip_prefix("0x")
+            .or_else(|| body.strip_prefix("0X"))
+            .unwrap_or(body);
+        let digits: usize = body.chars().filter(char::is_ascii_hexdigit).count();
         // Keep the leading zero bytes the writer typed: they become trailing bytes reversed.
         let mut bytes = vec![0u8; digits.div_ceil(2).saturating_sub(forward.0.len())];
         bytes.extend_from_slice(&forward.0);
@@ -187,6 +197,8 @@ mod tests {
         // GetSerialNumber() of a serial with a sign byte ends in 00.
         let r = Serial::parse_reversed("06 00 00 00 00 00 E7 C4 12 9A 00").unwrap();
         assert_eq!(r.to_hex(), "9A12C4E7000000000006");
+        // A 0x prefix is not a digit of the number.
+        assert_eq!(Serial::parse_reversed("0x0501").unwrap().to_hex(), "0105");
     }
 
     #[test]

@@ -107,6 +107,11 @@ pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
                         .apply(&tag, line)
                         .map_err(|m| lines.malformed(start, m))?;
                 }
+                let name = if stack.len() == 1 && name == "location" && is_self_location(&tag) {
+                    SELF_LOCATION.to_string()
+                } else {
+                    name
+                };
                 stack.push((name, line));
             }
             Event::Empty(tag) => {
@@ -161,6 +166,14 @@ pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
     Ok(state.finish())
 }
 
+fn is_self_location(tag: &BytesStart<'_>) -> bool {
+    match attribute(tag, "path") {
+        Ok(Some(path)) => matches!(path.trim(), "" | "."),
+        Ok(None) => true,
+        Err(_) => false,
+    }
+}
+
 /// One root element, and it is `<configuration>`: anything else is not a .NET config file.
 fn check_root(name: &str, root_seen: &mut bool) -> Result<(), String> {
     if *root_seen {
@@ -189,9 +202,20 @@ fn element_name(tag: &BytesStart<'_>) -> String {
     String::from_utf8_lossy(tag.name().as_ref()).into_owned()
 }
 
+/// The application's own appSettings: under the root, or under a `<location>` that names the
+/// application itself (`path="."` or no path).
 fn is_app_settings_child(stack: &[(String, u32)]) -> bool {
-    matches!(stack, [(root, _), (section, _)] if root == "configuration" && section == "appSettings")
+    match stack {
+        [(root, _), (section, _)] => root == "configuration" && section == "appSettings",
+        [(root, _), (location, _), (section, _)] => {
+            root == "configuration" && location == SELF_LOCATION && section == "appSettings"
+        }
+        _ => false,
+    }
 }
+
+/// How the stack records a `<location>` that applies to the application itself.
+const SELF_LOCATION: &str = "location path=\".\"";
 
 /// Applies `<add>`, `<remove>` and `<clear>` in document order.
 struct State<'f> {
@@ -278,13 +302,18 @@ fn check_attributes(tag: &BytesStart<'_>) -> Result<(), String> {
     Ok(())
 }
 
-/// One attribute, entities decoded; `Ok(None)` when absent.
+/// One attribute, normalised and with entities decoded as an XML parser (and so .NET) does;
+/// `Ok(None)` when absent.
 fn attribute(tag: &BytesStart<'_>, name: &str) -> Result<Option<String>, String> {
     for attr in tag.attributes() {
         let attr = attr.map_err(|e| format!("bad attribute: {e}"))?;
         if attr.key.as_ref() == name.as_bytes() {
-            let value = attr
-                .unescape_value()
+            let raw = std::str::from_utf8(&attr.value)
+                .map_err(|e| format!("attribute '{name}' is not text: {e}"))?;
+            // XML 1.0 §3.3.3: a line break or tab typed inside a value reads as a space, while
+            // a character reference (&#10;) stays what it says. quick-xml leaves this to us.
+            let normalised = raw.replace("\r\n", " ").replace(['\r', '\n', '\t'], " ");
+            let value = quick_xml::escape::unescape(&normalised)
                 .map_err(|e| format!("bad value of attribute '{name}': {e}"))?;
             return Ok(Some(value.into_owned()));
         }
@@ -424,6 +453,34 @@ mod tests {
         let text = "<configuration>\n<location path=\"x\"><appSettings><add key=\"IMPoolName\" value=\"loc\" /></appSettings></location>\n<appSettings><add key=\"IMPoolName\" value=\"root.contoso.com\"></add></appSettings>\n<system.web><appSettings><add key=\"IMPoolName\" value=\"deep\" /></appSettings></system.web>\n</configuration>";
         let s = read(text, "w").unwrap();
         assert_eq!(value(&s, ImKey::PoolName), Some(("root.contoso.com", 3)));
+    }
+
+    #[test]
+    fn a_location_for_the_application_itself_counts() {
+        for location in [
+            "<location path=\".\">",
+            "<location>",
+            "<location path=\"\" inheritInChildApplications=\"false\">",
+        ] {
+            let text = format!("<configuration>\n{location}<appSettings>\n<add key=\"IMPoolName\" value=\"self.contoso.com\" /></appSettings></location>\n</configuration>");
+            let s = read(&text, "w").unwrap();
+            assert_eq!(
+                value(&s, ImKey::PoolName),
+                Some(("self.contoso.com", 3)),
+                "{location}"
+            );
+        }
+    }
+
+    #[test]
+    fn typed_line_breaks_in_values_read_as_spaces_but_references_stay() {
+        let text =
+            config("<add key=\"IMCertificateSerialNumber\" value=\"1F 5E\r\n\tDD&#10;03\" />");
+        let s = read(&text, "w").unwrap();
+        assert_eq!(
+            value(&s, ImKey::CertificateSerialNumber).map(|v| v.0),
+            Some("1F 5E  DD\n03")
+        );
     }
 
     #[test]

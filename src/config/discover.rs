@@ -121,14 +121,22 @@ fn parse(text: &str, from: &str) -> Result<DerivedServer, String> {
         .map_err(|e| format!("{from} '{text}' is not a server name: {e}"))
 }
 
-/// `\\CAS01\c$\...` or `//CAS01/c$/...` -> `CAS01`.
+/// `\\CAS01\c$\...` or `//CAS01/c$/...` -> `CAS01`: the host of a path on a server's
+/// administrative share (`C$`, `D$`), which is where a web.config is read in place. Any other
+/// share (`\\fs01\collected\CAS01\web.config`) is a file server holding collected copies,
+/// and names no CAS.
 pub fn unc_host(path: &str) -> Option<&str> {
     let rest = path
         .strip_prefix("\\\\")
         .or_else(|| path.strip_prefix("//"))?;
-    let host = rest.split(['\\', '/']).next()?;
+    let mut parts = rest.split(['\\', '/']);
+    let host = parts.next()?;
+    let share = parts.next()?;
     // `\\?\C:\...` and `\\.\` are Windows device paths, not servers.
-    (!host.is_empty() && host != "?" && host != ".").then_some(host)
+    let admin_share = share.len() == 2
+        && share.ends_with('$')
+        && share.starts_with(|c: char| c.is_ascii_alphabetic());
+    (!host.is_empty() && host != "?" && host != "." && admin_share).then_some(host)
 }
 
 #[cfg(test)]
@@ -179,6 +187,8 @@ mod tests {
         );
         assert_eq!(unc_host("//CAS04/c$/x"), Some("CAS04"));
         assert_eq!(unc_host("\\\\?\\C:\\x"), None);
+        assert_eq!(unc_host("\\\\fs01\\share\\CAS05\\web.config"), None);
+        assert_eq!(unc_host("//tmp/review/CAS05/web.config"), None);
     }
 
     #[test]

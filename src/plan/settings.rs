@@ -22,6 +22,8 @@ pub(super) struct Values {
 /// A value with its invisible characters removed, and its line.
 struct Cleaned {
     text: String,
+    /// Without invisible characters but not trimmed: RTM compared the issuer as written.
+    untrimmed: String,
     line: u32,
 }
 
@@ -92,7 +94,7 @@ pub(super) fn check_settings(
     let (pool, issuer_dn, (forward, reversed)) = (pool?, issuer_dn?, serials?);
     Some(Values {
         pool,
-        issuer_text: issuer.text,
+        issuer_text: issuer.untrimmed,
         issuer: issuer_dn,
         issuer_line: issuer.line,
         serial: forward,
@@ -126,9 +128,10 @@ fn clean(
             .at_line(setting.line),
         );
     }
-    let text = text.trim().to_string();
-    (!text.is_empty()).then_some(Cleaned {
-        text,
+    let trimmed = text.trim().to_string();
+    (!trimmed.is_empty()).then_some(Cleaned {
+        text: trimmed,
+        untrimmed: text,
         line: setting.line,
     })
 }
@@ -234,7 +237,7 @@ fn check_serial(
     source: &str,
     out: &mut Vec<Diagnostic>,
 ) -> Option<(Serial, Serial)> {
-    match Serial::parse(&serial.text).and_then(|s| Ok((s, Serial::parse_reversed(&serial.text)?))) {
+    match Serial::parse_both_orders(&serial.text) {
         Ok(pair) => Some(pair),
         Err(e) => {
             out.push(
