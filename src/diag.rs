@@ -103,10 +103,10 @@ pub struct Diagnostic {
     pub severity: Severity,
     pub code: Code,
     pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Always present in the report (`null` when the diagnostic is about no one file).
     pub file: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// Only `xml-malformed` has a column.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<u32>,
 }
@@ -224,5 +224,9 @@ mod tests {
         assert_eq!(json["severity"], "error");
         assert_eq!(json["line"], 3);
         assert!(json.get("column").is_none());
+        let top =
+            serde_json::to_value(Diagnostic::new(Code::PoolInconsistent, "m")).unwrap_or_default();
+        assert_eq!(top["file"], serde_json::Value::Null);
+        assert!(top.as_object().is_some_and(|o| o.contains_key("line")));
     }
 }

@@ -92,9 +92,9 @@ pub struct Outcome {
 
 /// `scan`: what the configs say, without certificates.
 pub fn scan(inputs: &Inputs) -> Result<Report> {
-    let (files, map, walk) = gather(inputs)?;
+    let (files, map, run) = gather(inputs)?;
     let mut plan = plan::plan(&files, map.as_ref(), None, &inputs.settings);
-    add_run_diagnostics(&mut plan, map.as_ref(), walk, Vec::new());
+    add_run_diagnostics(&mut plan, run, Vec::new());
     Ok(Report::new(&plan, None, true))
 }
 
@@ -104,10 +104,10 @@ pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
     output::check_out_dir(&options.out, options.force)?;
     let change = ChangeTemplate::choose(options.template.as_deref())?;
     let renderer = Renderer::new(&change)?;
-    let (files, map, walk) = gather(&options.inputs)?;
+    let (files, map, run) = gather(&options.inputs)?;
     let (index, sources, source_diagnostics) = load_certificates(&options.certs)?;
     let mut plan = plan::plan(&files, map.as_ref(), Some(&index), &options.inputs.settings);
-    add_run_diagnostics(&mut plan, map.as_ref(), walk, source_diagnostics);
+    add_run_diagnostics(&mut plan, run, source_diagnostics);
     let report = Report::new(&plan, Some(sources), false);
     let generated = options
         .generated
@@ -198,7 +198,7 @@ pub fn resolve(
             let cert = &found.entry.cert;
             answer
                 .diagnostics
-                .extend(plan::check_certificate(cert, None, None, at));
+                .extend(plan::check_certificate(cert, plan::Names::default(), at));
             answer.thumbprint = Some(cert.thumbprint);
             answer.certificate = Some(plan::certificate_view(cert, &found.entry.sources));
             "found"
@@ -225,7 +225,14 @@ fn gather(inputs: &Inputs) -> Result<(Vec<ConfigFile>, Option<ServerMap>, Vec<Di
     if files.is_empty() {
         return Err(Error::NoConfigs(inputs.configs.clone()));
     }
-    Ok((files, map, walk))
+    // Run-level diagnostics first: the map's unusable and unused rows, unsearchable folders.
+    let mut run: Vec<Diagnostic> = Vec::new();
+    if let Some(map) = &map {
+        run.extend(map.diagnostics.iter().cloned());
+        run.extend(map.unused_rows(&files));
+    }
+    run.extend(walk);
+    Ok((files, map, run))
 }
 
 fn load_certificates(paths: &[PathBuf]) -> Result<(CertIndex, Vec<SourceFile>, Vec<Diagnostic>)> {
@@ -239,14 +246,7 @@ fn load_certificates(paths: &[PathBuf]) -> Result<(CertIndex, Vec<SourceFile>, V
 
 /// Run-level diagnostics (server map rows, unreadable folders and certificate files) go
 /// first in the report's top-level list.
-fn add_run_diagnostics(
-    plan: &mut Plan,
-    map: Option<&ServerMap>,
-    walk: Vec<Diagnostic>,
-    sources: Vec<Diagnostic>,
-) {
-    let mut run: Vec<Diagnostic> = map.map(|m| m.diagnostics.clone()).unwrap_or_default();
-    run.extend(walk);
+fn add_run_diagnostics(plan: &mut Plan, mut run: Vec<Diagnostic>, sources: Vec<Diagnostic>) {
     run.extend(sources);
     run.append(&mut plan.diagnostics);
     plan.diagnostics = run;

@@ -142,7 +142,9 @@ fn resolve(cli: &Cli, args: &ResolveArgs) -> Result<u8, Error> {
             );
         }
     }
-    Ok(if answer.thumbprint.is_some() {
+    // A certificate that convert would refuse (expired, say) is not a usable answer.
+    let refused = answer.diagnostics.iter().any(|d| d.is_error());
+    Ok(if answer.thumbprint.is_some() && !refused {
         0
     } else {
         FAILED

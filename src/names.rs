@@ -57,6 +57,17 @@ impl PoolFqdn {
     /// returned flag says it was used.
     pub fn parse(text: &str, domain: Option<&str>) -> Result<(PoolFqdn, bool), PoolError> {
         let name = text.trim().trim_end_matches('.');
+        if name.parse::<std::net::IpAddr>().is_ok()
+            || name
+                .rsplit('.')
+                .next()
+                .is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(PoolError::Invalid(format!(
+                "'{name}' is an IP address, but OWA connects to the pool by name over TLS: use the \
+                 pool's FQDN (the name in its certificate)"
+            )));
+        }
         validate_dns_name(name).map_err(PoolError::Invalid)?;
         if name.contains('.') {
             return Ok((PoolFqdn(name.to_string()), false));

@@ -5,6 +5,7 @@
 //! `fqdn`, `site`, `array` (the CAS array FQDN). Several rows with the same path give several
 //! OWA virtual directories of one server.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use crate::config::encoding;
@@ -17,6 +18,8 @@ use crate::Error;
 pub struct Row {
     /// The path as written, normalised for comparison (forward slashes, lower case).
     key: String,
+    /// The CSV line, for messages.
+    line: u32,
     pub server: ServerName,
     pub identity: Option<Identity>,
     pub fqdn: Option<String>,
@@ -27,6 +30,10 @@ pub struct Row {
 #[derive(Debug, Clone, Default)]
 pub struct ServerMap {
     rows: Vec<Row>,
+    /// Row indices by normalised path, so a file is matched without scanning every row.
+    by_key: HashMap<String, Vec<usize>>,
+    /// The map file, for messages.
+    shown: String,
     /// Rows that could not be used, reported once for the run.
     pub diagnostics: Vec<Diagnostic>,
     /// Whether the map has a site or array column: then pools are compared per group.
@@ -75,6 +82,7 @@ impl ServerMap {
         let shown = path.display().to_string();
         let mut map = ServerMap {
             has_groups: columns.site.is_some() || columns.array.is_some(),
+            shown: shown.clone(),
             ..ServerMap::default()
         };
         for (i, record) in reader.records().enumerate() {
@@ -84,7 +92,14 @@ impl ServerMap {
                 .map_err(|e| e.to_string())
                 .and_then(|record| columns.row(&record));
             match parsed {
-                Ok(row) => map.rows.push(row),
+                Ok(mut row) => {
+                    row.line = line;
+                    map.by_key
+                        .entry(row.key.clone())
+                        .or_default()
+                        .push(map.rows.len());
+                    map.rows.push(row);
+                }
                 Err(message) => map.diagnostics.push(
                     Diagnostic::new(
                         Code::SourceUnreadable,
@@ -100,17 +115,55 @@ impl ServerMap {
 
     /// The rows for a config file: its path as found, or its path below the folder argument,
     /// compared without regard to case or slash direction; a map path may also be a tail of
-    /// the path (`CAS01/web.config`).
+    /// the path that names a folder (`CAS01/web.config`).
     pub fn rows_for(&self, file: &ConfigFile) -> Vec<&Row> {
+        self.row_indices(file)
+            .into_iter()
+            .map(|i| &self.rows[i])
+            .collect()
+    }
+
+    fn row_indices(&self, file: &ConfigFile) -> Vec<usize> {
         let full = normalise(&file.path.to_string_lossy());
         let relative = file.relative().map(|r| normalise(&r.to_string_lossy()));
+        // A bare `web.config` tail would match every file: a tail must contain a folder.
+        let tails = full
+            .match_indices('/')
+            .map(|(i, _)| &full[i + 1..])
+            .filter(|tail| tail.contains('/'));
+        let mut found: Vec<usize> = std::iter::once(full.as_str())
+            .chain(relative.as_deref())
+            .chain(tails)
+            .filter_map(|key| self.by_key.get(key))
+            .flatten()
+            .copied()
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// A row that matches none of the files found is a mistake in the map (often a path
+    /// written for another machine): say so rather than lose its identity, FQDN and site.
+    pub fn unused_rows(&self, files: &[ConfigFile]) -> Vec<Diagnostic> {
+        let used: std::collections::HashSet<usize> =
+            files.iter().flat_map(|f| self.row_indices(f)).collect();
         self.rows
             .iter()
-            .filter(|row| {
-                full == row.key
-                    || relative.as_deref() == Some(row.key.as_str())
-                    // A tail must name a folder too: a bare `web.config` would match every file.
-                    || (row.key.contains('/') && full.ends_with(&format!("/{}", row.key)))
+            .enumerate()
+            .filter(|(i, _)| !used.contains(i))
+            .map(|(_, row)| {
+                Diagnostic::new(
+                    Code::SourceUnreadable,
+                    format!(
+                        "server map row not used: no web.config found has the path '{}'; write \
+                         it as found on the command line or below the folder given there \
+                         (e.g. {}/web.config)",
+                        row.key, row.server
+                    ),
+                )
+                .in_file(&self.shown)
+                .at_line(row.line)
             })
             .collect()
     }
@@ -152,6 +205,7 @@ impl Columns {
         }
         Ok(Row {
             key: normalise(path),
+            line: 0,
             server,
             identity,
             fqdn,
@@ -201,6 +255,15 @@ mod tests {
         assert!(map
             .rows_for(&config("other/CAS02/web.config", Some("other")))
             .is_empty());
+        let files = [config("collected/CAS01/web.config", Some("collected"))];
+        let unused = map.unused_rows(&files);
+        assert_eq!(unused.len(), 1);
+        assert_eq!(unused[0].line, Some(3));
+        assert!(
+            unused[0].message.contains("collected/x/web.config"),
+            "{}",
+            unused[0].message
+        );
     }
 
     #[test]

@@ -125,6 +125,11 @@ fn resolve_accepts_every_written_form_with_the_right_warning() {
             Some("hidden-characters"),
         ),
         (
+            "CN=ContosoCA, DC=contoso, DC=com ",
+            "1F5EDD03000000000005",
+            Some("issuer-inexact"),
+        ),
+        (
             "CN=ContosoCA, DC=contoso, DC=com",
             "1F5EDD03000000000005",
             None,
@@ -272,4 +277,27 @@ fn scan_summarises_without_certificates() {
         .stdout(contains(
             "5 web.config files: 3 configured, 1 not configured, 1 failed, 5 warnings.",
         ));
+}
+
+#[test]
+fn resolve_fails_an_expired_certificate_but_still_names_it() {
+    let expired = "tests/fixtures/certs/cas03-expired.cer";
+    for at in ["2027-01-01", "9999-12-20"] {
+        let output = bin()
+            .args(["resolve", "--issuer", "CN=ContosoCA, DC=contoso, DC=com"])
+            .args([
+                "--serial",
+                "1F 5E DD 03 00 00 00 00 00 07",
+                "--certs",
+                expired,
+                "--at",
+                at,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "at {at}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains("error[cert-expired]"), "{stderr}");
+        assert_eq!(output.stdout.len(), 41, "the thumbprint is still shown");
+    }
 }

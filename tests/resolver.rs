@@ -81,6 +81,10 @@ const CASES: &[(&str, &str, &str)] = &[
     ("CAS14", "CN=Northwind CA", "1F 5E DD 03 00 00 00 00 00 05"),
     ("CAS15", CONTOSO, "0F 00 00 00 00 00 03 DD 5E 1F"),
     ("CAS16", "/C=US/ST=Washington/L=Redmond/O=Contoso/OU=IT/CN=Contoso Legacy CA/emailAddress=pki@contoso.com", "00:1f:5e:dd:03:00:00:00:00:00:0e"),
+    // Not in the server map: the CN's first label is compared with the server name.
+    ("CAS17", CONTOSO, "1F 5E DD 03 00 00 00 00 00 0B"),
+    // A space typed after the issuer: RTM compared the exact string.
+    ("CAS18", "CN=ContosoCA, DC=contoso, DC=com ", "1F 5E DD 03 00 00 00 00 00 0F"),
 ];
 
 fn organisation(dir: &Path) {
@@ -139,6 +143,16 @@ fn every_certificate_rule_and_check() {
     converted("CAS12", "cas12-noeku.cer", &[]);
     converted("CAS15", "cas12-noeku.cer", &["serial-byte-order"]);
     converted("CAS16", "cas11-legacy.cer", &["issuer-inexact"]);
+    converted("CAS17", "cas07-mail.cer", &["cert-name-mismatch"]);
+    converted("CAS18", "cas12-noeku.cer", &["issuer-inexact"]);
+    let unknown_fqdn = diagnostic(server(&r, "CAS17"), "cert-name-mismatch");
+    assert!(
+        unknown_fqdn["message"]
+            .as_str()
+            .unwrap()
+            .contains("--server-map"),
+        "{unknown_fqdn}"
+    );
 
     // The same certificate in two files is one certificate with two sources.
     let sources = server(&r, "CAS01")["certificate"]["sources"]
@@ -220,7 +234,7 @@ fn every_certificate_rule_and_check() {
     // The script changes exactly the converted servers, with the right thumbprints.
     common::assert_powershell_2(&script);
     let sets = common::set_commands(&script);
-    assert_eq!(sets.len(), 12);
+    assert_eq!(sets.len(), 14);
     assert_eq!(
         sets["CAS10\\owa (Default Web Site)"].1,
         thumbprint("cas10-fabrikam.cer")

@@ -143,6 +143,11 @@ fn pool_mistakes() {
     );
     write(
         dir.path(),
+        "CAS04/web.config",
+        web_config(&im_keys("10.1.2.3", ISSUER, SERIAL)),
+    );
+    write(
+        dir.path(),
         "CAS03/web.config",
         web_config(&im_keys(
             "naocs.contoso.com'; Remove-Item C:\\ #",
@@ -158,6 +163,11 @@ fn pool_mistakes() {
     assert_eq!(server(&r, "CAS02")["status"], "failed");
     diagnostic(server(&r, "CAS02"), "pool-invalid");
     diagnostic(server(&r, "CAS03"), "pool-invalid");
+    let ip = diagnostic(server(&r, "CAS04"), "pool-invalid");
+    assert!(
+        ip["message"].as_str().unwrap().contains("IP address"),
+        "{ip}"
+    );
 
     let (_, r) = scan(dir.path(), &["--domain", "contoso.com"]);
     let cas01 = server(&r, "CAS01");
@@ -311,5 +321,62 @@ fn pools_must_agree_per_site_or_across_the_organisation() {
         r["diagnostics"],
         serde_json::json!([]),
         "one pool per site is fine"
+    );
+
+    // --strict: a disagreement fails every server involved, so the script changes none.
+    let (code, r) = scan(dir.path(), &["--strict"]);
+    assert_eq!(code, 1);
+    for name in ["CAS01", "CAS02", "CAS03"] {
+        let s = server(&r, name);
+        assert_eq!(s["status"], "failed", "{name}");
+        assert_eq!(diagnostic(s, "pool-inconsistent")["severity"], "error");
+    }
+}
+
+#[test]
+fn the_same_folder_named_twice_is_read_once() {
+    let (code, r) = {
+        let output = common::bin()
+            .args([
+                "scan",
+                "examples/contoso/configs",
+                "./examples/contoso/configs/",
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap(),
+        )
+    };
+    assert_eq!(code, Some(1), "only CAS04's own mistake fails");
+    assert_eq!(r["summary"]["configs"], 5);
+}
+
+#[test]
+fn a_server_map_row_that_matches_nothing_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "configs/CAS01/web.config", clean());
+    let map = write(
+        dir.path(),
+        "map.csv",
+        "path,server,fqdn\nC:\\owa-im\\collected\\CAS01\\web.config,CAS01,cas01.contoso.com\n",
+    );
+    let (code, r) = scan(
+        &dir.path().join("configs"),
+        &["--server-map", map.to_str().unwrap()],
+    );
+    assert_eq!(code, 0);
+    let top = &r["diagnostics"][0];
+    assert_eq!(top["code"], "source-unreadable");
+    assert_eq!(top["line"], 2);
+    assert!(
+        top["message"]
+            .as_str()
+            .unwrap()
+            .contains("server map row not used"),
+        "{top}"
     );
 }

@@ -71,32 +71,25 @@ fn read_file(path: &Path, loaded: &mut Loaded) {
     };
     let result = if contains(&bytes, b"-----BEGIN ") {
         ("pem", read_pem(&bytes, &shown))
+    } else if let Some(reason) = unsupported_container(path) {
+        return unreadable(loaded, &shown, "unknown", reason.into());
     } else if bytes.first() == Some(&0x30) {
-        (
-            "der",
-            certificate::from_der(&bytes).map(|c| vec![(c, shown.clone())]),
-        )
+        match certificate::from_der(&bytes) {
+            Ok(cert) => ("der", Ok(vec![(cert, shown.clone())])),
+            Err(reason) if has_cert_extension(path) => ("der", Err(reason)),
+            // Some other binary file that happens to start like DER: not certificate material.
+            Err(_) => return ignored(loaded, shown),
+        }
     } else if has_cert_extension(path) {
         let reason = if bytes.is_empty() {
-            "the file is empty".to_string()
-        } else if is_pkcs12_name(path) {
-            "PKCS#12 (.pfx/.p12) files are not read yet; export the certificate without its \
-             private key as DER (.cer) or Base-64 (PEM) and name that file instead"
-                .to_string()
+            "the file is empty"
         } else {
             "neither PEM nor DER: export it again as DER encoded binary X.509 (.cer) or \
              Base-64 encoded X.509 (.cer)"
-                .to_string()
         };
-        return unreadable(loaded, &shown, "unknown", reason);
+        return unreadable(loaded, &shown, "unknown", reason.into());
     } else {
-        loaded.files.push(SourceFile {
-            file: shown,
-            format: "unknown",
-            certificates: 0,
-            status: "ignored",
-        });
-        return;
+        return ignored(loaded, shown);
     };
     match result {
         (format, Ok(certs)) => {
@@ -109,6 +102,30 @@ fn read_file(path: &Path, loaded: &mut Loaded) {
             loaded.certificates.extend(certs);
         }
         (format, Err(reason)) => unreadable(loaded, &shown, format, reason),
+    }
+}
+
+fn ignored(loaded: &mut Loaded, shown: String) {
+    loaded.files.push(SourceFile {
+        file: shown,
+        format: "unknown",
+        certificates: 0,
+        status: "ignored",
+    });
+}
+
+/// Containers this version does not open, with what to do instead.
+fn unsupported_container(path: &Path) -> Option<&'static str> {
+    match extension(path).as_str() {
+        "pfx" | "p12" => Some(
+            "PKCS#12 (.pfx/.p12) files are not read yet; export the certificate without its \
+             private key as DER (.cer) or Base-64 (PEM) and name that file instead",
+        ),
+        "p7b" | "p7c" => Some(
+            "PKCS#7 (.p7b) bundles are not read yet; export each certificate as DER (.cer) or \
+             Base-64 (PEM) and name those files instead",
+        ),
+        _ => None,
     }
 }
 
@@ -168,8 +185,4 @@ fn extension(path: &Path) -> String {
 
 fn has_cert_extension(path: &Path) -> bool {
     CERT_EXTENSIONS.contains(&extension(path).as_str())
-}
-
-fn is_pkcs12_name(path: &Path) -> bool {
-    matches!(extension(path).as_str(), "pfx" | "p12")
 }

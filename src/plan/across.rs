@@ -36,40 +36,56 @@ pub(super) fn duplicate_servers(servers: &mut [ServerPlan]) -> Vec<Diagnostic> {
 }
 
 /// Servers behind one load balancer must use one pool (per site or array when the map says).
-pub(super) fn inconsistent_pools(servers: &[ServerPlan], grouped: bool) -> Vec<Diagnostic> {
-    let mut groups: BTreeMap<Option<&str>, BTreeMap<String, Vec<String>>> = BTreeMap::new();
-    for s in servers {
-        let (Some(name), Some(pool)) = (&s.server, configured_pool(s)) else {
+/// Under `--strict` the disagreement fails each server involved, so that none is changed.
+pub(super) fn inconsistent_pools(
+    servers: &mut [ServerPlan],
+    grouped: bool,
+    strict: bool,
+) -> Vec<Diagnostic> {
+    let mut groups: BTreeMap<Option<String>, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
+    for (i, s) in servers.iter().enumerate() {
+        let (Some(_), Some(pool)) = (&s.server, configured_pool(s)) else {
             continue;
         };
-        let group = if grouped { s.group.as_deref() } else { None };
+        let group = if grouped { s.group.clone() } else { None };
         groups
             .entry(group)
             .or_default()
             .entry(pool)
             .or_default()
-            .push(name.to_string());
+            .push(i);
     }
-    groups
-        .into_iter()
-        .filter(|(_, pools)| pools.len() > 1)
-        .map(|(group, pools)| {
-            let listed: Vec<String> = pools
-                .iter()
-                .map(|(pool, names)| format!("{pool} ({})", names.join(", ")))
-                .collect();
-            let scope = group.map_or("the organisation".to_string(), |g| format!("'{g}'"));
-            Diagnostic::new(
-                Code::PoolInconsistent,
-                format!(
-                    "the servers of {scope} use different pools: {}; servers behind one load \
-                     balancer should use one pool (one pool per site is fine: give a site column in \
-                     --server-map)",
-                    listed.join(" vs ")
-                ),
-            )
-        })
-        .collect()
+    let mut out = Vec::new();
+    for (group, pools) in groups.into_iter().filter(|(_, pools)| pools.len() > 1) {
+        let listed: Vec<String> = pools
+            .iter()
+            .map(|(pool, members)| {
+                let names: Vec<String> = members
+                    .iter()
+                    .filter_map(|&i| servers[i].server.as_ref().map(ToString::to_string))
+                    .collect();
+                format!("{pool} ({})", names.join(", "))
+            })
+            .collect();
+        let scope = group.map_or("the organisation".to_string(), |g| format!("'{g}'"));
+        let diagnostic = Diagnostic::new(
+            Code::PoolInconsistent,
+            format!(
+                "the servers of {scope} use different pools: {}; servers behind one load \
+                 balancer should use one pool (one pool per site is fine: give a site column in \
+                 --server-map)",
+                listed.join(" vs ")
+            ),
+        );
+        if strict {
+            for &i in pools.values().flatten() {
+                let own = diagnostic.clone().in_file(&servers[i].source).strict();
+                servers[i].diagnostics.push(own);
+            }
+        }
+        out.push(diagnostic);
+    }
+    out
 }
 
 fn configured_pool(s: &ServerPlan) -> Option<String> {

@@ -64,12 +64,12 @@ pub(super) fn resolve(
         return;
     };
     let cert = &found.entry.cert;
-    let checks = check_certificate(
-        cert,
-        plan.fqdn.as_deref(),
-        plan.group.as_deref(),
-        settings.at,
-    );
+    let names = Names {
+        server: plan.server.as_ref().map(|s| s.as_str()),
+        fqdn: plan.fqdn.as_deref(),
+        array: plan.array.as_deref(),
+    };
+    let checks = check_certificate(cert, names, settings.at);
     plan.diagnostics.extend(
         checks
             .into_iter()
@@ -162,8 +162,7 @@ fn not_found(query: &Query<'_>, candidates: &[Candidate<'_>], total: usize) -> D
 /// Validity, purpose and name checks on the certificate a server will use.
 pub fn check_certificate(
     cert: &Certificate,
-    fqdn: Option<&str>,
-    array: Option<&str>,
+    names: Names<'_>,
     at: OffsetDateTime,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -178,7 +177,10 @@ pub fn check_certificate(
                 date(cert.not_after)
             ),
         ));
-    } else if cert.not_after < at + Duration::days(EXPIRING_SOON_DAYS) {
+    } else if at
+        .checked_add(Duration::days(EXPIRING_SOON_DAYS))
+        .is_some_and(|soon| cert.not_after < soon)
+    {
         out.push(Diagnostic::new(
             Code::CertExpiringSoon,
             format!(
@@ -217,27 +219,50 @@ pub fn check_certificate(
             ),
         ));
     }
-    out.extend(name_mismatch(cert, fqdn, array));
+    out.extend(name_mismatch(cert, names));
     out
 }
 
-fn name_mismatch(
-    cert: &Certificate,
-    fqdn: Option<&str>,
-    array: Option<&str>,
-) -> Option<Diagnostic> {
-    let fqdn = fqdn?;
+/// The names a certificate's subject is checked against.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Names<'a> {
+    pub server: Option<&'a str>,
+    pub fqdn: Option<&'a str>,
+    /// The CAS array FQDN from the server map.
+    pub array: Option<&'a str>,
+}
+
+/// OCS identifies the CAS by the subject CN: it should be the server's FQDN (or its CAS
+/// array's). Without a known FQDN, the CN's first label is compared with the server name.
+fn name_mismatch(cert: &Certificate, names: Names<'_>) -> Option<Diagnostic> {
     let cn = cert.subject_cn.as_deref().unwrap_or("");
-    let matches = |name: &str| cn.eq_ignore_ascii_case(name);
-    if matches(fqdn) || array.is_some_and(matches) {
+    let is = |name: &str| cn.eq_ignore_ascii_case(name);
+    if names.array.is_some_and(is) {
         return None;
     }
+    let array = names
+        .array
+        .map(|a| format!(" or its CAS array {a}"))
+        .unwrap_or_default();
+    let expected = match (names.fqdn, names.server) {
+        (Some(fqdn), _) if is(fqdn) => return None,
+        (Some(fqdn), _) => format!("the server's FQDN {fqdn}{array}"),
+        (None, Some(server)) => {
+            let label = cn.split('.').next().unwrap_or("");
+            if label.eq_ignore_ascii_case(server) {
+                return None;
+            }
+            format!(
+                "a name of server {server}{array} (its FQDN is not known: give it in --server-map)"
+            )
+        }
+        (None, None) => return None,
+    };
     Some(Diagnostic::new(
         Code::CertNameMismatch,
         format!(
-            "the certificate's subject CN is '{cn}', not the server's FQDN {fqdn}{}: OCS identifies \
-             the CAS by the subject name, so the pool's Authorized Hosts entry must be '{cn}'",
-            array.map(|a| format!(" or its CAS array {a}")).unwrap_or_default()
+            "the certificate's subject CN is '{cn}', not {expected}: OCS identifies the CAS by the \
+             subject name, so the pool's Authorized Hosts entry must be '{cn}'"
         ),
     ))
 }

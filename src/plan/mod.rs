@@ -5,7 +5,7 @@ mod across;
 mod certificate;
 mod settings;
 
-pub use certificate::{certificate_view, check_certificate, lookup, rfc3339, About};
+pub use certificate::{certificate_view, check_certificate, lookup, rfc3339, About, Names};
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -67,6 +67,9 @@ pub struct ServerPlan {
     /// The server map's `array`, else `site`: the servers that must agree on a pool.
     #[serde(skip)]
     pub group: Option<String>,
+    /// The CAS array FQDN from the server map.
+    #[serde(skip)]
+    pub array: Option<String>,
     pub rtm: Option<Rtm>,
     pub sp1: Option<Sp1>,
     pub certificate: Option<CertificateView>,
@@ -103,9 +106,11 @@ pub fn plan(
         .map(|file| plan_server(file, map, index, settings))
         .collect();
     let mut diagnostics = across::duplicate_servers(&mut servers);
+    let grouped = map.is_some_and(|m| m.has_groups);
     diagnostics.extend(across::inconsistent_pools(
-        &servers,
-        map.is_some_and(|m| m.has_groups),
+        &mut servers,
+        grouped,
+        settings.strict,
     ));
     for server in &mut servers {
         finish(server, settings.strict, index.is_some());
@@ -162,6 +167,7 @@ fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerP
         identities: Vec::new(),
         fqdn: None,
         group: None,
+        array: None,
         rtm: None,
         sp1: None,
         certificate: None,
@@ -172,9 +178,11 @@ fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerP
     if let Some(first) = rows.first() {
         plan.server = Some(first.server.clone());
         plan.fqdn = rows.iter().find_map(|r| r.fqdn.clone());
-        plan.group = rows
-            .iter()
-            .find_map(|r| r.array.clone().or_else(|| r.site.clone()));
+        plan.array = rows.iter().find_map(|r| r.array.clone());
+        plan.group = plan
+            .array
+            .clone()
+            .or_else(|| rows.iter().find_map(|r| r.site.clone()));
         let mut identities: Vec<Identity> = rows
             .iter()
             .filter(|r| r.server == first.server)

@@ -68,6 +68,8 @@ pub(super) fn check_settings(
             .map(|k| k.name())
             .filter(|k| !present.contains(k))
             .collect();
+        // The line of the first key that is there: where the administrator will look.
+        let first_line = cleaned.iter().flatten().map(|c| c.line).min().unwrap_or(1);
         plan.diagnostics.push(
             Diagnostic::new(
                 Code::ImPartial,
@@ -79,7 +81,8 @@ pub(super) fn check_settings(
                     missing.join(" and ")
                 ),
             )
-            .in_file(source),
+            .in_file(source)
+            .at_line(first_line),
         );
         return None;
     }

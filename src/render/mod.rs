@@ -10,6 +10,7 @@ pub mod powershell;
 
 use std::path::Path;
 
+use handlebars::template::{Template, TemplateElement};
 use handlebars::Handlebars;
 use serde_json::Value;
 
@@ -110,15 +111,10 @@ impl Renderer {
             })?;
         }
         if let ChangeTemplate::User { file, source } = change {
-            if source.contains("{{{") || source.contains("{{&") || source.contains("{{~&") {
-                return Err(Error::Template {
-                    name: file.clone(),
-                    message:
-                        "uses unescaped output ({{{ }}} or {{& }}); every value must be written \
-                              as {{value}}, which becomes a PowerShell single-quoted literal"
-                            .into(),
-                });
-            }
+            refuse_unescaped(source).map_err(|message| Error::Template {
+                name: file.clone(),
+                message,
+            })?;
             registry
                 .register_template_string("sp1", source)
                 .map_err(|e| Error::Template {
@@ -146,6 +142,42 @@ impl Renderer {
             })?;
         Ok(windows_text(&text))
     }
+}
+
+/// A user template may not write a value unescaped (`{{{x}}}`, `{{&x}}`, with any spacing or
+/// whitespace control): the compiled template is walked, not its text searched, so no
+/// spelling of the raw form gets through.
+fn refuse_unescaped(source: &str) -> Result<(), String> {
+    let template = Template::compile(source).map_err(|e| e.to_string())?;
+    match first_unescaped(&template) {
+        Some(line) => Err(format!(
+            "line {line} writes a value unescaped ({{{{{{ }}}}}} or {{{{& }}}}); write it as \
+             {{{{value}}}}, which becomes a PowerShell single-quoted literal"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The line of the first unescaped expression, in the template or any block inside it.
+fn first_unescaped(template: &Template) -> Option<usize> {
+    template
+        .elements
+        .iter()
+        .enumerate()
+        .find_map(|(i, element)| {
+            let line = || template.mapping.get(i).map_or(0, |m| m.0);
+            let inner = |t: Option<&Template>| t.and_then(first_unescaped);
+            match element {
+                TemplateElement::HtmlExpression(_) => Some(line()),
+                TemplateElement::HelperBlock(h) => {
+                    inner(h.template.as_ref()).or_else(|| inner(h.inverse.as_ref()))
+                }
+                TemplateElement::DecoratorBlock(d) | TemplateElement::PartialBlock(d) => {
+                    inner(d.template.as_ref())
+                }
+                _ => None,
+            }
+        })
 }
 
 /// The one escaping of every `{{value}}`: a PowerShell single-quoted literal. The context
@@ -225,7 +257,14 @@ mod tests {
 
     #[test]
     fn unescaped_output_is_refused_in_user_templates() {
-        for source in ["{{{name}}}", "{{& name}}"] {
+        for source in [
+            "{{{name}}}",
+            "{{& name}}",
+            "A {{~{name}~}} B",
+            "C {{ {name} }}",
+            "{{#each list}}{{#if this}}x{{else}}{{{this}}}{{/if}}{{/each}}",
+            "{{#*inline \"p\"}}{{{name}}}{{/inline}}",
+        ] {
             let change = ChangeTemplate::User {
                 file: "t".into(),
                 source: source.into(),
@@ -234,6 +273,13 @@ mod tests {
                 matches!(Renderer::new(&change), Err(Error::Template { .. })),
                 "{source}"
             );
+        }
+    }
+
+    #[test]
+    fn the_builtins_write_no_value_unescaped() {
+        for b in BUILTINS {
+            assert_eq!(refuse_unescaped(b.source), Ok(()), "{}", b.name);
         }
     }
 
