@@ -2,6 +2,7 @@
 
 pub mod certificate;
 pub mod dn;
+pub mod export;
 pub mod index;
 pub mod serial;
 pub mod source;

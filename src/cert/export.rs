@@ -1,0 +1,101 @@
+//! What a `Get-ExchangeCertificate` export (`Export-Csv`, `ConvertTo-Json`, `Export-Clixml`)
+//! says about one certificate. Every field is untrusted text from another machine: the
+//! resolver validates each one before it becomes part of a `Certificate`, and the DER bytes,
+//! when an export carries them (`RawData`), win over every other field.
+
+use time::OffsetDateTime;
+
+/// One exported certificate object (a CSV row, a JSON object, a CLIXML `<Obj>`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportedCertificate {
+    /// Where it was read: `exports/cas01.csv#row 3`, `cas01.json#object 2`.
+    pub origin: String,
+    /// `RawData`: the certificate's DER bytes, when the export has them.
+    pub der: Option<Vec<u8>>,
+    /// `Thumbprint` as exported: untrusted text (may hold invisible characters).
+    pub thumbprint: Option<String>,
+    /// `Issuer` as Windows prints it (`CN=ContosoCA, DC=contoso, DC=com`).
+    pub issuer: Option<String>,
+    pub subject: Option<String>,
+    /// `SerialNumber` as .NET prints it: big-endian upper-case hex (`1F5EDD03000000000005`).
+    pub serial: Option<String>,
+    pub not_before: Option<OffsetDateTime>,
+    pub not_after: Option<OffsetDateTime>,
+    pub has_private_key: Option<bool>,
+    /// `Services` as text (`IIS, SMTP`); a numeric flags value is turned into names.
+    pub services: Option<String>,
+    /// The server the export was taken on: `PSComputerName`, or the server part of an
+    /// `Identity` such as `CAS01\7B30E0F3...`.
+    pub computer: Option<String>,
+    /// `CertificateDomains`.
+    pub domains: Vec<String>,
+    /// `IsSelfSigned`.
+    pub self_signed: Option<bool>,
+}
+
+/// One object of an export that cannot be used; the rest of the file still is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordError {
+    /// As in `ExportedCertificate::origin`.
+    pub origin: String,
+    /// What is wrong and what to do, for an administrator.
+    pub message: String,
+}
+
+/// Everything read from one export file, object by object.
+pub type Records = Vec<Result<ExportedCertificate, RecordError>>;
+
+/// `Services` flags of Exchange 2010's `AllowedServices`, lowest bit first, as PowerShell
+/// prints them.
+pub const SERVICE_NAMES: &[(u32, &str)] = &[
+    (1, "IMAP"),
+    (2, "POP"),
+    (4, "UM"),
+    (8, "IIS"),
+    (16, "SMTP"),
+    (32, "Federation"),
+    (64, "UMCallRouter"),
+];
+
+/// `12` -> `IIS, SMTP` (unknown bits are kept as a number).
+pub fn services_text(flags: u32) -> String {
+    if flags == 0 {
+        return "None".to_string();
+    }
+    let mut names: Vec<String> = SERVICE_NAMES
+        .iter()
+        .filter(|(bit, _)| flags & bit != 0)
+        .map(|(_, name)| (*name).to_string())
+        .collect();
+    let known: u32 = SERVICE_NAMES.iter().map(|(bit, _)| bit).sum();
+    if flags & !known != 0 {
+        names.push((flags & !known).to_string());
+    }
+    names.join(", ")
+}
+
+/// `CAS01\7B30...` -> `CAS01`: the server part of an ExchangeCertificate `Identity`.
+pub fn computer_of_identity(identity: &str) -> Option<String> {
+    let (server, _) = identity.split_once('\\')?;
+    let server = server.trim();
+    (!server.is_empty()).then(|| server.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_flags_as_text() {
+        assert_eq!(services_text(0), "None");
+        assert_eq!(services_text(12), "UM, IIS");
+        assert_eq!(services_text(8 | 16), "IIS, SMTP");
+        assert_eq!(services_text(1 | 256), "IMAP, 256");
+    }
+
+    #[test]
+    fn identity_names_the_server() {
+        assert_eq!(computer_of_identity("CAS01\\7B30E0F3").as_deref(), Some("CAS01"));
+        assert_eq!(computer_of_identity("7B30E0F3"), None);
+    }
+}
