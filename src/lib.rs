@@ -200,7 +200,7 @@ pub fn resolve(
                 .diagnostics
                 .extend(plan::check_certificate(cert, plan::Names::default(), at));
             answer.thumbprint = Some(cert.thumbprint);
-            answer.certificate = Some(plan::certificate_view(cert, &found.entry.sources));
+            answer.certificate = Some(plan::certificate_view(found.entry));
             "found"
         }
         None if answer
@@ -236,10 +236,11 @@ fn gather(inputs: &Inputs) -> Result<(Vec<ConfigFile>, Option<ServerMap>, Vec<Di
 }
 
 fn load_certificates(paths: &[PathBuf]) -> Result<(CertIndex, Vec<SourceFile>, Vec<Diagnostic>)> {
-    let loaded = source::load(paths)?;
+    let mut reading = source::Reading::default();
+    let loaded = source::load(paths, &mut reading)?;
     let mut index = CertIndex::default();
-    for (cert, origin) in loaded.certificates {
-        index.insert(cert, origin);
+    for (cert, source) in loaded.certificates {
+        index.insert(cert, source);
     }
     Ok((index, loaded.files, loaded.diagnostics))
 }

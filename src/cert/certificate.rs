@@ -6,8 +6,10 @@ use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::dn::{DistinguishedName, DnMatch};
+use super::export::ExportedCertificate;
 use super::serial::Serial;
 use super::thumbprint::Thumbprint;
+use crate::hidden;
 
 /// What the certificate's Extended Key Usage says about Server Authentication.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -18,6 +20,8 @@ pub enum ServerAuth {
     Included,
     /// An EKU without Server Authentication; the purposes it does list.
     Lacking(Vec<String>),
+    /// Known only from an export without the certificate's bytes.
+    Unknown,
 }
 
 #[derive(Debug, Clone)]
@@ -35,6 +39,11 @@ pub struct Certificate {
     pub server_auth: ServerAuth,
     pub subject_cn: Option<String>,
     pub dns_names: Vec<String>,
+    /// Whether every field was read from the DER bytes (else from an export's text, which the
+    /// DER replaces as soon as another source has it).
+    pub from_der: bool,
+    /// The issuer came from an ASCII export, where `?` stands for a non-ASCII character.
+    pub issuer_wildcards: bool,
 }
 
 /// Reads a certificate from DER. Trailing bytes are refused: a `.cer` with junk after the
@@ -53,12 +62,7 @@ pub fn from_der(der: &[u8]) -> Result<Certificate, String> {
     let issuer = DistinguishedName::from_x509(x509.issuer())
         .map_err(|e| format!("unreadable issuer: {e}"))?;
     let self_signed = subject.compare(&issuer) == DnMatch::Same;
-    let subject_cn = subject
-        .rdns()
-        .iter()
-        .flat_map(|rdn| rdn.avas())
-        .find(|ava| ava.oid() == "2.5.4.3")
-        .map(|ava| ava.value().to_string());
+    let subject_cn = common_name(&subject);
     Ok(Certificate {
         thumbprint: Thumbprint::of_der(der),
         issuer_text: issuer.to_windows_string(),
@@ -72,7 +76,77 @@ pub fn from_der(der: &[u8]) -> Result<Certificate, String> {
         server_auth: server_auth(&x509),
         subject_cn,
         dns_names: dns_names(&x509),
+        from_der: true,
+        issuer_wildcards: false,
     })
+}
+
+/// A certificate as an export describes it, without its bytes: every field is checked, and
+/// the ones the tool relies on (thumbprint, issuer, serial, validity) are required.
+pub fn from_export(record: &ExportedCertificate) -> Result<Certificate, String> {
+    let text = |field: &Option<String>, name: &str| {
+        field
+            .as_deref()
+            .map(|v| hidden::strip(v).0.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| format!("it has no {name} (and no RawData)"))
+    };
+    let thumbprint = parse_thumbprint(&text(&record.thumbprint, "Thumbprint")?)?;
+    let issuer_text = text(&record.issuer, "Issuer")?;
+    let issuer = DistinguishedName::parse(&issuer_text)
+        .map_err(|e| format!("its Issuer '{issuer_text}' is not a distinguished name: {e}"))?;
+    let serial_text = text(&record.serial, "SerialNumber")?;
+    let serial = Serial::parse(&serial_text)
+        .map_err(|e| format!("its SerialNumber '{serial_text}': {e}"))?;
+    let (Some(not_before), Some(not_after)) = (record.not_before, record.not_after) else {
+        return Err("it has no NotBefore/NotAfter dates (and no RawData)".into());
+    };
+    let subject_text = record
+        .subject
+        .as_deref()
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    let subject = DistinguishedName::parse(&subject_text)
+        .unwrap_or_else(|_| DistinguishedName::new(Vec::new()));
+    let subject_cn = common_name(&subject);
+    Ok(Certificate {
+        thumbprint,
+        self_signed: record
+            .self_signed
+            .unwrap_or(subject.compare(&issuer) == DnMatch::Same),
+        issuer_wildcards: issuer_text.contains('?'),
+        issuer,
+        issuer_text,
+        subject,
+        subject_text,
+        serial,
+        not_before,
+        not_after,
+        server_auth: ServerAuth::Unknown,
+        subject_cn,
+        dns_names: record.domains.clone(),
+        from_der: false,
+    })
+}
+
+/// An exported `Thumbprint`: invisible characters removed, then exactly 40 hex digits.
+pub fn parse_thumbprint(text: &str) -> Result<Thumbprint, String> {
+    let (clean, _) = hidden::strip(text);
+    let clean: String = clean.chars().filter(|c| !c.is_whitespace()).collect();
+    Thumbprint::parse(&clean).ok_or_else(|| {
+        format!(
+            "its Thumbprint '{}' is not 40 hexadecimal digits",
+            crate::render::context::printable(text)
+        )
+    })
+}
+
+fn common_name(dn: &DistinguishedName) -> Option<String> {
+    dn.rdns()
+        .iter()
+        .flat_map(|rdn| rdn.avas())
+        .find(|ava| ava.oid() == "2.5.4.3")
+        .map(|ava| ava.value().to_string())
 }
 
 fn server_auth(x509: &X509Certificate<'_>) -> ServerAuth {

@@ -227,6 +227,23 @@ impl DistinguishedName {
         }
     }
 
+    /// Like [`compare`](Self::compare), where a `?` in `pattern`'s values stands for any one
+    /// character: Windows PowerShell 2.0's `Export-Csv` writes ASCII, so that is what remains
+    /// of a non-ASCII character of an exported issuer.
+    pub fn compare_pattern(&self, pattern: &Self) -> DnMatch {
+        let mine = normalized(&self.rdns);
+        let mut theirs = normalized(&pattern.rdns);
+        if rdns_match(&mine, &theirs) {
+            return DnMatch::Same;
+        }
+        theirs.reverse();
+        if rdns_match(&mine, &theirs) {
+            DnMatch::Reversed
+        } else {
+            DnMatch::Different
+        }
+    }
+
     /// The RDNs, most specific first.
     pub fn rdns(&self) -> &[Rdn] {
         &self.rdns
@@ -252,6 +269,28 @@ fn normalized(rdns: &[Rdn]) -> Vec<Vec<(String, String)>> {
             avas
         })
         .collect()
+}
+
+type NormalizedRdn = Vec<(String, String)>;
+
+fn rdns_match(values: &[NormalizedRdn], patterns: &[NormalizedRdn]) -> bool {
+    values.len() == patterns.len()
+        && values.iter().zip(patterns).all(|(rdn, pattern)| {
+            rdn.len() == pattern.len()
+                && rdn
+                    .iter()
+                    .zip(pattern)
+                    .all(|((oid, v), (poid, p))| oid == poid && wildcard_eq(v, p))
+        })
+}
+
+/// Character by character, `?` in the pattern matching any one character.
+fn wildcard_eq(value: &str, pattern: &str) -> bool {
+    value.chars().count() == pattern.chars().count()
+        && value
+            .chars()
+            .zip(pattern.chars())
+            .all(|(c, p)| p == '?' || c == p)
 }
 
 fn normalize_value(value: &str) -> String {
@@ -1315,5 +1354,21 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn question_marks_of_an_ascii_export_match_any_one_character() {
+        let cert =
+            DistinguishedName::parse("CN=Zürich Issuing CA, O=Contoso Zürich AG, C=CH").unwrap();
+        let exported =
+            DistinguishedName::parse("CN=Z?rich Issuing CA, O=Contoso Z?rich AG, C=CH").unwrap();
+        assert_eq!(cert.compare_pattern(&exported), DnMatch::Same);
+        assert_eq!(cert.compare(&exported), DnMatch::Different);
+        let reversed =
+            DistinguishedName::parse("C=CH, O=Contoso Z?rich AG, CN=Z?rich Issuing CA").unwrap();
+        assert_eq!(cert.compare_pattern(&reversed), DnMatch::Reversed);
+        let other =
+            DistinguishedName::parse("CN=Zu?rich Issuing CA, O=Contoso Z?rich AG, C=CH").unwrap();
+        assert_eq!(cert.compare_pattern(&other), DnMatch::Different);
     }
 }

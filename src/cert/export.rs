@@ -95,7 +95,10 @@ mod tests {
 
     #[test]
     fn identity_names_the_server() {
-        assert_eq!(computer_of_identity("CAS01\\7B30E0F3").as_deref(), Some("CAS01"));
+        assert_eq!(
+            computer_of_identity("CAS01\\7B30E0F3").as_deref(),
+            Some("CAS01")
+        );
         assert_eq!(computer_of_identity("7B30E0F3"), None);
     }
 }

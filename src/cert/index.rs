@@ -2,17 +2,50 @@
 //! then by issuer, with the SPEC §3 rules for what still counts as a match.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use super::certificate::Certificate;
 use super::dn::{DistinguishedName, DnMatch};
 use super::serial::Serial;
 use super::thumbprint::Thumbprint;
 
+/// One place a certificate was seen, and what that place says about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// `certs/cas01.cer`, `bundle.pem#2`, `exports/cas.csv#row 3`.
+    pub origin: String,
+    /// The file, for "is this the server's own collected folder".
+    pub file: PathBuf,
+    /// What the source says of the private key (`None`: it cannot tell, as a .cer).
+    pub has_private_key: Option<bool>,
+    /// The server the export was taken on (`PSComputerName`).
+    pub computer: Option<String>,
+}
+
+impl Source {
+    /// A file that says nothing but the certificate itself.
+    pub fn file(origin: impl Into<String>, file: &Path) -> Source {
+        Source {
+            origin: origin.into(),
+            file: file.to_path_buf(),
+            has_private_key: None,
+            computer: None,
+        }
+    }
+}
+
 /// A certificate and every place it was seen.
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub cert: Certificate,
-    pub sources: Vec<String>,
+    pub sources: Vec<Source>,
+}
+
+impl Entry {
+    /// The origins, for the report and messages.
+    pub fn origins(&self) -> Vec<String> {
+        self.sources.iter().map(|s| s.origin.clone()).collect()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -57,15 +90,28 @@ pub enum Lookup<'i> {
     NotFound(Vec<Candidate<'i>>),
 }
 
+fn issuer_match(query: &Query<'_>, cert: &Certificate) -> DnMatch {
+    if cert.issuer_wildcards {
+        query.issuer.compare_pattern(&cert.issuer)
+    } else {
+        query.issuer.compare(&cert.issuer)
+    }
+}
+
 /// How many near misses a `cert-not-found` message lists.
 const MAX_CANDIDATES: usize = 3;
 /// Hex edits within which a serial under the same issuer is offered as a near miss.
 const NEAR_SERIAL: usize = 3;
 
 impl CertIndex {
-    /// Adds a certificate; one seen before (same thumbprint) only gains a source.
-    pub fn insert(&mut self, cert: Certificate, source: String) {
+    /// Adds a certificate; one seen before (same thumbprint) gains a source, and its
+    /// fields are re-read from the DER when only an export's text described it so far.
+    pub fn insert(&mut self, cert: Certificate, source: Source) {
         if let Some(&i) = self.by_thumbprint.get(&cert.thumbprint) {
+            if cert.from_der && !self.entries[i].cert.from_der {
+                self.reindex_serial(i, &cert.serial);
+                self.entries[i].cert = cert;
+            }
             let sources = &mut self.entries[i].sources;
             if !sources.contains(&source) {
                 sources.push(source);
@@ -82,6 +128,17 @@ impl CertIndex {
             cert,
             sources: vec![source],
         });
+    }
+
+    fn reindex_serial(&mut self, i: usize, serial: &Serial) {
+        let old = &self.entries[i].cert.serial;
+        if old == serial {
+            return;
+        }
+        if let Some(list) = self.by_serial.get_mut(old) {
+            list.retain(|&j| j != i);
+        }
+        self.by_serial.entry(serial.clone()).or_default().push(i);
     }
 
     pub fn len(&self) -> usize {
@@ -115,11 +172,13 @@ impl CertIndex {
         indices
             .iter()
             .map(|&i| &self.entries[i])
-            .filter_map(|entry| match query.issuer.compare(&entry.cert.issuer) {
+            .filter_map(|entry| match issuer_match(query, &entry.cert) {
                 DnMatch::Different => None,
                 how => Some(Found {
                     entry,
+                    // A `?` of an ASCII export hides which character was there: not exact.
                     issuer_inexact: how == DnMatch::Reversed
+                        || entry.cert.issuer_wildcards
                         || query.issuer_text != entry.cert.issuer_text,
                     byte_order,
                 }),
@@ -144,7 +203,7 @@ impl CertIndex {
         let mut near: Vec<(usize, &Entry)> = self
             .entries
             .iter()
-            .filter(|e| query.issuer.compare(&e.cert.issuer) != DnMatch::Different)
+            .filter(|e| issuer_match(query, &e.cert) != DnMatch::Different)
             .map(|e| (e.cert.serial.distance(query.serial), e))
             .filter(|(d, _)| *d <= NEAR_SERIAL)
             .collect();

@@ -2,8 +2,11 @@
 
 pub mod certificate;
 pub mod dn;
+pub mod exchange_json;
 pub mod export;
 pub mod index;
+pub mod password;
+pub mod pkcs12;
 pub mod serial;
 pub mod source;
 pub mod thumbprint;

@@ -1,5 +1,7 @@
-//! Certificate files named by `--certs`: PEM (bundles, text around the blocks) and DER,
-//! alone or in folders, recognised by their content rather than their extension.
+//! Certificate sources named by `--certs`, files and folders, mixed, recognised by their
+//! content rather than their extension: PEM (bundles, text around the blocks), DER, PKCS#12,
+//! and `Get-ExchangeCertificate` exports (CSV, JSON, CLIXML). Each certificate read becomes
+//! one more view of the same index entry.
 
 use std::path::{Path, PathBuf};
 
@@ -7,14 +9,18 @@ use serde::Serialize;
 use x509_parser::pem::Pem;
 
 use super::certificate::{self, Certificate};
-use crate::diag::{Code, Diagnostic};
+use super::export::{ExportedCertificate, Records};
+use super::index::Source;
+use super::password::Passwords;
+use super::{exchange_json, pkcs12};
+use crate::diag::{Code, Diagnostic, Severity};
 use crate::Error;
 
 /// One file read from `--certs`, as the report lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceFile {
     pub file: String,
-    /// `pem`, `der`, or `unknown`.
+    /// `pem`, `der`, `pkcs12`, `csv`, `json`, `clixml`, or `unknown`.
     pub format: &'static str,
     pub certificates: usize,
     /// `read`, `unreadable`, or `ignored` (not certificate material, e.g. a README).
@@ -24,18 +30,25 @@ pub struct SourceFile {
 /// Everything read from the `--certs` arguments.
 #[derive(Debug, Default)]
 pub struct Loaded {
-    /// Each certificate with the file (and block) it came from.
-    pub certificates: Vec<(Certificate, String)>,
+    pub certificates: Vec<(Certificate, Source)>,
     pub files: Vec<SourceFile>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Settings for reading sources.
+#[derive(Debug, Default)]
+pub struct Reading {
+    pub passwords: Passwords,
+}
+
 /// Extensions that promise certificate material: a file with one of them that holds none is
 /// an error, while other files in a certificate folder are only listed as ignored.
-const CERT_EXTENSIONS: &[&str] = &["cer", "crt", "der", "pem", "cert", "p7b", "pfx", "p12"];
+const CERT_EXTENSIONS: &[&str] = &[
+    "cer", "crt", "der", "pem", "cert", "p7b", "pfx", "p12", "clixml",
+];
 
 /// Reads every `--certs` path. A path that does not exist stops the run (SPEC §4).
-pub fn load(paths: &[PathBuf]) -> Result<Loaded, Error> {
+pub fn load(paths: &[PathBuf], reading: &mut Reading) -> Result<Loaded, Error> {
     let mut loaded = Loaded::default();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|source| Error::Input {
@@ -44,111 +57,119 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, Error> {
             source,
         })?;
         if meta.is_file() {
-            read_file(path, &mut loaded);
+            read_file(path, &mut loaded, reading);
             continue;
         }
         let (files, walked) = crate::walk::files(path);
         loaded.diagnostics.extend(walked);
         for file in files {
-            read_file(&file, &mut loaded);
+            read_file(&file, &mut loaded, reading);
         }
     }
     Ok(loaded)
 }
 
-fn read_file(path: &Path, loaded: &mut Loaded) {
-    let shown = path.display().to_string();
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            return unreadable(
-                loaded,
-                &shown,
-                "unknown",
-                format!("cannot read the file: {e}"),
-            );
-        }
-    };
-    let result = if contains(&bytes, b"-----BEGIN ") {
-        ("pem", read_pem(&bytes, &shown))
-    } else if let Some(reason) = unsupported_container(path) {
-        return unreadable(loaded, &shown, "unknown", reason.into());
-    } else if bytes.first() == Some(&0x30) {
-        match certificate::from_der(&bytes) {
-            Ok(cert) => ("der", Ok(vec![(cert, shown.clone())])),
-            Err(reason) if has_cert_extension(path) => ("der", Err(reason)),
-            // Some other binary file that happens to start like DER: not certificate material.
-            Err(_) => return ignored(loaded, shown),
-        }
-    } else if has_cert_extension(path) {
-        let reason = if bytes.is_empty() {
-            "the file is empty"
-        } else {
-            "neither PEM nor DER: export it again as DER encoded binary X.509 (.cer) or \
-             Base-64 encoded X.509 (.cer)"
-        };
-        return unreadable(loaded, &shown, "unknown", reason.into());
-    } else {
-        return ignored(loaded, shown);
-    };
-    match result {
-        (format, Ok(certs)) => {
-            loaded.files.push(SourceFile {
-                file: shown,
-                format,
-                certificates: certs.len(),
-                status: "read",
-            });
-            loaded.certificates.extend(certs);
-        }
-        (format, Err(reason)) => unreadable(loaded, &shown, format, reason),
-    }
+/// What a file turned out to hold.
+enum Content {
+    Certificates(&'static str, Vec<(Certificate, Source)>, Vec<Diagnostic>),
+    /// Unreadable as a whole; with the messages of its unusable objects, if any.
+    Unreadable(&'static str, String, Vec<Diagnostic>),
+    Ignored,
 }
 
-fn ignored(loaded: &mut Loaded, shown: String) {
+fn read_file(path: &Path, loaded: &mut Loaded, reading: &mut Reading) {
+    let shown = path.display().to_string();
+    let content = match std::fs::read(path) {
+        Ok(bytes) => recognise(path, &shown, &bytes, reading),
+        Err(e) => Content::Unreadable("unknown", format!("cannot read the file: {e}"), Vec::new()),
+    };
+    let (format, certificates, status) = match content {
+        Content::Certificates(format, certs, diagnostics) => {
+            let count = certs.len();
+            loaded.certificates.extend(certs);
+            loaded.diagnostics.extend(diagnostics);
+            (format, count, "read")
+        }
+        Content::Unreadable(format, reason, objects) => {
+            loaded.diagnostics.push(
+                Diagnostic::new(
+                    Code::SourceUnreadable,
+                    format!("certificate source skipped: {reason}"),
+                )
+                .in_file(&shown),
+            );
+            loaded.diagnostics.extend(objects);
+            (format, 0, "unreadable")
+        }
+        Content::Ignored => ("unknown", 0, "ignored"),
+    };
     loaded.files.push(SourceFile {
         file: shown,
-        format: "unknown",
-        certificates: 0,
-        status: "ignored",
-    });
-}
-
-/// Containers this version does not open, with what to do instead.
-fn unsupported_container(path: &Path) -> Option<&'static str> {
-    match extension(path).as_str() {
-        "pfx" | "p12" => Some(
-            "PKCS#12 (.pfx/.p12) files are not read yet; export the certificate without its \
-             private key as DER (.cer) or Base-64 (PEM) and name that file instead",
-        ),
-        "p7b" | "p7c" => Some(
-            "PKCS#7 (.p7b) bundles are not read yet; export each certificate as DER (.cer) or \
-             Base-64 (PEM) and name those files instead",
-        ),
-        _ => None,
-    }
-}
-
-fn unreadable(loaded: &mut Loaded, shown: &str, format: &'static str, reason: String) {
-    loaded.files.push(SourceFile {
-        file: shown.to_string(),
         format,
-        certificates: 0,
-        status: "unreadable",
+        certificates,
+        status,
     });
-    loaded.diagnostics.push(
-        Diagnostic::new(
-            Code::SourceUnreadable,
-            format!("certificate source skipped: {reason}"),
-        )
-        .in_file(shown),
-    );
+}
+
+fn recognise(path: &Path, shown: &str, bytes: &[u8], reading: &mut Reading) -> Content {
+    let ext = extension(path);
+    if bytes.is_empty() {
+        return if CERT_EXTENSIONS.contains(&ext.as_str()) {
+            Content::Unreadable("unknown", "the file is empty".into(), Vec::new())
+        } else {
+            Content::Ignored
+        };
+    }
+    if contains(bytes, b"-----BEGIN ") {
+        return done("pem", read_pem(bytes, path, shown));
+    }
+    if matches!(ext.as_str(), "pfx" | "p12") || pkcs12::looks_like(bytes) {
+        return done("pkcs12", read_pkcs12(bytes, path, shown, reading));
+    }
+    if exchange_json::looks_like(bytes) {
+        return export("json", exchange_json::read(bytes, shown), path);
+    }
+    if matches!(ext.as_str(), "p7b" | "p7c") {
+        return Content::Unreadable(
+            "unknown",
+            "PKCS#7 (.p7b) bundles are not read; export each certificate as DER (.cer) or \
+             Base-64 (PEM) and name those files instead"
+                .into(),
+            Vec::new(),
+        );
+    }
+    if bytes.first() == Some(&0x30) {
+        match certificate::from_der(bytes) {
+            Ok(cert) => return done("der", Ok(vec![(cert, Source::file(shown, path))])),
+            Err(reason) if CERT_EXTENSIONS.contains(&ext.as_str()) => {
+                return Content::Unreadable("der", reason, Vec::new())
+            }
+            Err(_) => {}
+        }
+    }
+    if CERT_EXTENSIONS.contains(&ext.as_str()) {
+        return Content::Unreadable(
+            "unknown",
+            "not a certificate, PKCS#12 file or Get-ExchangeCertificate export: export it again \
+             as DER encoded binary X.509 (.cer), Base-64 (PEM), .pfx, or with Export-Clixml"
+                .into(),
+            Vec::new(),
+        );
+    }
+    Content::Ignored
+}
+
+fn done(format: &'static str, read: Result<Vec<(Certificate, Source)>, String>) -> Content {
+    match read {
+        Ok(certs) => Content::Certificates(format, certs, Vec::new()),
+        Err(reason) => Content::Unreadable(format, reason, Vec::new()),
+    }
 }
 
 /// Every CERTIFICATE block of a PEM file; other blocks (keys, requests) are passed over.
 /// A damaged block makes the whole file unreadable, so that a bundle is never half-used
 /// without anyone noticing.
-fn read_pem(bytes: &[u8], shown: &str) -> Result<Vec<(Certificate, String)>, String> {
+fn read_pem(bytes: &[u8], path: &Path, shown: &str) -> Result<Vec<(Certificate, Source)>, String> {
     let mut certs = Vec::new();
     for (i, block) in Pem::iter_from_buffer(bytes).enumerate() {
         let block = block.map_err(|e| format!("PEM block {} is damaged ({e})", i + 1))?;
@@ -160,17 +181,107 @@ fn read_pem(bytes: &[u8], shown: &str) -> Result<Vec<(Certificate, String)>, Str
         }
         let cert = certificate::from_der(&block.contents)
             .map_err(|e| format!("PEM block {}: {e}", i + 1))?;
-        let origin = format!("{shown}#{}", i + 1);
-        certs.push((cert, origin));
+        certs.push((cert, Source::file(format!("{shown}#{}", i + 1), path)));
     }
     if certs.is_empty() {
         return Err("the PEM file has no CERTIFICATE block".into());
     }
     // A single-certificate file is named by the file alone.
-    if let [(_, origin)] = certs.as_mut_slice() {
-        *origin = shown.to_string();
+    if let [(_, source)] = certs.as_mut_slice() {
+        source.origin = shown.to_string();
     }
     Ok(certs)
+}
+
+fn read_pkcs12(
+    bytes: &[u8],
+    path: &Path,
+    shown: &str,
+    reading: &mut Reading,
+) -> Result<Vec<(Certificate, Source)>, String> {
+    let contents = pkcs12::read(bytes, reading.passwords.get(shown)).map_err(|e| e.to_string())?;
+    contents
+        .into_iter()
+        .map(|c| {
+            let cert =
+                certificate::from_der(&c.der).map_err(|e| format!("a certificate inside: {e}"))?;
+            let mut source = Source::file(shown, path);
+            source.has_private_key = c.has_private_key;
+            Ok((cert, source))
+        })
+        .collect()
+}
+
+/// The certificates of an export; an unusable object is a diagnostic and the rest go on.
+fn export(format: &'static str, read: Result<Records, String>, path: &Path) -> Content {
+    let records = match read {
+        Ok(records) => records,
+        Err(reason) => return Content::Unreadable(format, reason, Vec::new()),
+    };
+    let shown = path.display().to_string();
+    let mut certs = Vec::new();
+    let mut diagnostics = Vec::new();
+    for record in records {
+        let outcome = record
+            .map_err(|e| (e.origin, e.message))
+            .and_then(|r| from_record(&r, path).map_err(|message| (r.origin.clone(), message)));
+        match outcome {
+            Ok((cert, source, warning)) => {
+                diagnostics.extend(
+                    warning.map(|w| unusable(&shown, &source.origin, w, Severity::Warning)),
+                );
+                certs.push((cert, source));
+            }
+            Err((origin, message)) => {
+                diagnostics.push(unusable(&shown, &origin, message, Severity::Error))
+            }
+        }
+    }
+    if certs.is_empty() && !diagnostics.is_empty() {
+        let reason = "none of its objects is a usable certificate".to_string();
+        return Content::Unreadable(format, reason, diagnostics);
+    }
+    Content::Certificates(format, certs, diagnostics)
+}
+
+fn unusable(shown: &str, origin: &str, message: String, severity: Severity) -> Diagnostic {
+    Diagnostic::new(Code::SourceUnreadable, format!("{origin}: {message}"))
+        .with_severity(severity)
+        .in_file(shown)
+}
+
+/// One exported object as a certificate: from its DER when it has RawData (the computed
+/// thumbprint wins over the exported text, and a disagreement is reported), else from its
+/// validated text.
+fn from_record(
+    record: &ExportedCertificate,
+    path: &Path,
+) -> Result<(Certificate, Source, Option<String>), String> {
+    let mut warning = None;
+    let cert = match &record.der {
+        Some(der) => {
+            let cert = certificate::from_der(der).map_err(|e| format!("its RawData is {e}"))?;
+            if let Some(text) = &record.thumbprint {
+                match certificate::parse_thumbprint(text) {
+                    Ok(t) if t == cert.thumbprint => {}
+                    Ok(t) => warning = Some(format!(
+                        "its Thumbprint {t} disagrees with the SHA-1 of its RawData, {}; the computed one is used",
+                        cert.thumbprint
+                    )),
+                    Err(e) => warning = Some(format!("{e}; the SHA-1 of its RawData, {}, is used", cert.thumbprint)),
+                }
+            }
+            cert
+        }
+        None => certificate::from_export(record)?,
+    };
+    let source = Source {
+        origin: record.origin.clone(),
+        file: path.to_path_buf(),
+        has_private_key: record.has_private_key,
+        computer: record.computer.clone(),
+    };
+    Ok((cert, source, warning))
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -181,8 +292,4 @@ fn extension(path: &Path) -> String {
     path.extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default()
-}
-
-fn has_cert_extension(path: &Path) -> bool {
-    CERT_EXTENSIONS.contains(&extension(path).as_str())
 }

@@ -75,7 +75,7 @@ pub(super) fn resolve(
             .into_iter()
             .map(|d| d.in_file(source).at_line(values.serial_line)),
     );
-    plan.certificate = Some(certificate_view(cert, &found.entry.sources));
+    plan.certificate = Some(certificate_view(found.entry));
     plan.sp1 = Some(Sp1 {
         server_name: values.pool.clone(),
         thumbprint: cert.thumbprint,
@@ -124,7 +124,7 @@ fn describe(entry: &Entry) -> String {
         entry.cert.subject_text,
         entry.cert.serial,
         date(entry.cert.not_after),
-        entry.sources.join(", ")
+        entry.origins().join(", ")
     )
 }
 
@@ -268,7 +268,9 @@ fn name_mismatch(cert: &Certificate, names: Names<'_>) -> Option<Diagnostic> {
 }
 
 /// The certificate as the report shows it.
-pub fn certificate_view(cert: &Certificate, sources: &[String]) -> CertificateView {
+pub fn certificate_view(entry: &Entry) -> CertificateView {
+    let cert = &entry.cert;
+    let says = |key: bool| entry.sources.iter().any(|s| s.has_private_key == Some(key));
     CertificateView {
         subject: cert.subject_text.clone(),
         issuer: cert.issuer_text.clone(),
@@ -276,7 +278,15 @@ pub fn certificate_view(cert: &Certificate, sources: &[String]) -> CertificateVi
         thumbprint: cert.thumbprint,
         not_before: rfc3339(cert.not_before),
         not_after: rfc3339(cert.not_after),
-        sources: sources.to_vec(),
+        // A source that holds the key (a PFX) proves it exists; otherwise what exports say.
+        private_key: if says(true) {
+            Some(true)
+        } else if says(false) {
+            Some(false)
+        } else {
+            None
+        },
+        sources: entry.origins(),
     }
 }
 

@@ -51,6 +51,8 @@ pub struct CertificateView {
     pub thumbprint: Thumbprint,
     pub not_before: String,
     pub not_after: String,
+    /// Whether a private key is known to exist (`null`: no source can tell).
+    pub private_key: Option<bool>,
     pub sources: Vec<String>,
 }
 

@@ -1,0 +1,293 @@
+//! `Get-ExchangeCertificate | ConvertTo-Json` from Windows PowerShell 5.1 (`\/Date(ms)\/`,
+//! enums as numbers, `Out-File` UTF-16) or PowerShell 7 (ISO 8601 dates, enums as numbers or
+//! text): one object or an array of them.
+
+use base64::Engine as _;
+use serde_json::{Map, Value};
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+use super::export::{
+    computer_of_identity, services_text, ExportedCertificate, RecordError, Records,
+};
+use crate::config::encoding;
+
+/// Whether the bytes are a `ConvertTo-Json` of certificates: an object, or an array whose
+/// first object, with a certificate property at its top level. Other JSON files that sit in
+/// a certificate folder are not exports.
+pub fn looks_like(bytes: &[u8]) -> bool {
+    let Ok((text, _)) = encoding::decode(bytes) else {
+        return false;
+    };
+    if !text.trim_start().starts_with(['{', '[']) {
+        return false;
+    }
+    let Ok(value) = serde_json::from_str::<Value>(&text) else {
+        // Broken JSON that names a certificate property is a damaged export, worth a message.
+        let lower = text.to_ascii_lowercase();
+        return ["\"thumbprint\"", "\"rawdata\""]
+            .iter()
+            .any(|k| lower.contains(k));
+    };
+    let first = match &value {
+        Value::Array(items) => items.first(),
+        object => Some(object),
+    };
+    first.and_then(Value::as_object).is_some_and(|map| {
+        ["Thumbprint", "RawData", "SerialNumber"]
+            .iter()
+            .any(|k| field(map, k).is_some())
+    })
+}
+
+/// Err when the file is not JSON at all; otherwise one entry per object.
+pub fn read(bytes: &[u8], shown: &str) -> Result<Records, String> {
+    let (text, _) = encoding::decode(bytes).map_err(|e| e.to_string())?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| {
+        format!("not JSON ({e}); export again with Get-ExchangeCertificate | ConvertTo-Json")
+    })?;
+    let objects = match value {
+        Value::Array(items) => items,
+        single => vec![single],
+    };
+    Ok(objects
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let origin = format!("{shown}#object {}", i + 1);
+            match item {
+                Value::Object(map) => record(map, origin),
+                _ => Err(RecordError {
+                    origin,
+                    message: "not a certificate object".into(),
+                }),
+            }
+        })
+        .collect())
+}
+
+fn record(map: &Map<String, Value>, origin: String) -> Result<ExportedCertificate, RecordError> {
+    let fail = |message: String| RecordError {
+        origin: origin.clone(),
+        message,
+    };
+    let date = |name: &str| {
+        field(map, name)
+            .map(|v| parse_date(v).ok_or_else(|| fail(format!("{name} {v} is not a date"))))
+            .transpose()
+    };
+    let record = ExportedCertificate {
+        der: field(map, "RawData").and_then(raw_data),
+        thumbprint: string(map, "Thumbprint"),
+        issuer: string(map, "Issuer"),
+        subject: string(map, "Subject"),
+        serial: string(map, "SerialNumber"),
+        not_before: date("NotBefore")?,
+        not_after: date("NotAfter")?,
+        has_private_key: field(map, "HasPrivateKey").and_then(boolean),
+        services: field(map, "Services").and_then(services),
+        computer: string(map, "PSComputerName").or_else(|| {
+            string(map, "Identity")
+                .as_deref()
+                .and_then(computer_of_identity)
+        }),
+        domains: field(map, "CertificateDomains")
+            .map(domains)
+            .unwrap_or_default(),
+        self_signed: field(map, "IsSelfSigned").and_then(boolean),
+        origin: origin.clone(),
+    };
+    if record.der.is_none()
+        && (record.thumbprint.is_none() || record.issuer.is_none() || record.serial.is_none())
+    {
+        return Err(fail(
+            "it has no RawData and no Thumbprint/Issuer/SerialNumber: export again with \
+             Get-ExchangeCertificate | ConvertTo-Json"
+                .into(),
+        ));
+    }
+    Ok(record)
+}
+
+/// A property, case-insensitively, looking through PowerShell's `{"value": …}` wrappers.
+fn field<'v>(map: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
+    let value = map
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)?;
+    match value {
+        Value::Null => None,
+        Value::Object(inner) => inner.get("value").filter(|v| !v.is_null()).or(Some(value)),
+        other => Some(other),
+    }
+}
+
+fn string(map: &Map<String, Value>, name: &str) -> Option<String> {
+    match field(map, name)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn boolean(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+/// `[48,130,…]` (5.1) or base64 (PowerShell 7 writes byte arrays so); `System.Byte[]` (what
+/// a too-shallow -Depth leaves) is no data.
+fn raw_data(value: &Value) -> Option<Vec<u8>> {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .map(|v| v.as_u64().and_then(|n| u8::try_from(n).ok()))
+            .collect(),
+        Value::String(s) => base64::engine::general_purpose::STANDARD
+            .decode(s.trim())
+            .ok(),
+        _ => None,
+    }
+}
+
+fn services(value: &Value) -> Option<String> {
+    match value {
+        Value::Number(n) => n
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .map(services_text),
+        Value::String(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// Domain names, whether written as strings or as objects (`{"Address": …}`).
+fn domains(value: &Value) -> Vec<String> {
+    let Value::Array(items) = value else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| match item {
+            Value::String(s) => Some(s.clone()),
+            Value::Object(o) => ["Address", "Domain", "value"]
+                .iter()
+                .find_map(|k| o.get(*k).and_then(Value::as_str).map(str::to_string)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `/Date(1736899200000)/`, `/Date(1736899200000+0100)/`, or ISO 8601 with or without an
+/// offset (without one the time is taken as UTC: the exporting machine's zone is unknown).
+fn parse_date(value: &Value) -> Option<OffsetDateTime> {
+    let text = value.as_str()?.trim();
+    if let Some(inner) = text
+        .strip_prefix("/Date(")
+        .and_then(|t| t.strip_suffix(")/"))
+    {
+        let millis = inner.split(['+', '-']).find(|s| !s.is_empty())?;
+        let sign = if inner.starts_with('-') { -1 } else { 1 };
+        let millis: i64 = millis.parse().ok()?;
+        return OffsetDateTime::from_unix_timestamp_nanos(i128::from(sign * millis) * 1_000_000)
+            .ok();
+    }
+    if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Some(t);
+    }
+    let local = time::macros::format_description!(
+        version = 2,
+        "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
+    );
+    PrimitiveDateTime::parse(text, local)
+        .ok()
+        .map(PrimitiveDateTime::assume_utc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(json: &str) -> Result<ExportedCertificate, RecordError> {
+        read(json.as_bytes(), "x.json").unwrap().remove(0)
+    }
+
+    #[test]
+    fn windows_powershell_5_1_form() {
+        let r = one(r#"{"Thumbprint":"7B30","Issuer":"CN=ContosoCA, DC=contoso, DC=com","SerialNumber":"1F5E",
+            "NotAfter":"\/Date(1894665600000)\/","NotBefore":"\/Date(1736899200000)\/","Services":24,
+            "HasPrivateKey":true,"RawData":[48,3,2,1,5],"PSComputerName":"CAS01"}"#)
+        .unwrap();
+        assert_eq!(r.not_after.map(|t| t.unix_timestamp()), Some(1_894_665_600));
+        assert_eq!(
+            r.not_before.map(|t| t.unix_timestamp()),
+            Some(1_736_899_200)
+        );
+        assert_eq!(r.services.as_deref(), Some("IIS, SMTP"));
+        assert_eq!(r.der, Some(vec![48, 3, 2, 1, 5]));
+        assert_eq!(r.has_private_key, Some(true));
+        assert_eq!(r.computer.as_deref(), Some("CAS01"));
+        assert_eq!(r.origin, "x.json#object 1");
+    }
+
+    #[test]
+    fn powershell_7_form_and_wrappers() {
+        let r = one(r#"[{"Thumbprint":"7B30","Issuer":"CN=x","SerialNumber":"05",
+            "NotAfter":"2030-01-15T01:00:00+01:00","NotBefore":{"value":"2025-01-15T00:00:00","DisplayHint":2},
+            "Services":"IIS, SMTP","HasPrivateKey":"False","Identity":"CAS02\\7B30",
+            "CertificateDomains":[{"Address":"cas02.contoso.com"},"mail.contoso.com"],"RawData":"System.Byte[]"}]"#)
+        .unwrap();
+        assert_eq!(r.not_after.map(|t| t.unix_timestamp()), Some(1_894_665_600));
+        assert_eq!(
+            r.not_before.map(|t| t.unix_timestamp()),
+            Some(1_736_899_200)
+        );
+        assert_eq!(r.services.as_deref(), Some("IIS, SMTP"));
+        assert_eq!(r.has_private_key, Some(false));
+        assert_eq!(r.computer.as_deref(), Some("CAS02"));
+        assert_eq!(r.domains, ["cas02.contoso.com", "mail.contoso.com"]);
+        assert_eq!(r.der, None);
+    }
+
+    #[test]
+    fn base64_raw_data_and_utf16() {
+        let json = "{\"RawData\":\"MAMCAQU=\"}";
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(json.encode_utf16().flat_map(u16::to_le_bytes));
+        let r = read(&bytes, "x.json").unwrap().remove(0).unwrap();
+        assert_eq!(r.der, Some(vec![48, 3, 2, 1, 5]));
+    }
+
+    #[test]
+    fn unusable_objects_are_errors_named_by_position() {
+        let records = read(
+            br#"[{"Thumbprint":"7B30"},{"RawData":[1]},{"NotAfter":"31/01/2030"},3]"#,
+            "x.json",
+        )
+        .unwrap();
+        assert!(records[0]
+            .as_ref()
+            .unwrap_err()
+            .message
+            .contains("no RawData"));
+        assert!(records[1].is_ok());
+        assert!(records[2]
+            .as_ref()
+            .unwrap_err()
+            .message
+            .contains("NotAfter"));
+        assert_eq!(records[3].as_ref().unwrap_err().origin, "x.json#object 4");
+        assert!(read(b"{nope", "x.json").is_err());
+    }
+
+    #[test]
+    fn looks_like_json() {
+        assert!(looks_like(b"  [\r\n {\"Thumbprint\": \"x\"}]"));
+        assert!(!looks_like(b"{\"cas01.cer\": {\"serial\": \"1F\"}}"));
+        assert!(!looks_like(b"#TYPE x"));
+    }
+}
