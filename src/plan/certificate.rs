@@ -2,9 +2,9 @@
 
 use time::{Duration, OffsetDateTime};
 
-use crate::cert::index::{Candidate, Entry, Found};
+use crate::cert::index::{Candidate, Entry, Found, Source};
 use crate::cert::{CertIndex, Certificate, Lookup, Query, ServerAuth};
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Severity};
 
 use super::settings::Values;
 use super::{CertificateView, ServerPlan, Settings, Sp1};
@@ -73,6 +73,7 @@ pub(super) fn resolve(
     plan.diagnostics.extend(
         checks
             .into_iter()
+            .chain(private_key(found.entry, plan))
             .map(|d| d.in_file(source).at_line(values.serial_line)),
     );
     plan.certificate = Some(certificate_view(found.entry));
@@ -221,6 +222,52 @@ pub fn check_certificate(
     }
     out.extend(name_mismatch(cert, names));
     out
+}
+
+/// OWA refuses a certificate without a private key: said by the server's own export (its
+/// `PSComputerName`, or a file in its collected folder) that is an error; said by another
+/// source, and proved by none (a PFX with the key), a warning.
+fn private_key(entry: &Entry, plan: &ServerPlan) -> Option<Diagnostic> {
+    let server = plan.server.as_ref()?;
+    let own = |s: &Source| {
+        s.computer.as_deref().is_some_and(|c| {
+            c.split('.')
+                .next()
+                .is_some_and(|label| label.eq_ignore_ascii_case(server.as_str()))
+        }) || plan.folder.as_ref().is_some_and(|f| s.file.starts_with(f))
+    };
+    let missing: Vec<&Source> = entry
+        .sources
+        .iter()
+        .filter(|s| s.has_private_key == Some(false))
+        .collect();
+    let mine = missing.iter().find(|s| own(s));
+    let proved = entry
+        .sources
+        .iter()
+        .any(|s| s.has_private_key == Some(true));
+    let (said_by, severity) = match (mine, missing.first()) {
+        (Some(own), _) => (own, Severity::Error),
+        (None, Some(other)) if !proved => (other, Severity::Warning),
+        _ => return None,
+    };
+    let whose = if severity == Severity::Error {
+        format!("{server}'s own export")
+    } else {
+        "a source".into()
+    };
+    Some(
+        Diagnostic::new(
+            Code::CertNoPrivateKey,
+            format!(
+                "{whose} ({}) says certificate {} has no private key; OWA refuses a certificate \
+                 without one, so IM would never start: import the certificate with its key on \
+                 {server} (Import-ExchangeCertificate from the .pfx) before the change",
+                said_by.origin, entry.cert.thumbprint
+            ),
+        )
+        .with_severity(severity),
+    )
 }
 
 /// The names a certificate's subject is checked against.

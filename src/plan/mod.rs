@@ -7,6 +7,8 @@ mod settings;
 
 pub use certificate::{certificate_view, check_certificate, lookup, rfc3339, About, Names};
 
+use std::path::{Path, PathBuf};
+
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -72,6 +74,10 @@ pub struct ServerPlan {
     /// The CAS array FQDN from the server map.
     #[serde(skip)]
     pub array: Option<String>,
+    /// The folder this server's files were collected into: an export found there is the
+    /// server's own.
+    #[serde(skip)]
+    pub folder: Option<PathBuf>,
     pub rtm: Option<Rtm>,
     pub sp1: Option<Sp1>,
     pub certificate: Option<CertificateView>,
@@ -170,6 +176,7 @@ fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerP
         fqdn: None,
         group: None,
         array: None,
+        folder: collected_folder(file),
         rtm: None,
         sp1: None,
         certificate: None,
@@ -211,6 +218,21 @@ fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerP
         plan.identity = plan.identities.first().cloned();
     }
     plan
+}
+
+/// `collected/CAS01` for `collected/CAS01/ClientAccess/Owa/web.config` found under
+/// `collected`; the file's own folder otherwise.
+fn collected_folder(file: &ConfigFile) -> Option<PathBuf> {
+    let first_below_root = file
+        .root
+        .as_ref()
+        .zip(file.relative())
+        .and_then(|(root, rel)| {
+            let mut parts = rel.components();
+            let first = parts.next()?;
+            parts.next().map(|_| root.join(first))
+        });
+    first_below_root.or_else(|| file.path.parent().map(Path::to_path_buf))
 }
 
 fn rtm_of(read: &ImSettings) -> Rtm {
