@@ -1,6 +1,7 @@
 //! The resolver stage: certificate sources -> one index of certificates.
 
 pub mod certificate;
+pub mod clixml;
 pub mod dn;
 pub mod exchange_json;
 pub mod export;

@@ -12,7 +12,7 @@ use super::certificate::{self, Certificate};
 use super::export::{ExportedCertificate, Records};
 use super::index::Source;
 use super::password::Passwords;
-use super::{exchange_json, pkcs12};
+use super::{clixml, exchange_json, pkcs12};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::Error;
 
@@ -125,6 +125,9 @@ fn recognise(path: &Path, shown: &str, bytes: &[u8], reading: &mut Reading) -> C
     }
     if matches!(ext.as_str(), "pfx" | "p12") || pkcs12::looks_like(bytes) {
         return done("pkcs12", read_pkcs12(bytes, path, shown, reading));
+    }
+    if clixml::looks_like(bytes) {
+        return export("clixml", clixml::read(bytes, shown), path);
     }
     if exchange_json::looks_like(bytes) {
         return export("json", exchange_json::read(bytes, shown), path);

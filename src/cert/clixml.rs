@@ -1,0 +1,1103 @@
+//! Reads `Get-ExchangeCertificate | Export-Clixml` files: PowerShell's CLIXML serialization
+//! (MS-PSRP section 2.2.5) of `ExchangeCertificate` or `X509Certificate2` objects.
+//!
+//! Each top-level `<Obj>` of the `<Objs>` root is one certificate. Its properties are the
+//! named elements (`N="..."`) of its `<Props>` (adapted) and `<MS>` (extended, such as the
+//! `PSComputerName` of a remote session) children. Only the properties the resolver uses are
+//! kept; every other element is skipped with everything inside it.
+//!
+//! The file comes from another machine and may be hostile: elements are tracked on an
+//! explicit stack rather than by recursion, so no nesting depth can overflow the call stack.
+
+use base64::Engine;
+use quick_xml::events::{BytesStart, BytesText, Event};
+use quick_xml::Reader;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::cert::export::{
+    computer_of_identity, services_text, ExportedCertificate, RecordError, Records,
+};
+use crate::config::encoding;
+
+/// What an administrator can do about an object that cannot be used.
+const EXPORT_AGAIN: &str = "export again with Get-ExchangeCertificate | Export-Clixml";
+
+/// Reads an Export-Clixml file of ExchangeCertificate (or X509Certificate2) objects.
+/// Err(message) when the whole file is not CLIXML (not XML, no <Objs> root, wrong encoding);
+/// otherwise one entry per top-level <Obj>, Ok or a RecordError naming the object
+/// (origin `"{shown}#object {n}"`, n from 1) and what is wrong.
+pub fn read(bytes: &[u8], shown: &str) -> Result<Records, String> {
+    let (text, _) = encoding::decode(bytes).map_err(|e| e.to_string())?;
+    Parser::new(shown).run(&text)
+}
+
+/// Whether the bytes look like CLIXML (after decoding: first element is <Objs ...>), for
+/// recognising files by content.
+pub fn looks_like(bytes: &[u8]) -> bool {
+    let Ok((text, _)) = encoding::decode(bytes) else {
+        return false;
+    };
+    let mut reader = Reader::from_str(&text);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(tag) | Event::Empty(tag)) => {
+                return tag.local_name().as_ref() == b"Objs"
+            }
+            Ok(Event::Text(text)) if is_blank(&text) => {}
+            Ok(Event::Decl(_) | Event::Comment(_) | Event::PI(_)) => {}
+            _ => return false,
+        }
+    }
+}
+
+/// Why an element is on the stack, which decides what its children and text mean.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Role {
+    /// `<Objs>`, the root.
+    Root,
+    /// A top-level `<Obj>`: one certificate.
+    Certificate,
+    /// `<Props>` or `<MS>` of a certificate: its properties.
+    Members,
+    /// A scalar property of a certificate (`<S N="Thumbprint">`); its text is collected.
+    Scalar {
+        name: String,
+        kind: Kind,
+    },
+    /// A property of a certificate that is itself an object (`<Obj N="Services">`).
+    Nested {
+        name: String,
+    },
+    /// The `<ToString>` of a nested property object.
+    NestedToString,
+    /// A number inside a nested property object: an enum's underlying value.
+    NestedNumber,
+    /// The `<LST>` or `<IE>` of a nested property object (a collection).
+    List,
+    /// A `<S>` item of such a collection.
+    ListString,
+    /// An `<Obj>` item of such a collection, and its `<ToString>`.
+    ListObj,
+    ListObjToString,
+    /// Anything else, skipped with everything inside it.
+    Skip,
+}
+
+impl Role {
+    /// The roles whose text is the value being read.
+    fn collects_text(&self) -> bool {
+        matches!(
+            self,
+            Role::Scalar { .. }
+                | Role::NestedToString
+                | Role::NestedNumber
+                | Role::ListString
+                | Role::ListObjToString
+        )
+    }
+}
+
+/// The primitive types (MS-PSRP 2.2.5.1) a wanted property can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    String,
+    Bool,
+    DateTime,
+    Number,
+    Bytes,
+}
+
+impl Kind {
+    fn of(element: &[u8]) -> Option<Kind> {
+        match element {
+            b"S" => Some(Kind::String),
+            b"B" => Some(Kind::Bool),
+            b"DT" => Some(Kind::DateTime),
+            b"BA" => Some(Kind::Bytes),
+            _ if is_integer(element) => Some(Kind::Number),
+            _ => None,
+        }
+    }
+}
+
+/// The integer element names: signed and unsigned byte, 16, 32 and 64 bits.
+fn is_integer(element: &[u8]) -> bool {
+    matches!(
+        element,
+        b"SB" | b"By" | b"I16" | b"U16" | b"I32" | b"U32" | b"I64" | b"U64"
+    )
+}
+
+/// A property value as read, before it is given to a field.
+#[derive(Debug)]
+enum Value {
+    Text(String),
+    Bool(bool),
+    Date(OffsetDateTime),
+    Number(i64),
+    /// Base64 text, decoded when the object ends so that a bad one names its object.
+    Bytes(String),
+    Object(NestedValue),
+    /// A boolean, date or number whose text does not parse: the field stays empty.
+    Unreadable,
+}
+
+/// What a nested property object says about itself.
+#[derive(Debug, Default)]
+struct NestedValue {
+    to_string: Option<String>,
+    number: Option<i64>,
+    items: Vec<String>,
+}
+
+/// The fields of one certificate object, filled property by property.
+#[derive(Debug)]
+struct Builder {
+    index: usize,
+    cert: ExportedCertificate,
+    raw_data: Option<String>,
+    ps_computer_name: Option<String>,
+    identity: Option<String>,
+    domains_seen: bool,
+}
+
+impl Builder {
+    fn new(index: usize, origin: String) -> Self {
+        Builder {
+            index,
+            cert: ExportedCertificate {
+                origin,
+                ..ExportedCertificate::default()
+            },
+            raw_data: None,
+            ps_computer_name: None,
+            identity: None,
+            domains_seen: false,
+        }
+    }
+
+    /// Gives a property to its field. PowerShell property names compare case-insensitively;
+    /// when a name appears twice (in `<Props>` and `<MS>`), the first value is kept.
+    fn apply(&mut self, name: &str, value: Value) {
+        let cert = &mut self.cert;
+        match (name.to_ascii_lowercase().as_str(), value) {
+            ("rawdata", Value::Bytes(text)) => set(&mut self.raw_data, text),
+            ("thumbprint", Value::Text(text)) => set(&mut cert.thumbprint, text),
+            ("issuer", Value::Text(text)) => set(&mut cert.issuer, text),
+            ("subject", Value::Text(text)) => set(&mut cert.subject, text),
+            ("serialnumber", Value::Text(text)) => set(&mut cert.serial, text),
+            ("notbefore", Value::Date(date)) => set(&mut cert.not_before, date),
+            ("notafter", Value::Date(date)) => set(&mut cert.not_after, date),
+            ("hasprivatekey", Value::Bool(b)) => set(&mut cert.has_private_key, b),
+            ("isselfsigned", Value::Bool(b)) => set(&mut cert.self_signed, b),
+            ("services", value) => {
+                if let Some(text) = services_of(value) {
+                    set(&mut cert.services, text);
+                }
+            }
+            ("pscomputername", Value::Text(text)) => set(&mut self.ps_computer_name, text),
+            ("identity", value) => {
+                if let Some(text) = text_of(value) {
+                    set(&mut self.identity, text);
+                }
+            }
+            ("certificatedomains", value) => self.domains(value),
+            _ => {}
+        }
+    }
+
+    fn domains(&mut self, value: Value) {
+        if self.domains_seen {
+            return;
+        }
+        let items = match value {
+            Value::Object(nested) => nested.items,
+            Value::Text(text) => vec![text],
+            _ => return,
+        };
+        self.domains_seen = true;
+        self.cert.domains = items.into_iter().filter(|d| !d.is_empty()).collect();
+    }
+
+    /// The certificate, or why it cannot identify one: without the DER bytes, the resolver
+    /// needs the thumbprint and the issuer and serial number to find it.
+    fn finish(self) -> Result<ExportedCertificate, RecordError> {
+        let Builder {
+            index, mut cert, ..
+        } = self;
+        cert.computer = self
+            .ps_computer_name
+            .map(|name| name.trim().to_string())
+            .filter(|name| !name.is_empty())
+            .or_else(|| self.identity.as_deref().and_then(computer_of_identity));
+        let message = match self.raw_data {
+            Some(text) => match decode_base64(&text) {
+                Ok(der) => {
+                    cert.der = Some(der);
+                    return Ok(cert);
+                }
+                Err(e) => format!(
+                    "object {index} has a RawData that is not valid base64 ({e}): the file is \
+                     damaged or was edited; {EXPORT_AGAIN}"
+                ),
+            },
+            None => match missing_identification(&cert) {
+                None => return Ok(cert),
+                Some(missing) => {
+                    format!("object {index} has no RawData and no {missing}: {EXPORT_AGAIN}")
+                }
+            },
+        };
+        Err(RecordError {
+            origin: cert.origin,
+            message,
+        })
+    }
+}
+
+/// Keeps the first value a field is given.
+fn set<T>(field: &mut Option<T>, value: T) {
+    if field.is_none() {
+        *field = Some(value);
+    }
+}
+
+/// `Services` is an enum object (`<ToString>IIS, SMTP</ToString>` and `<I32>24</I32>`), or
+/// after `Select-Object` a plain string or number.
+fn services_of(value: Value) -> Option<String> {
+    match value {
+        Value::Object(nested) => nested.to_string.or_else(|| nested.number.map(flags_text)),
+        Value::Text(text) => Some(text),
+        Value::Number(number) => Some(flags_text(number)),
+        _ => None,
+    }
+}
+
+fn flags_text(number: i64) -> String {
+    u32::try_from(number).map_or_else(|_| number.to_string(), services_text)
+}
+
+/// A string property, or the string form of an object property.
+fn text_of(value: Value) -> Option<String> {
+    match value {
+        Value::Text(text) => Some(text),
+        Value::Object(nested) => nested.to_string,
+        _ => None,
+    }
+}
+
+/// Names the fields that are needed without `RawData` and are absent (or blank).
+fn missing_identification(cert: &ExportedCertificate) -> Option<String> {
+    let absent = |field: &Option<String>| field.as_deref().is_none_or(|v| v.trim().is_empty());
+    let fields = [
+        ("Thumbprint", &cert.thumbprint),
+        ("Issuer", &cert.issuer),
+        ("SerialNumber", &cert.serial),
+    ];
+    let missing: Vec<&str> = fields
+        .iter()
+        .filter(|(_, field)| absent(field))
+        .map(|(name, _)| *name)
+        .collect();
+    match missing.len() {
+        0 => None,
+        3 => Some("Thumbprint/Issuer/SerialNumber".to_string()),
+        _ => Some(missing.join(" or ")),
+    }
+}
+
+/// .NET writes base64 without line breaks, but an editor may have wrapped the text.
+fn decode_base64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD.decode(compact)
+}
+
+/// The state of one pass over the document.
+struct Parser<'a> {
+    shown: &'a str,
+    stack: Vec<Role>,
+    /// The text of the innermost element whose role collects text.
+    text: String,
+    root_closed: bool,
+    objects: usize,
+    current: Option<Builder>,
+    nested: NestedValue,
+    item: Option<String>,
+    records: Records,
+}
+
+impl<'a> Parser<'a> {
+    fn new(shown: &'a str) -> Self {
+        Parser {
+            shown,
+            stack: Vec::new(),
+            text: String::new(),
+            root_closed: false,
+            objects: 0,
+            current: None,
+            nested: NestedValue::default(),
+            item: None,
+            records: Vec::new(),
+        }
+    }
+
+    fn run(mut self, text: &str) -> Result<Records, String> {
+        let mut reader = Reader::from_str(text);
+        reader.config_mut().check_end_names = true;
+        loop {
+            let start = reader.buffer_position();
+            let event = reader.read_event().map_err(|e| {
+                let line = line_of(text, reader.error_position());
+                format!("not well-formed XML (line {line}): {e}")
+            })?;
+            let at = |message: String| format!("{message} (line {})", line_of(text, start));
+            match event {
+                Event::Start(tag) => self.start(&tag).map_err(at)?,
+                Event::Empty(tag) => {
+                    self.start(&tag).map_err(at)?;
+                    self.end();
+                }
+                Event::End(_) => self.end(),
+                Event::Text(content) => self.on_text(&content).map_err(at)?,
+                Event::CData(data) => {
+                    let data = data.decode().map_err(|e| at(e.to_string()))?;
+                    self.append(&data).map_err(at)?;
+                }
+                Event::DocType(_) => return Err(at(DOCTYPE.to_string())),
+                Event::Eof => return self.finish(),
+                Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            }
+        }
+    }
+
+    fn finish(self) -> Result<Records, String> {
+        if !self.root_closed && self.stack.is_empty() {
+            return Err(
+                "there is no <Objs> element: this is not an Export-Clixml file".to_string(),
+            );
+        }
+        if !self.stack.is_empty() {
+            return Err(format!(
+                "the file ends inside an element ({} left open): it is truncated; {EXPORT_AGAIN}",
+                self.stack.len()
+            ));
+        }
+        Ok(self.records)
+    }
+
+    fn start(&mut self, tag: &BytesStart<'_>) -> Result<(), String> {
+        let local = tag.local_name();
+        let element = local.as_ref();
+        let role = match self.stack.last() {
+            None => self.root_role(element)?,
+            Some(parent) => child_role(parent, element, tag)?,
+        };
+        match role {
+            Role::Certificate => {
+                self.objects += 1;
+                let origin = format!("{}#object {}", self.shown, self.objects);
+                self.current = Some(Builder::new(self.objects, origin));
+            }
+            Role::Nested { .. } => self.nested = NestedValue::default(),
+            Role::ListObj => self.item = None,
+            _ => {}
+        }
+        if role.collects_text() {
+            self.text.clear();
+        }
+        self.stack.push(role);
+        Ok(())
+    }
+
+    /// The one root element must be `<Objs>`: anything else is some other XML file.
+    fn root_role(&self, element: &[u8]) -> Result<Role, String> {
+        let name = String::from_utf8_lossy(element);
+        if self.root_closed {
+            return Err(format!("a second root element <{name}> after </Objs>"));
+        }
+        if element != b"Objs" {
+            return Err(format!(
+                "the root element is <{name}>, not <Objs>: this is not an Export-Clixml file"
+            ));
+        }
+        Ok(Role::Root)
+    }
+
+    fn end(&mut self) {
+        let Some(role) = self.stack.pop() else {
+            return;
+        };
+        // Only an element that collects text owns the buffer: the end of a skipped element
+        // inside a value (`<S>a<x/>b</S>`) must not drop what was collected so far.
+        let text = if role.collects_text() {
+            std::mem::take(&mut self.text)
+        } else {
+            String::new()
+        };
+        match role {
+            Role::Root => self.root_closed = true,
+            Role::Certificate => {
+                if let Some(builder) = self.current.take() {
+                    self.records.push(builder.finish());
+                }
+            }
+            Role::Scalar { name, kind } => self.property(&name, scalar(kind, text)),
+            Role::Nested { name } => {
+                let nested = std::mem::take(&mut self.nested);
+                self.property(&name, Value::Object(nested));
+            }
+            Role::NestedToString => set(&mut self.nested.to_string, decode_escapes(&text)),
+            Role::NestedNumber => {
+                if let Ok(number) = text.trim().parse() {
+                    set(&mut self.nested.number, number);
+                }
+            }
+            Role::ListString => self.nested.items.push(decode_escapes(&text)),
+            Role::ListObj => {
+                if let Some(item) = self.item.take() {
+                    self.nested.items.push(item);
+                }
+            }
+            Role::ListObjToString => set(&mut self.item, decode_escapes(&text)),
+            Role::Members | Role::List | Role::Skip => {}
+        }
+    }
+
+    fn property(&mut self, name: &str, value: Value) {
+        if let Some(builder) = self.current.as_mut() {
+            builder.apply(name, value);
+        }
+    }
+
+    fn on_text(&mut self, content: &BytesText<'_>) -> Result<(), String> {
+        if self.stack.is_empty() {
+            if is_blank(content) {
+                return Ok(());
+            }
+            return Err("text outside the <Objs> element".to_string());
+        }
+        if !self.collecting() {
+            return Ok(());
+        }
+        let text = content
+            .unescape()
+            .map_err(|e| format!("not well-formed XML: {e}"))?;
+        self.append(&text)
+    }
+
+    fn append(&mut self, text: &str) -> Result<(), String> {
+        if self.stack.is_empty() && !text.trim().is_empty() {
+            return Err("text outside the <Objs> element".to_string());
+        }
+        if self.collecting() {
+            self.text.push_str(text);
+        }
+        Ok(())
+    }
+
+    fn collecting(&self) -> bool {
+        self.stack.last().is_some_and(Role::collects_text)
+    }
+}
+
+/// Export-Clixml never writes one, and a DTD could define entities this reader does not expand.
+const DOCTYPE: &str =
+    "the file has a <!DOCTYPE> declaration, which Export-Clixml never writes: this is not an \
+     Export-Clixml file";
+
+/// What a child element means, given its parent's role. Only the shapes Export-Clixml writes
+/// for the wanted properties are followed; everything else is skipped.
+fn child_role(parent: &Role, element: &[u8], tag: &BytesStart<'_>) -> Result<Role, String> {
+    let role = match (parent, element) {
+        (Role::Root, b"Obj") => Role::Certificate,
+        (Role::Certificate, b"Props" | b"MS") => Role::Members,
+        (Role::Members, _) => return member_role(element, tag),
+        (Role::Nested { .. }, b"ToString") => Role::NestedToString,
+        (Role::Nested { .. }, b"LST" | b"IE") => Role::List,
+        (Role::Nested { .. }, _) if is_integer(element) => Role::NestedNumber,
+        (Role::List, b"S") => Role::ListString,
+        (Role::List, b"Obj") => Role::ListObj,
+        (Role::ListObj, b"ToString") => Role::ListObjToString,
+        _ => Role::Skip,
+    };
+    Ok(role)
+}
+
+/// A named property of a certificate: a nested object or a primitive value. `<Nil>`,
+/// `<Ref>` (a repeat of an earlier object) and unnamed elements carry nothing wanted.
+fn member_role(element: &[u8], tag: &BytesStart<'_>) -> Result<Role, String> {
+    let Some(name) = property_name(tag)? else {
+        return Ok(Role::Skip);
+    };
+    if element == b"Obj" {
+        return Ok(Role::Nested { name });
+    }
+    Ok(match Kind::of(element) {
+        Some(kind) => Role::Scalar { name, kind },
+        None => Role::Skip,
+    })
+}
+
+/// The `N` attribute, XML-unescaped and then `_xHHHH_`-decoded (MS-PSRP 2.2.5.3.1).
+fn property_name(tag: &BytesStart<'_>) -> Result<Option<String>, String> {
+    let attribute = tag
+        .try_get_attribute("N")
+        .map_err(|e| format!("not well-formed XML: {e}"))?;
+    let Some(attribute) = attribute else {
+        return Ok(None);
+    };
+    let raw =
+        std::str::from_utf8(&attribute.value).map_err(|e| format!("not well-formed XML: {e}"))?;
+    let value =
+        quick_xml::escape::unescape(raw).map_err(|e| format!("not well-formed XML: {e}"))?;
+    Ok(Some(decode_escapes(&value)))
+}
+
+/// The value of a primitive element, from its text.
+fn scalar(kind: Kind, text: String) -> Value {
+    let trimmed = text.trim();
+    match kind {
+        Kind::String => Value::Text(decode_escapes(&text)),
+        Kind::Bytes => Value::Bytes(text),
+        Kind::Bool => match trimmed {
+            "true" | "1" => Value::Bool(true),
+            "false" | "0" => Value::Bool(false),
+            _ => Value::Unreadable,
+        },
+        Kind::Number => trimmed.parse().map_or(Value::Unreadable, Value::Number),
+        Kind::DateTime => parse_date(trimmed).map_or(Value::Unreadable, Value::Date),
+    }
+}
+
+/// An xs:dateTime as .NET writes it (`2030-01-15T01:00:00.1234567+01:00`, or `...Z`), keeping
+/// its offset. A value without an offset (a .NET `Unspecified` time) is refused rather than
+/// given a guessed zone.
+fn parse_date(text: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(text, &Rfc3339).ok()
+}
+
+/// Decodes the `_xHHHH_` escapes of MS-PSRP 2.2.5.3.2: each is one UTF-16 code unit, and a
+/// character outside the BMP comes as two. A malformed escape, or a surrogate without its
+/// pair, stays as written rather than being replaced by a guess.
+fn decode_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("_x") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        match escaped_char(rest) {
+            Some((c, used)) => {
+                out.push(c);
+                rest = &rest[used..];
+            }
+            None => {
+                out.push('_');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The character at the start of `text` if it begins with a complete escape (one, or a
+/// surrogate pair of two), and how many bytes the escape takes.
+fn escaped_char(text: &str) -> Option<(char, usize)> {
+    let first = code_unit(text)?;
+    if let Some(c) = char::from_u32(u32::from(first)) {
+        return Some((c, ESCAPE_LEN));
+    }
+    let second = code_unit(text.get(ESCAPE_LEN..)?)?;
+    let c = char::decode_utf16([first, second]).next()?.ok()?;
+    Some((c, 2 * ESCAPE_LEN))
+}
+
+/// `_xHHHH_` is always seven bytes: no short forms are written.
+const ESCAPE_LEN: usize = 7;
+
+/// The code unit of an escape at the start of `text`.
+fn code_unit(text: &str) -> Option<u16> {
+    let escape = text.get(..ESCAPE_LEN)?.as_bytes();
+    let hex = match escape {
+        [b'_', b'x', hex @ .., b'_'] => hex,
+        _ => return None,
+    };
+    if !hex.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
+}
+
+fn is_blank(text: &BytesText<'_>) -> bool {
+    text.iter().all(u8::is_ascii_whitespace)
+}
+
+/// The 1-based line of a byte offset, for messages.
+fn line_of(text: &str, offset: u64) -> usize {
+    let end = usize::try_from(offset).map_or(text.len(), |o| o.min(text.len()));
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    const HEADER: &str =
+        r#"<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">"#;
+
+    fn objs(body: &str) -> String {
+        format!("{HEADER}{body}</Objs>")
+    }
+
+    fn object(props: &str) -> String {
+        format!(r#"<Obj RefId="0"><Props>{props}</Props></Obj>"#)
+    }
+
+    fn der_base64() -> String {
+        base64::engine::general_purpose::STANDARD.encode([0x30, 0x82, 0x01, 0x0A, 0xFF])
+    }
+
+    fn read_one(xml: &str) -> Result<ExportedCertificate, RecordError> {
+        let records = read(xml.as_bytes(), "cas01.xml").expect("a CLIXML file");
+        assert_eq!(records.len(), 1, "{records:?}");
+        records.into_iter().next().expect("one record")
+    }
+
+    fn utf16le_bom(text: &str) -> Vec<u8> {
+        let mut out = vec![0xFF, 0xFE];
+        out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        out
+    }
+
+    /// An ExchangeCertificate as a remote Exchange Management Shell exports it.
+    fn full_export() -> String {
+        let body = format!(
+            r#"
+  <Obj RefId="0">
+    <TN RefId="0">
+      <T>Deserialized.Microsoft.Exchange.Management.SystemConfigurationTasks.ExchangeCertificate</T>
+      <T>Deserialized.System.Security.Cryptography.X509Certificates.X509Certificate2</T>
+      <T>Deserialized.System.Object</T>
+    </TN>
+    <ToString>[Subject]
+  CN=mail.contoso.com</ToString>
+    <Props>
+      <Obj N="CertificateDomains" RefId="1">
+        <TN RefId="1"><T>Deserialized.Microsoft.Exchange.Data.MultiValuedProperty`1</T></TN>
+        <LST><S>mail.contoso.com</S><S>autodiscover.contoso.com</S></LST>
+      </Obj>
+      <B N="HasPrivateKey">true</B>
+      <S N="Identity">CAS01\7B30E0F3A1</S>
+      <B N="IsSelfSigned">false</B>
+      <S N="Issuer">CN=ContosoCA, DC=contoso, DC=com</S>
+      <DT N="NotAfter">2030-01-15T01:00:00+01:00</DT>
+      <DT N="NotBefore">2020-01-15T07:30:00.1234567-05:00</DT>
+      <BA N="RawData">{raw}</BA>
+      <S N="SerialNumber">1F5EDD03000000000005</S>
+      <Obj N="Services" RefId="2">
+        <TN RefId="2"><T>Deserialized.Microsoft.Exchange.Data.AllowedServices</T><T>Deserialized.System.Enum</T></TN>
+        <ToString>IIS, SMTP</ToString>
+        <I32>24</I32>
+      </Obj>
+      <S N="Subject">CN=mail.contoso.com, OU=IT, O=Contoso</S>
+      <S N="Thumbprint">7B30E0F3A1</S>
+      <Nil N="FriendlyName" />
+    </Props>
+    <MS>
+      <S N="PSComputerName">cas01.contoso.com</S>
+      <G N="RunspaceId">5a1e3f0e-8d1c-4b0f-9d6e-2b6f3c1a0e11</G>
+      <B N="PSShowComputerName">false</B>
+    </MS>
+  </Obj>
+"#,
+            raw = der_base64()
+        );
+        format!("<?xml version=\"1.0\"?>\r\n{}", objs(&body))
+    }
+
+    fn expected_full() -> ExportedCertificate {
+        ExportedCertificate {
+            origin: "cas01.xml#object 1".into(),
+            der: Some(vec![0x30, 0x82, 0x01, 0x0A, 0xFF]),
+            thumbprint: Some("7B30E0F3A1".into()),
+            issuer: Some("CN=ContosoCA, DC=contoso, DC=com".into()),
+            subject: Some("CN=mail.contoso.com, OU=IT, O=Contoso".into()),
+            serial: Some("1F5EDD03000000000005".into()),
+            not_before: Some(datetime!(2020-01-15 07:30:00.1234567 -05:00)),
+            not_after: Some(datetime!(2030-01-15 01:00:00 +01:00)),
+            has_private_key: Some(true),
+            services: Some("IIS, SMTP".into()),
+            computer: Some("cas01.contoso.com".into()),
+            domains: vec!["mail.contoso.com".into(), "autodiscover.contoso.com".into()],
+            self_signed: Some(false),
+        }
+    }
+
+    #[test]
+    fn full_object_with_props_and_member_set() {
+        let cert = read_one(&full_export()).expect("a usable object");
+        assert_eq!(cert, expected_full());
+        // The offset is kept, not converted.
+        assert_eq!(cert.not_after.map(|d| d.offset().whole_hours()), Some(1));
+    }
+
+    #[test]
+    fn utf16_le_with_bom_reads_the_same() {
+        let records = read(&utf16le_bom(&full_export()), "cas01.xml").expect("CLIXML");
+        assert_eq!(records, vec![Ok(expected_full())]);
+        let mut utf8_bom = b"\xEF\xBB\xBF".to_vec();
+        utf8_bom.extend(full_export().bytes());
+        assert_eq!(read(&utf8_bom, "cas01.xml"), Ok(vec![Ok(expected_full())]));
+    }
+
+    #[test]
+    fn raw_data_only_object() {
+        let xml = objs(&object(&format!(
+            r#"<BA N="RawData">{}</BA>"#,
+            der_base64()
+        )));
+        let cert = read_one(&xml).expect("usable");
+        assert_eq!(
+            cert,
+            ExportedCertificate {
+                origin: "cas01.xml#object 1".into(),
+                der: Some(vec![0x30, 0x82, 0x01, 0x0A, 0xFF]),
+                ..ExportedCertificate::default()
+            }
+        );
+    }
+
+    #[test]
+    fn raw_data_wrapped_over_lines_still_decodes() {
+        let wrapped = "MIIB\r\n  Cv8=";
+        let xml = objs(&object(&format!(r#"<BA N="RawData">{wrapped}</BA>"#)));
+        let cert = read_one(&xml).expect("usable");
+        assert_eq!(cert.der, Some(vec![0x30, 0x82, 0x01, 0x0A, 0xFF]));
+    }
+
+    #[test]
+    fn identification_fields_without_raw_data_are_enough() {
+        let xml = objs(&object(
+            r#"<S N="Thumbprint">AB12</S><S N="Issuer">CN=CA</S><S N="SerialNumber">01</S>
+               <S N="Identity">CAS02\AB12</S>"#,
+        ));
+        let cert = read_one(&xml).expect("usable");
+        assert_eq!(cert.der, None);
+        assert_eq!(cert.thumbprint.as_deref(), Some("AB12"));
+        // Without PSComputerName, the server comes from the Identity.
+        assert_eq!(cert.computer.as_deref(), Some("CAS02"));
+    }
+
+    #[test]
+    fn escapes_are_decoded_after_entities() {
+        let xml = objs(&object(
+            r#"<S N="Subject">CN=a_x000D__x000A_b &amp; _x005F_x0020_ _x005f_</S>
+               <S N="Thumb_x0070_rint">AB_x0009_12</S>
+               <S N="Issuer">CN=_xD83D__xDE00_ &#x41;</S>
+               <S N="SerialNumber">keep _x12_ _xD800_ _xDE00_ _x00G1_ _x0041 end_</S>"#,
+        ));
+        let cert = read_one(&xml).expect("usable");
+        assert_eq!(cert.subject.as_deref(), Some("CN=a\r\nb & _x0020_ _"));
+        assert_eq!(cert.thumbprint.as_deref(), Some("AB\t12"));
+        assert_eq!(cert.issuer.as_deref(), Some("CN=\u{1F600} A"));
+        assert_eq!(
+            cert.serial.as_deref(),
+            Some("keep _x12_ _xD800_ _xDE00_ _x00G1_ _x0041 end_")
+        );
+    }
+
+    #[test]
+    fn escape_decoding_edge_cases() {
+        assert_eq!(decode_escapes(""), "");
+        assert_eq!(decode_escapes("_x"), "_x");
+        assert_eq!(decode_escapes("_x0041_"), "A");
+        assert_eq!(decode_escapes("__x0041_"), "_A");
+        assert_eq!(decode_escapes("_xD83D_x"), "_xD83D_x");
+        assert_eq!(decode_escapes("_xD83D__x0041_"), "_xD83D_A");
+        assert_eq!(decode_escapes("é_x00E9_東"), "éé東");
+        assert_eq!(decode_escapes("_x00é"), "_x00é");
+    }
+
+    #[test]
+    fn services_as_enum_object_number_or_string() {
+        let number_only =
+            r#"<Obj N="Services" RefId="1"><TN RefId="1"><T>X</T></TN><I32>24</I32></Obj>"#;
+        let plain_number = r#"<I32 N="Services">9</I32>"#;
+        let text = r#"<S N="Services">IMAP, POP</S>"#;
+        let escaped =
+            r#"<Obj N="Services"><ToString>IIS,_x0020_SMTP</ToString><I32>24</I32></Obj>"#;
+        for (props, expected) in [
+            (number_only, "IIS, SMTP"),
+            (plain_number, "IMAP, IIS"),
+            (text, "IMAP, POP"),
+            (escaped, "IIS, SMTP"),
+        ] {
+            let xml = objs(&object(&format!(
+                r#"<BA N="RawData">{}</BA>{props}"#,
+                der_base64()
+            )));
+            let cert = read_one(&xml).expect("usable");
+            assert_eq!(cert.services.as_deref(), Some(expected), "{props}");
+        }
+    }
+
+    #[test]
+    fn text_around_comments_and_stray_elements_is_kept() {
+        let xml = objs(&object(
+            r#"<S N="Thumbprint">A<!-- c -->B<x/>C<y>skipped</y>D<![CDATA[&E]]></S>
+               <S N="Issuer">CN=CA</S><S N="SerialNumber">01</S>"#,
+        ));
+        let cert = read_one(&xml).expect("usable");
+        assert_eq!(cert.thumbprint.as_deref(), Some("ABCD&E"));
+    }
+
+    #[test]
+    fn nil_values_leave_fields_empty() {
+        let xml = objs(&object(&format!(
+            r#"<BA N="RawData">{}</BA><Nil N="Subject" /><Nil N="HasPrivateKey"></Nil>
+               <Nil N="NotAfter"/><Nil N="Services"/><Nil N="CertificateDomains"/>"#,
+            der_base64()
+        )));
+        let cert = read_one(&xml).expect("usable");
+        assert_eq!((cert.subject, cert.has_private_key), (None, None));
+        assert_eq!((cert.not_after, cert.services), (None, None));
+        assert!(cert.domains.is_empty());
+    }
+
+    #[test]
+    fn nil_raw_data_falls_back_to_identification() {
+        let xml = objs(&object(r#"<Nil N="RawData"/><S N="Thumbprint">AB</S>"#));
+        let err = read_one(&xml).expect_err("unusable");
+        assert!(
+            err.message
+                .contains("no RawData and no Issuer or SerialNumber"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn refs_are_ignored() {
+        let xml = objs(&format!(
+            r#"{}<Ref RefId="0" />"#,
+            object(&format!(
+                r#"<BA N="RawData">{}</BA><Ref N="Services" RefId="7" />
+                   <Obj N="CertificateDomains"><LST><Ref RefId="3"/><S>a.contoso.com</S></LST></Obj>"#,
+                der_base64()
+            ))
+        ));
+        let cert = read_one(&xml).expect("usable");
+        assert_eq!(cert.services, None);
+        assert_eq!(cert.domains, vec!["a.contoso.com".to_string()]);
+    }
+
+    #[test]
+    fn domains_as_objects_with_to_string() {
+        let xml = objs(&object(&format!(
+            r#"<BA N="RawData">{}</BA>
+               <Obj N="CertificateDomains" RefId="1"><TN RefId="1"><T>L</T></TN>
+                 <ToString>mail.contoso.com autodiscover.contoso.com</ToString>
+                 <IE>
+                   <Obj RefId="2"><TN RefId="2"><T>SmtpDomainWithSubdomains</T></TN>
+                     <ToString>mail.contoso.com</ToString>
+                     <Props><S N="Domain">ignored</S><B N="IncludeSubDomains">false</B></Props>
+                   </Obj>
+                   <Obj RefId="3"><TNRef RefId="2" /><ToString>*.contoso.com</ToString></Obj>
+                 </IE>
+               </Obj>"#,
+            der_base64()
+        )));
+        let cert = read_one(&xml).expect("usable");
+        assert_eq!(cert.domains, vec!["mail.contoso.com", "*.contoso.com"]);
+    }
+
+    #[test]
+    fn nested_objects_are_not_certificates() {
+        // A nested object with its own RawData, and an object in a list, must not count.
+        let xml = objs(&format!(
+            r#"<Obj RefId="0"><TN RefId="0"><T>X</T></TN>
+                 <Props>
+                   <Obj N="PrivateKey" RefId="1"><Props><BA N="RawData">{raw}</BA>
+                     <S N="Thumbprint">NESTED</S><Obj N="Inner"><Props/></Obj></Props></Obj>
+                   <Obj N="Extensions"><LST><Obj><Props><S N="Issuer">NESTED</S></Props></Obj></LST></Obj>
+                   <S N="Thumbprint">OUTER</S>
+                 </Props>
+                 <LST><Obj><Props><BA N="RawData">{raw}</BA></Props></Obj></LST>
+               </Obj>"#,
+            raw = der_base64()
+        ));
+        let err = read_one(&xml).expect_err("the outer object has no RawData");
+        assert_eq!(err.origin, "cas01.xml#object 1");
+        assert!(err.message.contains("object 1 has no RawData"), "{err:?}");
+    }
+
+    #[test]
+    fn second_object_broken_first_still_usable() {
+        let first = object(&format!(r#"<BA N="RawData">{}</BA>"#, der_base64()));
+        let second = r#"<Obj RefId="1"><Props><S N="Subject">CN=x</S></Props></Obj>"#;
+        let records = read(
+            objs(&format!("{first}{second}")).as_bytes(),
+            "exports/cas01.xml",
+        )
+        .expect("CLIXML");
+        assert_eq!(records.len(), 2);
+        assert_eq!(
+            records[0].as_ref().map(|c| c.origin.as_str()),
+            Ok("exports/cas01.xml#object 1")
+        );
+        let err = records[1].as_ref().expect_err("broken");
+        assert_eq!(err.origin, "exports/cas01.xml#object 2");
+        assert_eq!(
+            err.message,
+            "object 2 has no RawData and no Thumbprint/Issuer/SerialNumber: export again with \
+             Get-ExchangeCertificate | Export-Clixml"
+        );
+    }
+
+    #[test]
+    fn broken_base64_is_a_record_error() {
+        let xml = objs(&object(
+            r#"<BA N="RawData">MIIB!!not base64</BA><S N="Thumbprint">AB</S>
+               <S N="Issuer">CN=CA</S><S N="SerialNumber">01</S>"#,
+        ));
+        let err = read_one(&xml).expect_err("broken");
+        assert!(err
+            .message
+            .starts_with("object 1 has a RawData that is not valid base64"));
+        assert!(err.message.ends_with(EXPORT_AGAIN), "{err:?}");
+    }
+
+    #[test]
+    fn unreadable_scalars_leave_fields_empty() {
+        let xml = objs(&object(&format!(
+            r#"<BA N="RawData">{}</BA><B N="HasPrivateKey">maybe</B>
+               <DT N="NotAfter">2030-01-15T01:00:00</DT><DT N="NotBefore">yesterday</DT>
+               <DT N="NotBefore">2020-01-15T00:00:00Z</DT><I32 N="Services">x</I32>"#,
+            der_base64()
+        )));
+        let cert = read_one(&xml).expect("usable");
+        assert_eq!(cert.has_private_key, None);
+        // No offset: the zone is unknown, so the value is not used.
+        assert_eq!(cert.not_after, None);
+        assert_eq!(cert.not_before, Some(datetime!(2020-01-15 00:00:00 UTC)));
+        assert_eq!(cert.services, None);
+    }
+
+    #[test]
+    fn member_set_only_object_from_select_object() {
+        let xml = objs(
+            r#"<Obj RefId="0"><TN RefId="0"><T>Selected.X</T></TN><MS>
+                 <S N="Thumbprint">AB</S><S N="Issuer">CN=CA</S><S N="SerialNumber">01</S>
+                 <S N="PSComputerName">  </S><S N="Identity">EX01\AB</S>
+                 <Obj N="CertificateDomains"><LST><S>a</S><S></S></LST></Obj>
+               </MS></Obj>"#,
+        );
+        let cert = read_one(&xml).expect("usable");
+        assert_eq!(cert.computer.as_deref(), Some("EX01"));
+        assert_eq!(cert.domains, vec!["a"]);
+    }
+
+    #[test]
+    fn empty_root_has_no_records() {
+        assert_eq!(read(objs("").as_bytes(), "x.xml"), Ok(vec![]));
+        let empty =
+            r#"<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04" />"#;
+        assert_eq!(read(empty.as_bytes(), "x.xml"), Ok(vec![]));
+    }
+
+    #[test]
+    fn top_level_primitives_are_not_objects() {
+        let xml = objs(&format!(
+            r#"<S>hello</S>{}<I32>3</I32>"#,
+            object(&format!(r#"<BA N="RawData">{}</BA>"#, der_base64()))
+        ));
+        let cert = read_one(&xml).expect("usable");
+        assert_eq!(cert.origin, "cas01.xml#object 1");
+    }
+
+    #[test]
+    fn not_clixml_is_refused() {
+        let cases: [&[u8]; 9] = [
+            b"",
+            b"Thumbprint,Subject\r\nAB,CN=x\r\n",
+            b"[{\"Thumbprint\": \"AB\"}]",
+            b"<configuration><appSettings/></configuration>",
+            b"<Objs><Obj></Objs>",
+            b"<Objs><Obj>",
+            b"<Objs/><Objs/>",
+            b"<!DOCTYPE Objs [<!ENTITY x \"y\">]><Objs/>",
+            b"<Objs><Obj><Props><S N=\"Subject\">&bogus;</S></Props></Obj></Objs>",
+        ];
+        for bytes in cases {
+            let result = read(bytes, "x.xml");
+            assert!(
+                result.is_err(),
+                "{:?}: {result:?}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+        assert_eq!(
+            read(b"<configuration/>", "x.xml"),
+            Err(
+                "the root element is <configuration>, not <Objs>: this is not an Export-Clixml \
+                 file (line 1)"
+                    .to_string()
+            )
+        );
+        let err = read(b"\xFF\xFE<\x00A", "x.xml").expect_err("odd UTF-16");
+        assert!(err.contains("UTF-16 LE"), "{err}");
+        let err = read(b"just text", "x.xml").expect_err("text");
+        assert!(err.contains("<Objs>"), "{err}");
+    }
+
+    #[test]
+    fn looks_like_recognises_clixml_only() {
+        assert!(looks_like(full_export().as_bytes()));
+        assert!(looks_like(&utf16le_bom(&full_export())));
+        assert!(looks_like(b"<!-- x --><Objs/>"));
+        assert!(!looks_like(b"<configuration/>"));
+        assert!(!looks_like(b"Thumbprint,Subject\r\n"));
+        assert!(!looks_like(b"{\"a\": 1}"));
+        assert!(!looks_like(b""));
+        assert!(!looks_like(b"\xFF\xFE<"));
+    }
+
+    /// Runs `read` on a thread with a small stack: a reader that recursed per level would
+    /// overflow it long before 10,000 levels.
+    fn read_on_small_stack(xml: String) -> Result<Records, String> {
+        std::thread::Builder::new()
+            .stack_size(128 * 1024)
+            .spawn(move || read(xml.as_bytes(), "deep.xml"))
+            .expect("a thread")
+            .join()
+            .expect("no overflow")
+    }
+
+    #[test]
+    fn deeply_nested_objects_do_not_overflow() {
+        let depth = 10_000;
+        let deep = format!("{}{}", "<Obj>".repeat(depth), "</Obj>".repeat(depth));
+        let services = format!(r#"<Obj N="Services">{deep}<ToString>IIS</ToString></Obj>"#);
+        let xml = objs(&format!(
+            "{}{deep}",
+            object(&format!(
+                r#"<BA N="RawData">{}</BA>{services}{deep}"#,
+                der_base64()
+            ))
+        ));
+        let records = read_on_small_stack(xml).expect("CLIXML");
+        // The deep top-level nest is one (broken) object: nested Obj never count.
+        assert_eq!(records.len(), 2);
+        let cert = records[0].as_ref().expect("usable");
+        assert_eq!(cert.services.as_deref(), Some("IIS"));
+        assert!(records[1].is_err());
+        let unclosed = objs(&"<Obj>".repeat(depth));
+        assert!(read_on_small_stack(unclosed).is_err());
+    }
+}
