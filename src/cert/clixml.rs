@@ -226,11 +226,17 @@ impl Builder {
         let Builder {
             index, mut cert, ..
         } = self;
+        // The Identity (`CAS22\<thumbprint>`) names the server the certificate is on;
+        // PSComputerName only names the host of the remote session that ran the export.
         cert.computer = self
-            .ps_computer_name
-            .map(|name| name.trim().to_string())
-            .filter(|name| !name.is_empty())
-            .or_else(|| self.identity.as_deref().and_then(computer_of_identity));
+            .identity
+            .as_deref()
+            .and_then(computer_of_identity)
+            .or_else(|| {
+                self.ps_computer_name
+                    .map(|name| name.trim().to_string())
+                    .filter(|name| !name.is_empty())
+            });
         let message = match self.raw_data {
             Some(text) => match decode_base64(&text) {
                 Ok(der) => {
@@ -734,7 +740,7 @@ mod tests {
             not_after: Some(datetime!(2030-01-15 01:00:00 +01:00)),
             has_private_key: Some(true),
             services: Some("IIS, SMTP".into()),
-            computer: Some("cas01.contoso.com".into()),
+            computer: Some("CAS01".into()),
             domains: vec!["mail.contoso.com".into(), "autodiscover.contoso.com".into()],
             self_signed: Some(false),
         }

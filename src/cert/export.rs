@@ -24,8 +24,9 @@ pub struct ExportedCertificate {
     pub has_private_key: Option<bool>,
     /// `Services` as text (`IIS, SMTP`); a numeric flags value is turned into names.
     pub services: Option<String>,
-    /// The server the export was taken on: `PSComputerName`, or the server part of an
-    /// `Identity` such as `CAS01\7B30E0F3...`.
+    /// The server the certificate is on: the server part of its `Identity`
+    /// (`CAS01\7B30E0F3...`), else `PSComputerName` (which, in a remote session, names the
+    /// session's host rather than the certificate's server).
     pub computer: Option<String>,
     /// `CertificateDomains`.
     pub domains: Vec<String>,
