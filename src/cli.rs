@@ -7,6 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
+use crate::cert::exchange_csv::Culture;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "owa-im-migrate",
@@ -71,9 +73,13 @@ pub struct InputArgs {
 pub struct ConvertArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Certificate files (PEM, DER) or folders of them
+    /// Certificate sources, files or folders: PEM, DER, PKCS#12 (.pfx; password from
+    /// OWA_IM_MIGRATE_PFX_PASSWORD or a prompt), Get-ExchangeCertificate exports (CSV, JSON, CLIXML)
     #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
     pub certs: Vec<PathBuf>,
+    /// Regional format of the dates in Export-Csv files (the exporting machine's culture)
+    #[arg(long, value_name = "CULTURE", default_value = "en-US", value_parser = parse_culture)]
+    pub csv_culture: Culture,
     /// Folder to write the scripts and report.json into (must be empty or new)
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -102,9 +108,12 @@ pub struct ResolveArgs {
     /// The serial number as written in IMCertificateSerialNumber
     #[arg(long)]
     pub serial: String,
-    /// Certificate files (PEM, DER) or folders of them
+    /// Certificate sources, files or folders (as for convert)
     #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
     pub certs: Vec<PathBuf>,
+    /// Regional format of the dates in Export-Csv files
+    #[arg(long, value_name = "CULTURE", default_value = "en-US", value_parser = parse_culture)]
+    pub csv_culture: Culture,
     /// Check certificate validity at this date instead of now
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub at: Option<OffsetDateTime>,
@@ -119,6 +128,16 @@ pub enum TemplatesCommand {
         /// Template name, as `templates list` shows it
         name: String,
     },
+}
+
+/// `--csv-culture`: one of the cultures whose date format is known.
+pub fn parse_culture(text: &str) -> Result<Culture, String> {
+    Culture::from_name(text).ok_or_else(|| {
+        format!(
+            "unknown culture '{text}'; supported: {}",
+            Culture::supported().join(", ")
+        )
+    })
 }
 
 /// `2026-11-24` (midnight UTC) or `2026-11-24T08:00:00Z`.

@@ -24,6 +24,7 @@ use std::path::PathBuf;
 
 use time::OffsetDateTime;
 
+use crate::cert::exchange_csv::Culture;
 use crate::cert::source::{self, SourceFile};
 use crate::cert::{CertIndex, DistinguishedName, Query, Serial};
 use crate::config::ConfigFile;
@@ -76,6 +77,8 @@ pub struct Inputs {
 pub struct ConvertOptions {
     pub inputs: Inputs,
     pub certs: Vec<PathBuf>,
+    /// The regional format of `Export-Csv` dates.
+    pub csv_culture: Culture,
     pub out: PathBuf,
     pub force: bool,
     pub template: Option<String>,
@@ -105,7 +108,8 @@ pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
     let change = ChangeTemplate::choose(options.template.as_deref())?;
     let renderer = Renderer::new(&change)?;
     let (files, map, run) = gather(&options.inputs)?;
-    let (index, sources, source_diagnostics) = load_certificates(&options.certs)?;
+    let (index, sources, source_diagnostics) =
+        load_certificates(&options.certs, options.csv_culture.clone())?;
     let mut plan = plan::plan(&files, map.as_ref(), Some(&index), &options.inputs.settings);
     add_run_diagnostics(&mut plan, run, source_diagnostics);
     let report = Report::new(&plan, Some(sources), false);
@@ -141,9 +145,10 @@ pub fn resolve(
     issuer: &str,
     serial: &str,
     certs: &[PathBuf],
+    csv_culture: Culture,
     at: OffsetDateTime,
 ) -> Result<Resolved> {
-    let (index, sources, mut diagnostics) = load_certificates(certs)?;
+    let (index, sources, mut diagnostics) = load_certificates(certs, csv_culture)?;
     let (issuer_text, removed_issuer) = hidden::strip(issuer);
     let (serial_text, removed_serial) = hidden::strip(serial);
     if !removed_issuer.is_empty() || !removed_serial.is_empty() {
@@ -235,8 +240,14 @@ fn gather(inputs: &Inputs) -> Result<(Vec<ConfigFile>, Option<ServerMap>, Vec<Di
     Ok((files, map, run))
 }
 
-fn load_certificates(paths: &[PathBuf]) -> Result<(CertIndex, Vec<SourceFile>, Vec<Diagnostic>)> {
-    let mut reading = source::Reading::default();
+fn load_certificates(
+    paths: &[PathBuf],
+    csv_culture: Culture,
+) -> Result<(CertIndex, Vec<SourceFile>, Vec<Diagnostic>)> {
+    let mut reading = source::Reading {
+        csv_culture,
+        ..source::Reading::default()
+    };
     let loaded = source::load(paths, &mut reading)?;
     let mut index = CertIndex::default();
     for (cert, source) in loaded.certificates {

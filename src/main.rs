@@ -77,6 +77,7 @@ fn convert(cli: &Cli, args: &ConvertArgs) -> Result<u8, Error> {
     let options = ConvertOptions {
         inputs: inputs(&args.input),
         certs: args.certs.clone(),
+        csv_culture: args.csv_culture.clone(),
         out: args.out.clone(),
         force: args.force,
         template: args.template.clone(),
@@ -115,7 +116,13 @@ fn header_time(reproducible: bool) -> Result<Option<OffsetDateTime>, Error> {
 
 fn resolve(cli: &Cli, args: &ResolveArgs) -> Result<u8, Error> {
     let at = args.at.unwrap_or_else(OffsetDateTime::now_utc);
-    let answer = owa_im_migrate::resolve(&args.issuer, &args.serial, &args.certs, at)?;
+    let answer = owa_im_migrate::resolve(
+        &args.issuer,
+        &args.serial,
+        &args.certs,
+        args.csv_culture.clone(),
+        at,
+    )?;
     if cli.format == Format::Json {
         println!(
             "{}",

@@ -37,6 +37,15 @@ fn organisation(dir: &Path) -> PathBuf {
 }
 
 fn convert(dir: &Path, certs: &[&str], password: Option<&str>) -> (i32, Value) {
+    convert_with(dir, certs, password, &[])
+}
+
+fn convert_with(
+    dir: &Path,
+    certs: &[&str],
+    password: Option<&str>,
+    extra: &[&str],
+) -> (i32, Value) {
     let configs = organisation(dir);
     let out = dir.join(format!("out-{}", certs.join("-").replace(['/', '.'], "_")));
     let mut cmd = common::bin();
@@ -46,6 +55,7 @@ fn convert(dir: &Path, certs: &[&str], password: Option<&str>) -> (i32, Value) {
     }
     cmd.args(["--at", "2027-01-01", "--out"])
         .arg(&out)
+        .args(extra)
         .env_remove("OWA_IM_MIGRATE_PFX_PASSWORD");
     if let Some(p) = password {
         cmd.env("OWA_IM_MIGRATE_PFX_PASSWORD", p);
@@ -73,6 +83,9 @@ fn every_source_gives_the_same_thumbprints() {
         (&["exchange.clixml"], &[21, 22, 24]),
         (&["exchange-rawdata-only.clixml"], &[21, 22, 24]),
         (&["exchange-escapes.clixml"], &[22]),
+        (&["exchange-ps2.csv"], &[21, 22, 24]),
+        (&["exchange-utf16.csv"], &[21, 22, 24]),
+        (&["exchange-utf8-notype.csv"], &[21, 22, 24]),
     ];
     for (certs, converted) in cases {
         let dir = tempfile::tempdir().unwrap();
@@ -209,4 +222,91 @@ fn hostile_sources_are_named_and_the_run_goes_on() {
     };
     assert_eq!(status("json-other-date-style.json"), "read");
     assert_eq!(status("zero.cer"), "unreadable");
+}
+
+#[test]
+fn an_ascii_csv_question_mark_matches_the_non_ascii_issuer_inexactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, report) = convert(dir.path(), &["exchange-ps2.csv"], None);
+    assert_converted(&report, 24);
+    let cas24 = server(&report, "CAS24");
+    assert!(
+        common::codes(cas24).contains(&"issuer-inexact".to_string()),
+        "{cas24:#}"
+    );
+    // With the real bytes, the same issuer is exact.
+    let dir = tempfile::tempdir().unwrap();
+    let (_, report) = convert(dir.path(), &["exchange-utf8-notype.csv"], None);
+    assert!(!common::codes(server(&report, "CAS24")).contains(&"issuer-inexact".to_string()));
+}
+
+#[test]
+fn csv_dates_follow_the_named_culture() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, report) = convert_with(
+        dir.path(),
+        &["exchange-fr.csv"],
+        None,
+        &["--csv-culture", "fr-FR"],
+    );
+    for n in [21, 22, 24] {
+        assert_converted(&report, n);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_, report) = convert(dir.path(), &["exchange-fr.csv"], None);
+    let message = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(message.contains("--csv-culture"), "{message}");
+    assert!(message.contains("#row"), "rows are named: {message}");
+    common::bin()
+        .args([
+            "resolve",
+            "--issuer",
+            "CN=x",
+            "--serial",
+            "01",
+            "--certs",
+            SOURCES,
+            "--csv-culture",
+            "xx-YY",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("fr-FR"));
+}
+
+#[test]
+fn hostile_csv_rows_are_named_and_the_good_ones_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, report) = convert(
+        dir.path(),
+        &[
+            "hostile/bad-thumbprint.csv",
+            "hostile/bad-date.csv",
+            "hostile/bom-mixup.csv",
+        ],
+        None,
+    );
+    let messages: Vec<String> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| format!("{} {}", d["file"], d["message"]))
+        .collect();
+    let said = |file: &str, words: &str| {
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains(file) && m.contains(words)),
+            "{file}: {words}\n{messages:#?}"
+        );
+    };
+    said("bad-thumbprint.csv", "not 40 hexadecimal digits");
+    said("bad-date.csv", "--csv-culture");
+    said("bom-mixup.csv", "not valid UTF-8");
 }

@@ -3,6 +3,7 @@
 pub mod certificate;
 pub mod clixml;
 pub mod dn;
+pub mod exchange_csv;
 pub mod exchange_json;
 pub mod export;
 pub mod index;

@@ -9,6 +9,7 @@ use serde::Serialize;
 use x509_parser::pem::Pem;
 
 use super::certificate::{self, Certificate};
+use super::exchange_csv::{self, Culture};
 use super::export::{ExportedCertificate, Records};
 use super::index::Source;
 use super::password::Passwords;
@@ -39,6 +40,8 @@ pub struct Loaded {
 #[derive(Debug, Default)]
 pub struct Reading {
     pub passwords: Passwords,
+    /// The regional format `Export-Csv` wrote dates in (`--csv-culture`, default en-US).
+    pub csv_culture: Culture,
 }
 
 /// Extensions that promise certificate material: a file with one of them that holds none is
@@ -132,6 +135,13 @@ fn recognise(path: &Path, shown: &str, bytes: &[u8], reading: &mut Reading) -> C
     if exchange_json::looks_like(bytes) {
         return export("json", exchange_json::read(bytes, shown), path);
     }
+    if exchange_csv::looks_like(bytes) {
+        return export(
+            "csv",
+            exchange_csv::read(bytes, shown, &reading.csv_culture),
+            path,
+        );
+    }
     if matches!(ext.as_str(), "p7b" | "p7c") {
         return Content::Unreadable(
             "unknown",
@@ -148,6 +158,13 @@ fn recognise(path: &Path, shown: &str, bytes: &[u8], reading: &mut Reading) -> C
                 return Content::Unreadable("der", reason, Vec::new())
             }
             Err(_) => {}
+        }
+    }
+    if matches!(ext.as_str(), "csv" | "json") {
+        // An export that is not even text (a BOM that does not match its encoding, say) is
+        // a damaged export, not a stray file.
+        if let Err(e) = crate::config::encoding::decode(bytes) {
+            return Content::Unreadable("unknown", e.to_string(), Vec::new());
         }
     }
     if CERT_EXTENSIONS.contains(&ext.as_str()) {

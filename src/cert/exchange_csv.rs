@@ -1,0 +1,1202 @@
+//! Reads `Get-ExchangeCertificate | Export-Csv` files (also `Get-ChildItem Cert:\... |
+//! Export-Csv`, whose columns have the same names).
+//!
+//! What such a file looks like:
+//! - bytes: ASCII from Windows PowerShell 2.0 (a non-ASCII character is already `?` there and
+//!   is kept: the resolver treats it as a wildcard), UTF-8 with or without BOM from newer
+//!   versions, UTF-16 LE with BOM when it went through `Out-File`;
+//! - an optional `#TYPE ...` line, then a header line of double-quoted column names, then one
+//!   line per certificate (a quoted field may hold commas and even line breaks);
+//! - collections and byte arrays are written as their type name (`System.Byte[]`), so
+//!   `RawData` and `CertificateDomains` are usually empty of information;
+//! - dates are `DateTime.ToString()` in the exporting machine's regional format and local
+//!   time, with no zone: see `Culture`.
+
+use csv::StringRecord;
+use time::macros::format_description;
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+
+use super::export::{
+    computer_of_identity, services_text, ExportedCertificate, RecordError, Records,
+};
+use crate::config::encoding;
+
+/// How the short date pattern orders its parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DateOrder {
+    /// `M/d/yyyy`
+    Mdy,
+    /// `dd/MM/yyyy`
+    Dmy,
+    /// `yyyy/MM/dd`
+    Ymd,
+}
+
+/// The regional format the exporting machine wrote dates in. `Export-Csv` writes
+/// `DateTime.ToString()`: the culture's ShortDatePattern, a space, its LongTimePattern, in
+/// local time without a zone.
+///
+/// Dates are parsed by hand because .NET culture patterns are not in any crate. Day, month
+/// and hour are accepted with or without a leading zero (Windows and ICU differ there), but
+/// the date separator, the part order, a 4-digit year and the 12/24-hour clock must be the
+/// culture's, so an export read with the wrong culture fails instead of being misread
+/// whenever the text allows it (`01/02/2030` remains ambiguous between en-US and en-GB).
+/// Patterns a user customised in Regional Settings are not known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Culture {
+    name: &'static str,
+    order: DateOrder,
+    date_separator: char,
+    /// Italian Windows versions before 7 wrote `H.mm.ss`, later ones `HH:mm:ss`.
+    time_separators: &'static [char],
+    /// The AM and PM designators of a 12-hour LongTimePattern (`h:mm:ss tt`); None for a
+    /// 24-hour one.
+    designators: Option<(&'static str, &'static str)>,
+}
+
+const COLON: &[char] = &[':'];
+const AM_PM: Option<(&str, &str)> = Some(("AM", "PM"));
+
+const fn culture(
+    name: &'static str,
+    order: DateOrder,
+    date_separator: char,
+    time_separators: &'static [char],
+    designators: Option<(&'static str, &'static str)>,
+) -> Culture {
+    Culture {
+        name,
+        order,
+        date_separator,
+        time_separators,
+        designators,
+    }
+}
+
+/// ShortDatePattern + LongTimePattern of each supported culture, as Windows (NLS) has them.
+/// Where PowerShell 7 (ICU data) differs, it is in zero padding or in the space before AM/PM,
+/// both accepted.
+const CULTURES: &[Culture] = &[
+    // M/d/yyyy h:mm:ss tt
+    culture("en-US", DateOrder::Mdy, '/', COLON, AM_PM),
+    // dd/MM/yyyy HH:mm:ss
+    culture("en-GB", DateOrder::Dmy, '/', COLON, None),
+    // d/MM/yyyy h:mm:ss tt
+    culture("en-AU", DateOrder::Dmy, '/', COLON, AM_PM),
+    // dd/MM/yyyy HH:mm:ss
+    culture("fr-FR", DateOrder::Dmy, '/', COLON, None),
+    // dd.MM.yyyy HH:mm:ss
+    culture("de-DE", DateOrder::Dmy, '.', COLON, None),
+    culture("de-AT", DateOrder::Dmy, '.', COLON, None),
+    culture("de-CH", DateOrder::Dmy, '.', COLON, None),
+    // dd/MM/yyyy H:mm:ss
+    culture("es-ES", DateOrder::Dmy, '/', COLON, None),
+    // dd/MM/yyyy HH:mm:ss (H.mm.ss before Windows 7)
+    culture("it-IT", DateOrder::Dmy, '/', &[':', '.'], None),
+    // d-M-yyyy H:mm:ss (ICU: dd-MM-yyyy HH:mm:ss)
+    culture("nl-NL", DateOrder::Dmy, '-', COLON, None),
+    // yyyy/MM/dd H:mm:ss
+    culture("ja-JP", DateOrder::Ymd, '/', COLON, None),
+    // yyyy/M/d H:mm:ss
+    culture("zh-CN", DateOrder::Ymd, '/', COLON, None),
+    // yyyy-MM-dd HH:mm:ss
+    culture("sv-SE", DateOrder::Ymd, '-', COLON, None),
+    // dd/MM/yyyy HH:mm:ss
+    culture("pt-BR", DateOrder::Dmy, '/', COLON, None),
+    // dd.MM.yyyy H:mm:ss
+    culture("ru-RU", DateOrder::Dmy, '.', COLON, None),
+    // MM/dd/yyyy HH:mm:ss
+    culture("invariant", DateOrder::Mdy, '/', COLON, None),
+];
+
+/// The names of `CULTURES`, in the same order.
+const CULTURE_NAMES: &[&str] = &[
+    "en-US",
+    "en-GB",
+    "en-AU",
+    "fr-FR",
+    "de-DE",
+    "de-AT",
+    "de-CH",
+    "es-ES",
+    "it-IT",
+    "nl-NL",
+    "ja-JP",
+    "zh-CN",
+    "sv-SE",
+    "pt-BR",
+    "ru-RU",
+    "invariant",
+];
+
+impl Default for Culture {
+    fn default() -> Self {
+        Culture::en_us()
+    }
+}
+
+impl Culture {
+    /// The default: `1/15/2025 1:00:00 AM`.
+    pub fn en_us() -> Culture {
+        CULTURES[0].clone()
+    }
+
+    /// `--csv-culture NAME`, case-insensitive (`en_us` is taken as `en-US`). None for a
+    /// culture not in `supported()`.
+    pub fn from_name(name: &str) -> Option<Culture> {
+        let wanted = name.trim().replace('_', "-");
+        CULTURES
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(&wanted))
+            .cloned()
+    }
+
+    pub fn name(&self) -> &str {
+        self.name
+    }
+
+    /// The names `from_name` accepts, for the error message of a wrong `--csv-culture`.
+    pub fn supported() -> &'static [&'static str] {
+        CULTURE_NAMES
+    }
+
+    /// Parses a date as this culture writes it; also accepts ISO 8601 (`2030-01-31T13:45:30`,
+    /// with an optional fraction and `Z` or `+02:00`), which some exports have. An ISO date
+    /// with a zone is returned in UTC; every other date is the exporting machine's local time.
+    pub fn parse(&self, text: &str) -> Option<PrimitiveDateTime> {
+        let text = text.trim();
+        self.parse_local(text).or_else(|| parse_iso(text))
+    }
+
+    /// `ShortDatePattern LongTimePattern`, nothing else.
+    fn parse_local(&self, text: &str) -> Option<PrimitiveDateTime> {
+        let (date, time) = text.split_once(char::is_whitespace)?;
+        let date = self.parse_date(date)?;
+        let time = self.parse_time(time.trim())?;
+        Some(PrimitiveDateTime::new(date, time))
+    }
+
+    fn parse_date(&self, text: &str) -> Option<Date> {
+        let [a, b, c] = three(text.split(self.date_separator))?;
+        let (year, month, day) = match self.order {
+            DateOrder::Mdy => (c, a, b),
+            DateOrder::Dmy => (c, b, a),
+            DateOrder::Ymd => (a, b, c),
+        };
+        if year.len() != 4 {
+            return None;
+        }
+        let year = i32::from(digits(year, 4)?);
+        let month = Month::try_from(number(month)?).ok()?;
+        Date::from_calendar_date(year, month, number(day)?).ok()
+    }
+
+    fn parse_time(&self, text: &str) -> Option<Time> {
+        let (clock, pm) = match self.designators {
+            None => (text, None),
+            Some((am, pm)) => {
+                let (clock, is_pm) = split_designator(text, am, pm)?;
+                (clock, Some(is_pm))
+            }
+        };
+        let [hour, minute, second] = three(clock.split(|c| self.time_separators.contains(&c)))?;
+        let hour = number(hour)?;
+        let hour = match pm {
+            None => (hour <= 23).then_some(hour)?,
+            Some(is_pm) => twelve_hour(hour, is_pm)?,
+        };
+        Time::from_hms(hour, number(minute)?, number(second)?).ok()
+    }
+}
+
+/// Exactly three parts.
+fn three<'a>(mut parts: impl Iterator<Item = &'a str>) -> Option<[&'a str; 3]> {
+    let found = [parts.next()?, parts.next()?, parts.next()?];
+    parts.next().is_none().then_some(found)
+}
+
+/// 1 to `max_digits` ASCII digits.
+fn digits(text: &str, max_digits: usize) -> Option<u16> {
+    let digits_only = text.bytes().all(|b| b.is_ascii_digit());
+    if text.is_empty() || text.len() > max_digits || !digits_only {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// 1 or 2 ASCII digits: a day, month, hour, minute or second.
+fn number(text: &str) -> Option<u8> {
+    digits(text, 2).and_then(|n| u8::try_from(n).ok())
+}
+
+/// `1:00:00 PM` -> (`1:00:00`, true). The separator before the designator may be a space, a
+/// no-break space (ICU writes U+202F), or the `?` an ASCII export made of one.
+fn split_designator<'a>(text: &'a str, am: &str, pm: &str) -> Option<(&'a str, bool)> {
+    [(am, false), (pm, true)]
+        .into_iter()
+        .find_map(|(designator, is_pm)| {
+            let start = text.len().checked_sub(designator.len())?;
+            let tail = text.get(start..)?;
+            if !tail.eq_ignore_ascii_case(designator) {
+                return None;
+            }
+            let clock = text.get(..start)?;
+            Some((
+                clock.trim_end_matches(|c: char| c.is_whitespace() || c == '?'),
+                is_pm,
+            ))
+        })
+}
+
+/// 12-hour clock to 24: `12:05 AM` is 00:05, `12:05 PM` is 12:05.
+fn twelve_hour(hour: u8, is_pm: bool) -> Option<u8> {
+    if !(1..=12).contains(&hour) {
+        return None;
+    }
+    Some(hour % 12 + if is_pm { 12 } else { 0 })
+}
+
+/// ISO 8601 as .NET writes it with `s`, `u` or `o`; a zone, when given, is applied.
+fn parse_iso(text: &str) -> Option<PrimitiveDateTime> {
+    let local_format = format_description!(
+        "[year]-[month]-[day][first [T][t][ ]][hour]:[minute]:[second][optional [.[subsecond]]]"
+    );
+    let (local, offset) = split_zone(text)?;
+    let local = PrimitiveDateTime::parse(local, local_format).ok()?;
+    let utc = local
+        .assume_offset(offset)
+        .checked_to_offset(UtcOffset::UTC)?;
+    Some(PrimitiveDateTime::new(utc.date(), utc.time()))
+}
+
+/// `...Z` and `...+02:00` -> the offset; no zone -> UTC.
+fn split_zone(text: &str) -> Option<(&str, UtcOffset)> {
+    if let Some(local) = text.strip_suffix(['Z', 'z']) {
+        return Some((local, UtcOffset::UTC));
+    }
+    let zone_start = text.len().saturating_sub(6);
+    let (local, zone) = (text.get(..zone_start)?, text.get(zone_start..)?);
+    let sign = match (zone.as_bytes().first(), zone.as_bytes().get(3)) {
+        (Some(b'+'), Some(b':')) => 1,
+        (Some(b'-'), Some(b':')) => -1,
+        _ => return Some((text, UtcOffset::UTC)),
+    };
+    let [hours, minutes] = [zone.get(1..3)?, zone.get(4..6)?].map(number);
+    let (hours, minutes) = (i8::try_from(hours?).ok()?, i8::try_from(minutes?).ok()?);
+    let offset = UtcOffset::from_hms(sign * hours, sign * minutes, 0).ok()?;
+    Some((local, offset))
+}
+
+/// The columns this reader uses, as `Export-Csv` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Thumbprint,
+    Issuer,
+    Subject,
+    SerialNumber,
+    NotBefore,
+    NotAfter,
+    HasPrivateKey,
+    Services,
+    PsComputerName,
+    Identity,
+    CertificateDomains,
+    IsSelfSigned,
+    RawData,
+}
+
+const COLUMNS: [(Column, &str); 13] = [
+    (Column::Thumbprint, "Thumbprint"),
+    (Column::Issuer, "Issuer"),
+    (Column::Subject, "Subject"),
+    (Column::SerialNumber, "SerialNumber"),
+    (Column::NotBefore, "NotBefore"),
+    (Column::NotAfter, "NotAfter"),
+    (Column::HasPrivateKey, "HasPrivateKey"),
+    (Column::Services, "Services"),
+    (Column::PsComputerName, "PSComputerName"),
+    (Column::Identity, "Identity"),
+    (Column::CertificateDomains, "CertificateDomains"),
+    (Column::IsSelfSigned, "IsSelfSigned"),
+    (Column::RawData, "RawData"),
+];
+
+impl Column {
+    fn label(self) -> &'static str {
+        COLUMNS[self as usize].1
+    }
+}
+
+/// Where each used column is in the header: found by name, case-insensitive, any order.
+#[derive(Debug, Clone, Default)]
+struct Columns([Option<usize>; COLUMNS.len()]);
+
+impl Columns {
+    fn find(headers: &StringRecord) -> Columns {
+        let mut found = Columns::default();
+        for (index, header) in headers.iter().enumerate() {
+            let header = header.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+            let known = COLUMNS.iter().find(|(_, n)| n.eq_ignore_ascii_case(header));
+            if let Some((column, _)) = known {
+                // The first of two columns with one name wins, as in PowerShell's Import-Csv.
+                found.0[*column as usize].get_or_insert(index);
+            }
+        }
+        found
+    }
+
+    fn has(&self, column: Column) -> bool {
+        self.0[column as usize].is_some()
+    }
+
+    /// The trimmed field of `column`; None when the column or the text is absent.
+    fn get<'r>(&self, row: &'r StringRecord, column: Column) -> Option<&'r str> {
+        let text = row.get(self.0[column as usize]?)?.trim();
+        (!text.is_empty()).then_some(text)
+    }
+
+    /// Why rows of this header cannot identify a certificate, if they cannot.
+    fn unusable(&self) -> Option<String> {
+        if self.has(Column::RawData) {
+            return None;
+        }
+        let wanted = [Column::Thumbprint, Column::Issuer, Column::SerialNumber];
+        let missing: Vec<&str> = wanted
+            .into_iter()
+            .filter(|c| !self.has(*c))
+            .map(Column::label)
+            .collect();
+        if missing.len() == wanted.len() {
+            return Some(
+                "the header line names no Thumbprint or RawData column: this is not an \
+                 Export-Csv of certificates; create one with \
+                 'Get-ExchangeCertificate | Export-Csv -Path <file>'"
+                    .to_string(),
+            );
+        }
+        (!missing.is_empty()).then(|| {
+            format!(
+                "the header line has no {} column (and no RawData), so no row can name a \
+                 certificate; export again without selecting columns: \
+                 'Get-ExchangeCertificate | Export-Csv -Path <file>'",
+                missing.join(" or ")
+            )
+        })
+    }
+}
+
+const NO_HEADER: &str = "there is no header line (a file from 'Export-Csv' has one, naming the \
+                         columns, after an optional #TYPE line)";
+
+/// Reads one export. Err(message) when the file as a whole is not an `Export-Csv` of
+/// certificates (undecodable bytes, no header line, a header without the columns that name a
+/// certificate). Otherwise one entry per data row, Ok or a `RecordError` whose origin is
+/// `"{shown}#row {n}"`, n being the row's first line in the file (the `#TYPE` line and the
+/// header counted).
+///
+/// Dates are the exporting machine's local time read in `culture`, returned as if UTC: the
+/// zone is unknown, so they may be off by up to 14 hours either way.
+pub fn read(bytes: &[u8], shown: &str, culture: &Culture) -> Result<Records, String> {
+    let (text, _) = encoding::decode(bytes).map_err(|e| e.to_string())?;
+    let (skipped, body) = split_preamble(&text);
+    let mut reader = csv_reader(body);
+    let headers = reader
+        .headers()
+        .map_err(|e| format!("cannot read the header line: {e}"))?
+        .clone();
+    if headers.iter().all(|h| h.trim().is_empty()) {
+        return Err(NO_HEADER.to_string());
+    }
+    let columns = Columns::find(&headers);
+    if let Some(message) = columns.unusable() {
+        return Err(message);
+    }
+    let rows = Rows {
+        shown,
+        skipped,
+        culture,
+        columns,
+    };
+    let mut lines = LineCounter::new(body);
+    let records = reader
+        .records()
+        .map(|row| {
+            let line = lines.line_of(&row);
+            rows.certificate(row, line)
+        })
+        .collect();
+    Ok(records)
+}
+
+/// Whether the bytes look like an `Export-Csv` of certificates: text, an optional `#TYPE`
+/// line, then a header line naming Thumbprint, or SerialNumber and Issuer, or RawData.
+/// `read` may still refuse it, with a message that says why.
+pub fn looks_like(bytes: &[u8]) -> bool {
+    let Ok((text, _)) = encoding::decode(bytes) else {
+        return false;
+    };
+    let (_, body) = split_preamble(&text);
+    let mut reader = csv_reader(body);
+    let Ok(headers) = reader.headers() else {
+        return false;
+    };
+    let columns = Columns::find(headers);
+    let has = |column| columns.has(column);
+    has(Column::Thumbprint)
+        || has(Column::RawData)
+        || (has(Column::SerialNumber) && has(Column::Issuer))
+}
+
+/// Skips blank lines and `#` lines (`#TYPE ...`) before the header: (lines skipped, rest).
+fn split_preamble(text: &str) -> (u64, &str) {
+    let mut rest = text;
+    let mut skipped = 0;
+    while !rest.is_empty() {
+        let (line, after) = rest.split_once('\n').unwrap_or((rest, ""));
+        let line = line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+        if !(line.is_empty() || line.starts_with('#')) {
+            break;
+        }
+        rest = after;
+        skipped += 1;
+    }
+    (skipped, rest)
+}
+
+/// A reader for `body`, whose first line is the header. `Export-Csv -UseCulture` separates
+/// with the culture's list separator (`;` in much of Europe), so the separator is the one the
+/// header line uses.
+fn csv_reader(body: &str) -> csv::Reader<&[u8]> {
+    let header = body.lines().next().unwrap_or_default();
+    let count = |d: u8| header.bytes().filter(|b| *b == d).count();
+    let delimiter = [b';', b'\t']
+        .into_iter()
+        .find(|d| count(*d) > count(b','))
+        .unwrap_or(b',');
+    csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(body.as_bytes())
+}
+
+/// Finds the line, in the CSV body, where each row starts. The csv crate's own line count is
+/// one short after a CRLF (it takes the `\n` of the previous line's end as the row's start),
+/// so lines are counted here from the row's byte offset.
+struct LineCounter<'a> {
+    body: &'a [u8],
+    /// Where counting stopped, and the line there.
+    byte: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(body: &'a str) -> LineCounter<'a> {
+        LineCounter {
+            body: body.as_bytes(),
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    fn line_of(&mut self, row: &Result<StringRecord, csv::Error>) -> u64 {
+        let position = match row {
+            Ok(record) => record.position(),
+            Err(error) => error.position(),
+        };
+        let Some(start) = position.and_then(|p| usize::try_from(p.byte()).ok()) else {
+            return self.line;
+        };
+        let ends = |b: &&u8| **b == b'\r' || **b == b'\n';
+        let skipped = self
+            .body
+            .get(start..)
+            .map_or(0, |rest| rest.iter().take_while(ends).count());
+        let start = (start + skipped).min(self.body.len());
+        if let Some(between) = self.body.get(self.byte..start) {
+            let count = between.iter().filter(|b| **b == b'\n').count();
+            self.line += u64::try_from(count).unwrap_or(u64::MAX);
+            self.byte = start;
+        }
+        self.line
+    }
+}
+
+/// What every row of one file is read with.
+struct Rows<'a> {
+    shown: &'a str,
+    /// Lines before the header (`#TYPE`), so that row numbers are the file's lines.
+    skipped: u64,
+    culture: &'a Culture,
+    columns: Columns,
+}
+
+impl Rows<'_> {
+    fn certificate(
+        &self,
+        row: Result<StringRecord, csv::Error>,
+        line: u64,
+    ) -> Result<ExportedCertificate, RecordError> {
+        let origin = format!("{}#row {}", self.shown, self.skipped + line);
+        let fields = row.map_err(|e| format!("not a CSV row: {e}"));
+        match fields.and_then(|row| self.fields(&row, &origin)) {
+            Ok(certificate) => Ok(certificate),
+            Err(message) => Err(RecordError { origin, message }),
+        }
+    }
+
+    fn fields(&self, row: &StringRecord, origin: &str) -> Result<ExportedCertificate, String> {
+        let get = |column| self.columns.get(row, column);
+        let text = |column| get(column).map(str::to_string);
+        let certificate = ExportedCertificate {
+            origin: origin.to_string(),
+            der: get(Column::RawData).and_then(der_of),
+            thumbprint: text(Column::Thumbprint),
+            issuer: text(Column::Issuer),
+            subject: text(Column::Subject),
+            serial: text(Column::SerialNumber),
+            not_before: self.date(row, Column::NotBefore)?,
+            not_after: self.date(row, Column::NotAfter)?,
+            has_private_key: get(Column::HasPrivateKey).and_then(boolean),
+            services: get(Column::Services).map(services),
+            // The Identity names the certificate's server; PSComputerName only the host of
+            // the remote session that ran the export.
+            computer: get(Column::Identity)
+                .and_then(computer_of_identity)
+                .or_else(|| text(Column::PsComputerName)),
+            domains: get(Column::CertificateDomains)
+                .map(domains)
+                .unwrap_or_default(),
+            self_signed: get(Column::IsSelfSigned).and_then(boolean),
+        };
+        identifiable(&certificate)?;
+        Ok(certificate)
+    }
+
+    /// A date in the exporting machine's local time, taken as UTC (its zone is unknown).
+    fn date(&self, row: &StringRecord, column: Column) -> Result<Option<OffsetDateTime>, String> {
+        let Some(text) = self.columns.get(row, column) else {
+            return Ok(None);
+        };
+        match self.culture.parse(text) {
+            Some(local) => Ok(Some(local.assume_utc())),
+            None => Err(date_message(column.label(), text, self.culture)),
+        }
+    }
+}
+
+/// Says which culture was assumed, and which supported ones would read the text.
+fn date_message(column: &str, text: &str, culture: &Culture) -> String {
+    let readers: Vec<&str> = CULTURES
+        .iter()
+        .filter(|c| c.name != culture.name && c.parse_local(text).is_some())
+        .map(|c| c.name)
+        .collect();
+    let supported = CULTURE_NAMES.join(", ");
+    let advice = match readers.first() {
+        Some(first) => format!(
+            "name it with --csv-culture {first} (the date reads as {}; supported: {supported})",
+            readers.join(", ")
+        ),
+        None => format!(
+            "name it with --csv-culture NAME (supported: {supported}), or export the dates as \
+             ISO 8601"
+        ),
+    };
+    // The text is from another machine: no control characters, no screenful in the report.
+    let text: String = text
+        .chars()
+        .take(60)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    format!(
+        "{column} '{text}' is not a date in the {} format; if the export was made on a machine \
+         with another regional format, {advice}",
+        culture.name
+    )
+}
+
+/// A row must name its certificate: by its DER bytes, or by thumbprint, issuer and serial.
+fn identifiable(certificate: &ExportedCertificate) -> Result<(), String> {
+    if certificate.der.is_some() {
+        return Ok(());
+    }
+    let missing: Vec<&str> = [
+        (Column::Thumbprint, &certificate.thumbprint),
+        (Column::Issuer, &certificate.issuer),
+        (Column::SerialNumber, &certificate.serial),
+    ]
+    .into_iter()
+    .filter(|(_, value)| value.is_none())
+    .map(|(column, _)| column.label())
+    .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "the row does not name a certificate: {} empty and no RawData in base64; export the \
+         certificate again with 'Get-ExchangeCertificate | Export-Csv -Path <file>'",
+        missing.join(", ")
+    ))
+}
+
+/// `True` / `False`, as PowerShell writes booleans in every culture.
+fn boolean(text: &str) -> Option<bool> {
+    if text.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if text.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// `IIS, SMTP` is kept; a flags number (`24`) becomes the names.
+fn services(text: &str) -> String {
+    text.parse::<u32>()
+        .map(services_text)
+        .unwrap_or_else(|_| text.to_string())
+}
+
+/// `CertificateDomains`: a collection written as its type name
+/// (``System.Collections.Generic.List`1[...]``, ``...MultiValuedProperty`1[...]``) says
+/// nothing; a list of names written by a calculated property is split.
+fn domains(text: &str) -> Vec<String> {
+    if text.contains('`') || text.contains('[') {
+        return Vec::new();
+    }
+    text.split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+        .map(|name| name.trim_matches(['{', '}']))
+        .filter(|name| !name.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// `RawData`: usually the type name `System.Byte[]`; base64 (or PEM) of a DER certificate
+/// when a calculated property wrote it. Anything else is ignored.
+fn der_of(text: &str) -> Option<Vec<u8>> {
+    let base64_text: String = text
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("-----"))
+        .collect();
+    base64(&base64_text).filter(|der| is_der_sequence(der))
+}
+
+/// Standard base64 with padding, whitespace ignored.
+fn base64(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let digits: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(digits)
+        .ok()
+        .filter(|d| !d.is_empty())
+}
+
+/// A DER SEQUENCE that fills the bytes exactly: a certificate's outer shape, so that base64
+/// of something else is not taken for one.
+fn is_der_sequence(der: &[u8]) -> bool {
+    let Some((&0x30, rest)) = der.split_first() else {
+        return false;
+    };
+    let Some((&first, rest)) = rest.split_first() else {
+        return false;
+    };
+    if first < 0x80 {
+        return rest.len() == usize::from(first);
+    }
+    let width = usize::from(first & 0x7f);
+    match rest.split_at_checked(width) {
+        Some((length, content)) if (1..=4).contains(&width) => {
+            let length = length
+                .iter()
+                .fold(0usize, |n, b| (n << 8) | usize::from(*b));
+            content.len() == length
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn en_us() -> Culture {
+        Culture::en_us()
+    }
+
+    fn culture(name: &str) -> Culture {
+        Culture::from_name(name).expect("a supported culture")
+    }
+
+    /// Lines joined with CRLF, as Windows writes them.
+    fn crlf(lines: &[&str]) -> Vec<u8> {
+        let mut text = lines.join("\r\n");
+        text.push_str("\r\n");
+        text.into_bytes()
+    }
+
+    fn ok(records: &Records, index: usize) -> &ExportedCertificate {
+        match &records[index] {
+            Ok(certificate) => certificate,
+            Err(e) => panic!("row {index} failed: {e:?}"),
+        }
+    }
+
+    const PS2_HEADER: &str = "\"AccessRules\",\"CertificateDomains\",\"HasPrivateKey\",\
+        \"IsSelfSigned\",\"Issuer\",\"NotAfter\",\"NotBefore\",\"PublicKeySize\",\"RootCAType\",\
+        \"SerialNumber\",\"Services\",\"Status\",\"Subject\",\"Thumbprint\",\"FriendlyName\",\
+        \"RawData\",\"Identity\"";
+
+    fn ps2_row(issuer: &str, not_after: &str, serial: &str, services: &str) -> String {
+        format!(
+            "\"System.Security.AccessControl.CryptoKeyAccessRule[]\",\
+             \"Microsoft.Exchange.Data.MultiValuedProperty`1[Microsoft.Exchange.Data.SmtpDomainWithSubdomains]\",\
+             \"True\",\"False\",\"{issuer}\",\"{not_after}\",\"1/15/2025 1:00:00 AM\",\"2048\",\
+             \"Registry\",\"{serial}\",\"{services}\",\"Valid\",\"CN=mail.contoso.com, O=M?nchen\",\
+             \"7B30E0F3A2C4D5E6F708192A3B4C5D6E7F809102\",\"\",\"System.Byte[]\",\
+             \"CAS01\\7B30E0F3A2C4D5E6F708192A3B4C5D6E7F809102\""
+        )
+    }
+
+    #[test]
+    fn en_us_twelve_hour_clock() {
+        let c = en_us();
+        assert_eq!(
+            c.parse("1/15/2025 1:00:00 AM"),
+            Some(datetime!(2025-01-15 01:00:00))
+        );
+        assert_eq!(
+            c.parse("1/15/2025 12:30:05 AM"),
+            Some(datetime!(2025-01-15 00:30:05))
+        );
+        assert_eq!(
+            c.parse("1/15/2025 12:30:05 PM"),
+            Some(datetime!(2025-01-15 12:30:05))
+        );
+        assert_eq!(
+            c.parse("12/31/2025 11:59:59 PM"),
+            Some(datetime!(2025-12-31 23:59:59))
+        );
+        assert_eq!(
+            c.parse("01/05/2025 01:02:03 pm"),
+            Some(datetime!(2025-01-05 13:02:03))
+        );
+        // ICU's narrow no-break space, and the `?` an ASCII export makes of it.
+        assert_eq!(
+            c.parse("1/15/2025 1:00:00\u{202f}PM"),
+            Some(datetime!(2025-01-15 13:00))
+        );
+        assert_eq!(
+            c.parse("1/15/2025 1:00:00?PM"),
+            Some(datetime!(2025-01-15 13:00))
+        );
+        for wrong in [
+            "1/15/2025 13:00:00",
+            "1/15/2025 13:00:00 PM",
+            "1/15/2025 0:30:00 AM",
+            "31/01/2030 00:00:00",
+            "1/15/25 1:00:00 AM",
+            "1.15.2025 1:00:00 AM",
+            "2/30/2025 1:00:00 AM",
+            "1/15/2025",
+            "",
+        ] {
+            assert_eq!(c.parse(wrong), None, "{wrong}");
+        }
+    }
+
+    #[test]
+    fn day_first_cultures() {
+        let expected = Some(datetime!(2030-01-31 13:45:30));
+        for name in ["fr-FR", "en-GB", "es-ES", "it-IT", "pt-BR"] {
+            assert_eq!(
+                culture(name).parse("31/01/2030 13:45:30"),
+                expected,
+                "{name}"
+            );
+        }
+        assert_eq!(culture("fr-FR").parse("01/31/2030 13:45:30"), None);
+        assert_eq!(culture("fr-FR").parse("31/01/2030 1:45:30 PM"), None);
+        assert_eq!(
+            culture("es-ES").parse("05/01/2030 9:05:00"),
+            Some(datetime!(2030-01-05 9:05))
+        );
+        assert_eq!(culture("it-IT").parse("31/01/2030 13.45.30"), expected);
+        assert_eq!(culture("nl-NL").parse("31-1-2030 13:45:30"), expected);
+        assert_eq!(culture("en-AU").parse("31/01/2030 1:45:30 PM"), expected);
+    }
+
+    #[test]
+    fn dotted_cultures() {
+        let expected = Some(datetime!(2030-01-31 13:45:30));
+        assert_eq!(culture("de-DE").parse("31.01.2030 13:45:30"), expected);
+        assert_eq!(culture("ru-RU").parse("31.01.2030 13:45:30"), expected);
+        assert_eq!(
+            culture("de-DE").parse("01.02.2030 07:00:00"),
+            Some(datetime!(2030-02-01 7:00))
+        );
+        assert_eq!(culture("de-DE").parse("31/01/2030 13:45:30"), None);
+    }
+
+    #[test]
+    fn year_first_cultures() {
+        let expected = Some(datetime!(2030-01-31 09:05:00));
+        assert_eq!(culture("ja-JP").parse("2030/01/31 9:05:00"), expected);
+        assert_eq!(culture("zh-CN").parse("2030/1/31 9:05:00"), expected);
+        assert_eq!(culture("sv-SE").parse("2030-01-31 09:05:00"), expected);
+        assert_eq!(culture("ja-JP").parse("31/01/2030 9:05:00"), None);
+        assert_eq!(culture("invariant").parse("01/31/2030 09:05:00"), expected);
+    }
+
+    #[test]
+    fn iso_8601_in_every_culture() {
+        for name in ["en-US", "fr-FR", "de-DE", "ja-JP"] {
+            let c = culture(name);
+            assert_eq!(
+                c.parse("2030-01-31T13:45:30"),
+                Some(datetime!(2030-01-31 13:45:30))
+            );
+            assert_eq!(
+                c.parse("2030-01-31 13:45:30Z"),
+                Some(datetime!(2030-01-31 13:45:30))
+            );
+            assert_eq!(
+                c.parse("2030-01-31T13:45:30.1234567Z"),
+                Some(datetime!(2030-01-31 13:45:30.1234567))
+            );
+            // A zone, when the export has one, is applied.
+            assert_eq!(
+                c.parse("2030-01-31T13:45:30.0000000+02:00"),
+                Some(datetime!(2030-01-31 11:45:30))
+            );
+            assert_eq!(
+                c.parse("2030-01-31T23:00:00-05:30"),
+                Some(datetime!(2030-02-01 4:30))
+            );
+        }
+        assert_eq!(en_us().parse("2030-01-31T25:00:00"), None);
+        assert_eq!(en_us().parse("2030-01-31T13:45:30+2:00"), None);
+    }
+
+    #[test]
+    fn column_table_matches_its_enum() {
+        for (index, (column, _)) in COLUMNS.iter().enumerate() {
+            assert_eq!(*column as usize, index);
+        }
+    }
+
+    #[test]
+    fn culture_names() {
+        assert_eq!(Culture::from_name("EN-us"), Some(en_us()));
+        assert_eq!(
+            Culture::from_name(" fr_fr ").map(|c| c.name().to_string()),
+            Some("fr-FR".into())
+        );
+        assert_eq!(
+            Culture::from_name("Invariant").map(|c| c.name().to_string()),
+            Some("invariant".into())
+        );
+        assert_eq!(Culture::from_name("xx-XX"), None);
+        assert_eq!(Culture::default(), en_us());
+        let names: Vec<&str> = CULTURES.iter().map(|c| c.name).collect();
+        assert_eq!(names, Culture::supported());
+        for name in Culture::supported() {
+            assert_eq!(Culture::from_name(name).map(|c| c.name), Some(*name));
+        }
+    }
+
+    #[test]
+    fn ascii_export_with_type_line() {
+        let row1 = ps2_row(
+            "CN=ContosoCA, DC=contoso, DC=com",
+            "1/15/2027 1:00:00 PM",
+            "1F5EDD03000000000005",
+            "IMAP, POP, IIS, SMTP",
+        );
+        let row2 = ps2_row(
+            "CN=mail.contoso.com",
+            "1/15/2030 12:00:00 AM",
+            "  6A2B  ",
+            "12",
+        );
+        let bytes = crlf(&[
+            "#TYPE Microsoft.Exchange.Management.SystemConfigurationTasks.ExchangeCertificate",
+            PS2_HEADER,
+            &row1,
+            &row2,
+        ]);
+        assert!(looks_like(&bytes));
+        let records = read(&bytes, "exports/cas01.csv", &en_us()).unwrap();
+        assert_eq!(records.len(), 2);
+        let first = ok(&records, 0);
+        assert_eq!(first.origin, "exports/cas01.csv#row 3");
+        assert_eq!(
+            first.issuer.as_deref(),
+            Some("CN=ContosoCA, DC=contoso, DC=com")
+        );
+        assert_eq!(
+            first.subject.as_deref(),
+            Some("CN=mail.contoso.com, O=M?nchen")
+        );
+        assert_eq!(first.serial.as_deref(), Some("1F5EDD03000000000005"));
+        assert_eq!(
+            first.thumbprint.as_deref(),
+            Some("7B30E0F3A2C4D5E6F708192A3B4C5D6E7F809102")
+        );
+        assert_eq!(first.not_after, Some(datetime!(2027-01-15 13:00 UTC)));
+        assert_eq!(first.not_before, Some(datetime!(2025-01-15 1:00 UTC)));
+        assert_eq!(first.has_private_key, Some(true));
+        assert_eq!(first.self_signed, Some(false));
+        assert_eq!(first.services.as_deref(), Some("IMAP, POP, IIS, SMTP"));
+        assert_eq!(first.computer.as_deref(), Some("CAS01"));
+        assert_eq!(first.domains, Vec::<String>::new());
+        assert_eq!(first.der, None);
+        let second = ok(&records, 1);
+        assert_eq!(second.origin, "exports/cas01.csv#row 4");
+        assert_eq!(second.serial.as_deref(), Some("6A2B"));
+        assert_eq!(second.services.as_deref(), Some("UM, IIS"));
+        assert_eq!(second.not_after, Some(datetime!(2030-01-15 0:00 UTC)));
+    }
+
+    #[test]
+    fn utf8_bom_without_type_line_any_column_order() {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend(crlf(&[
+            "\"PSComputerName\",\"runspaceid\",\"notafter\",\"SERIALNUMBER\",\"Services\",\"issuer\",\"THUMBPRINT\",\"CertificateDomains\",\"Identity\"",
+            "\"cas02.contoso.com\",\"8d1b\",\"2/1/2030 3:04:05 PM\",\"01\",\"24\",\"CN=Z\u{fc}rich CA, O=Contoso\",\"AB CD\",\"mail.contoso.com autodiscover.contoso.com\",\"CAS01\\AB\"",
+        ]));
+        let records = read(&bytes, "cas02.csv", &en_us()).unwrap();
+        let row = ok(&records, 0);
+        assert_eq!(row.origin, "cas02.csv#row 2");
+        // The Identity's server, not the remote session's host.
+        assert_eq!(row.computer.as_deref(), Some("CAS01"));
+        assert_eq!(row.issuer.as_deref(), Some("CN=Z\u{fc}rich CA, O=Contoso"));
+        assert_eq!(row.thumbprint.as_deref(), Some("AB CD"));
+        assert_eq!(row.services.as_deref(), Some("IIS, SMTP"));
+        assert_eq!(row.not_after, Some(datetime!(2030-02-01 15:04:05 UTC)));
+        assert_eq!(row.not_before, None);
+        assert_eq!(
+            row.domains,
+            ["mail.contoso.com", "autodiscover.contoso.com"]
+        );
+    }
+
+    #[test]
+    fn utf16_le_with_bom() {
+        let text = String::from_utf8(crlf(&[
+            "#TYPE Deserialized.Microsoft.Exchange.Management.SystemConfigurationTasks.ExchangeCertificate",
+            "\"Thumbprint\",\"Issuer\",\"SerialNumber\",\"NotAfter\",\"CertificateDomains\"",
+            "\"0A1B\",\"CN=\u{6771}\u{4eac} CA\",\"0C\",\"2030/01/31 9:05:00\",\"System.Collections.Generic.List`1[System.String]\"",
+        ]))
+        .unwrap();
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        assert!(looks_like(&bytes));
+        let records = read(&bytes, "tokyo.csv", &culture("ja-JP")).unwrap();
+        let row = ok(&records, 0);
+        assert_eq!(row.origin, "tokyo.csv#row 3");
+        assert_eq!(row.issuer.as_deref(), Some("CN=\u{6771}\u{4eac} CA"));
+        assert_eq!(row.not_after, Some(datetime!(2030-01-31 9:05 UTC)));
+        assert!(row.domains.is_empty());
+    }
+
+    #[test]
+    fn bad_date_is_one_row_error_with_culture_hint() {
+        let bytes = crlf(&[
+            "#TYPE Microsoft.Exchange.Management.SystemConfigurationTasks.ExchangeCertificate",
+            "\"Thumbprint\",\"Issuer\",\"SerialNumber\",\"NotAfter\"",
+            "\"AA\",\"CN=CA, DC=contoso, DC=com\",\"01\",\"1/30/2030 1:00:00 AM\"",
+            "\"BB\",\"CN=CA, DC=contoso, DC=com\",\"02\",\"31/01/2030 00:00:00\"",
+            "\"CC\",\"CN=CA, DC=contoso, DC=com\",\"03\",\"12/31/2030 11:00:00 PM\"",
+        ]);
+        let records = read(&bytes, "x.csv", &en_us()).unwrap();
+        assert_eq!(records.len(), 3);
+        assert!(records[0].is_ok() && records[2].is_ok());
+        let error = records[1].as_ref().unwrap_err();
+        assert_eq!(error.origin, "x.csv#row 4");
+        assert!(
+            error.message.starts_with(
+                "NotAfter '31/01/2030 00:00:00' is not a date in the en-US format; if the \
+                 export was made on a machine with another regional format, name it with \
+                 --csv-culture en-GB (the date reads as en-GB, fr-FR, es-ES, it-IT, pt-BR; \
+                 supported: en-US, en-GB,"
+            ),
+            "{}",
+            error.message
+        );
+        assert!(error.message.contains("fr-FR"), "{}", error.message);
+        assert!(
+            error.message.contains("supported: en-US, en-GB"),
+            "{}",
+            error.message
+        );
+        // No supported culture reads it: the advice is generic.
+        let message = date_message("NotBefore", "Jan 31 2030\u{1b}[2J", &en_us());
+        assert!(
+            message.starts_with("NotBefore 'Jan 31 2030?[2J' is not"),
+            "{message}"
+        );
+        assert!(
+            message.contains("--csv-culture NAME (supported: "),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn rows_must_name_a_certificate() {
+        let der = [0x30, 0x03, 0x02, 0x01, 0x05];
+        let bytes = crlf(&[
+            "\"Thumbprint\",\"Issuer\",\"SerialNumber\",\"RawData\"",
+            "\"AA\",\"CN=CA\",\"\",\"System.Byte[]\"",
+            "\"\",\"\",\"\",\"MAMCAQU=\"",
+            "\"AA\",\"CN=CA\",\"01\",\"bm90IGEgY2VydGlmaWNhdGU=\"",
+        ]);
+        let records = read(&bytes, "x.csv", &en_us()).unwrap();
+        let error = records[0].as_ref().unwrap_err();
+        assert_eq!(error.origin, "x.csv#row 2");
+        assert!(
+            error.message.contains("SerialNumber empty and no RawData"),
+            "{}",
+            error.message
+        );
+        assert_eq!(ok(&records, 1).der.as_deref(), Some(&der[..]));
+        assert_eq!(ok(&records, 2).der, None);
+    }
+
+    #[test]
+    fn raw_data_forms() {
+        assert_eq!(der_of("System.Byte[]"), None);
+        let mut long = vec![0x30, 0x81, 0x80];
+        long.extend([0u8; 128]);
+        let pem_body = "MIGAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n\
+                        AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n\
+                        AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        assert_eq!(der_of(pem_body).as_deref(), Some(&long[..]));
+        let pem = format!("-----BEGIN CERTIFICATE-----\n{pem_body}\n-----END CERTIFICATE-----");
+        assert_eq!(der_of(&pem).as_deref(), Some(&long[..]));
+        assert_eq!(der_of("MAMCAQ=="), None);
+        assert_eq!(der_of("MAMCAQU"), None);
+        assert_eq!(base64("TWFu"), Some(b"Man".to_vec()));
+        assert_eq!(base64("TWE="), Some(b"Ma".to_vec()));
+        assert_eq!(base64("TQ=="), Some(b"M".to_vec()));
+        assert_eq!(base64("T==="), None);
+    }
+
+    #[test]
+    fn quoted_line_breaks_and_semicolons() {
+        let bytes = crlf(&[
+            "#TYPE System.Security.Cryptography.X509Certificates.X509Certificate2",
+            "\"Thumbprint\";\"Issuer\";\"SerialNumber\";\"NotAfter\";\"FriendlyName\"",
+            "\"AA\";\"CN=CA, O=\"\"Contoso; Ltd\"\"\";\"01\";\"31.01.2030 13:45:30\";\"two\r\nlines\"",
+            "\"BB\";\"CN=CA\";\"02\";\"\";\"\"",
+        ]);
+        let records = read(&bytes, "x.csv", &culture("de-DE")).unwrap();
+        let first = ok(&records, 0);
+        assert_eq!(first.origin, "x.csv#row 3");
+        assert_eq!(first.issuer.as_deref(), Some("CN=CA, O=\"Contoso; Ltd\""));
+        assert_eq!(first.not_after, Some(datetime!(2030-01-31 13:45:30 UTC)));
+        assert_eq!(ok(&records, 1).origin, "x.csv#row 5");
+    }
+
+    #[test]
+    fn files_that_are_not_certificate_exports() {
+        assert!(read(b"", "x.csv", &en_us()).unwrap_err().contains("empty"));
+        let only_type =
+            b"#TYPE Microsoft.Exchange.Management.SystemConfigurationTasks.ExchangeCertificate\r\n";
+        assert!(read(only_type, "x.csv", &en_us())
+            .unwrap_err()
+            .contains("no header line"));
+        let other = crlf(&["\"Name\",\"Path\"", "\"a\",\"b\""]);
+        assert!(read(&other, "x.csv", &en_us())
+            .unwrap_err()
+            .contains("no Thumbprint or RawData"));
+        let partial = crlf(&["\"Thumbprint\",\"NotAfter\"", "\"AA\",\"\""]);
+        let message = read(&partial, "x.csv", &en_us()).unwrap_err();
+        assert!(
+            message.contains("no Issuer or SerialNumber column"),
+            "{message}"
+        );
+        assert!(read(b"\xFF\xFEA", "x.csv", &en_us()).is_err());
+        assert!(read(b"\"Thumbprint\"\xC3", "x.csv", &en_us()).is_err());
+        let header_only = crlf(&["\"Thumbprint\",\"Issuer\",\"SerialNumber\""]);
+        assert_eq!(read(&header_only, "x.csv", &en_us()), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn recognises_exports() {
+        assert!(looks_like(&crlf(&["\"SerialNumber\",\"Issuer\""])));
+        assert!(looks_like(&crlf(&["", "#TYPE X", "\"thumbprint\""])));
+        assert!(!looks_like(&crlf(&["\"SerialNumber\",\"Subject\""])));
+        assert!(!looks_like(b"{\"Thumbprint\": \"AA\"}"));
+        assert!(!looks_like(b"<Objs Version=\"1.1.0.1\"><Obj/></Objs>"));
+        assert!(!looks_like(b"\x30\x82\x01\x0a\x02\x82"));
+        assert!(!looks_like(b""));
+    }
+
+    #[test]
+    fn services_and_identity() {
+        assert_eq!(services("0"), "None");
+        assert_eq!(services("IIS, SMTP"), "IIS, SMTP");
+        let bytes = crlf(&[
+            "\"Thumbprint\",\"Issuer\",\"SerialNumber\",\"Services\",\"Identity\",\"PSComputerName\"",
+            "\"AA\",\"CN=CA\",\"01\",\"8\",\"CAS01\\AA\",\"\"",
+            "\"AA\",\"CN=CA\",\"01\",\"\",\"AA\",\"\"",
+        ]);
+        let records = read(&bytes, "x.csv", &en_us()).unwrap();
+        assert_eq!(ok(&records, 0).services.as_deref(), Some("IIS"));
+        assert_eq!(ok(&records, 0).computer.as_deref(), Some("CAS01"));
+        assert_eq!(ok(&records, 1).services, None);
+        assert_eq!(ok(&records, 1).computer, None);
+    }
+
+    #[test]
+    fn odd_input_does_not_panic() {
+        let inputs = [
+            "\u{fc}/\u{fc}/\u{fc}\u{fc}\u{fc}\u{fc} \u{fc}:\u{fc}:\u{fc} \u{fc}M",
+            "1/1/2030 1:00:00 \u{5348}\u{5f8c}",
+            "9999-12-31T23:59:59-14:00",
+            "-0001-01-01T00:00:00+14:00",
+            "+",
+            "Z",
+            "T",
+            "::",
+            "//  ",
+            "1/1/2030 \u{202f}",
+            "1/1/10000 1:00:00 AM",
+        ];
+        for culture in CULTURES {
+            for input in inputs {
+                let _ = culture.parse(input);
+            }
+        }
+        let _ = read(b"\"Thumbprint\"\r\n\"a\",\"b\",\"c\"\r\n\"", "x", &en_us());
+        let _ = looks_like(b"\"Thumbprint\r\n");
+    }
+
+    #[test]
+    fn random_input_does_not_panic() {
+        let alphabet: Vec<char> = "0123456789/.-: \"\r\n,;#APMTZ+=\u{fc}\u{202f}?"
+            .chars()
+            .collect();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..1000 {
+            let length = (next() % 40) as usize;
+            let text: String = (0..length)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            for culture in CULTURES {
+                let _ = culture.parse(&text);
+            }
+            let file = format!("\"Thumbprint\",\"Issuer\",\"SerialNumber\",\"NotAfter\"\r\n{text}");
+            let _ = read(file.as_bytes(), "x.csv", &en_us());
+            let _ = looks_like(text.as_bytes());
+        }
+    }
+}
