@@ -141,6 +141,14 @@ fn resolve(cli: &Cli, args: &ResolveArgs) -> Result<u8, Error> {
                 c.not_after,
                 c.sources.join(", ")
             );
+            eprintln!(
+                "private key: {}",
+                match c.private_key {
+                    Some(true) => "exists (a source holds it)",
+                    Some(false) => "missing, according to a source",
+                    None => "unknown (no source says)",
+                }
+            );
         }
         for d in &answer.diagnostics {
             eprintln!(
@@ -150,7 +158,11 @@ fn resolve(cli: &Cli, args: &ResolveArgs) -> Result<u8, Error> {
         }
     }
     // A certificate that convert would refuse (expired, say) is not a usable answer.
-    let refused = answer.diagnostics.iter().any(|d| d.is_error());
+    // Unreadable files elsewhere in --certs are reported, but they do not make the answer wrong.
+    let refused = answer
+        .diagnostics
+        .iter()
+        .any(|d| d.is_error() && d.code != owa_im_migrate::diag::Code::SourceUnreadable);
     Ok(if answer.thumbprint.is_some() && !refused {
         0
     } else {

@@ -307,6 +307,41 @@ fn hostile_csv_rows_are_named_and_the_good_ones_used() {
         );
     };
     said("bad-thumbprint.csv", "not 40 hexadecimal digits");
+    said("bad-thumbprint.csv", "invisible characters (U+200E");
     said("bad-date.csv", "--csv-culture");
     said("bom-mixup.csv", "not valid UTF-8");
+}
+
+#[test]
+fn resolve_reads_every_source_and_says_what_they_tell() {
+    let cas22 = certificate("cas22");
+    let output = common::bin()
+        .args([
+            "resolve",
+            "--issuer",
+            cas22["windows_issuer"].as_str().unwrap(),
+        ])
+        .args([
+            "--serial",
+            cas22["serial"].as_str().unwrap(),
+            "--at",
+            "2027-01-01",
+            "--certs",
+        ])
+        .arg(common::root().join(SOURCES))
+        .env("OWA_IM_MIGRATE_PFX_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stdout.trim(),
+        cas22["thumbprint"].as_str().unwrap(),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("cas22-aes.pfx") && stderr.contains("exchange.clixml#object"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("private key: exists"), "{stderr}");
 }

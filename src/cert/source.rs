@@ -246,10 +246,12 @@ fn export(format: &'static str, read: Result<Records, String>, path: &Path) -> C
             .map_err(|e| (e.origin, e.message))
             .and_then(|r| from_record(&r, path).map_err(|message| (r.origin.clone(), message)));
         match outcome {
-            Ok((cert, source, warning)) => {
-                diagnostics.extend(
-                    warning.map(|w| unusable(&shown, &source.origin, w, Severity::Warning)),
-                );
+            Ok((cert, source, warnings)) => {
+                diagnostics.extend(warnings.into_iter().map(|(code, w)| {
+                    Diagnostic::new(code, format!("{}: {w}", source.origin))
+                        .with_severity(Severity::Warning)
+                        .in_file(&shown)
+                }));
                 certs.push((cert, source));
             }
             Err((origin, message)) => {
@@ -276,19 +278,34 @@ fn unusable(shown: &str, origin: &str, message: String, severity: Severity) -> D
 fn from_record(
     record: &ExportedCertificate,
     path: &Path,
-) -> Result<(Certificate, Source, Option<String>), String> {
-    let mut warning = None;
+) -> Result<(Certificate, Source, Vec<(Code, String)>), String> {
+    let mut warnings = Vec::new();
+    if let Some(text) = &record.thumbprint {
+        let (_, removed) = crate::hidden::strip(text);
+        if !removed.is_empty() {
+            warnings.push((
+                Code::HiddenCharacters,
+                format!(
+                    "its Thumbprint contains invisible characters ({}); they were removed",
+                    crate::hidden::describe_all(&removed)
+                ),
+            ));
+        }
+    }
     let cert = match &record.der {
         Some(der) => {
             let cert = certificate::from_der(der).map_err(|e| format!("its RawData is {e}"))?;
             if let Some(text) = &record.thumbprint {
                 match certificate::parse_thumbprint(text) {
                     Ok(t) if t == cert.thumbprint => {}
-                    Ok(t) => warning = Some(format!(
+                    Ok(t) => warnings.push((Code::SourceUnreadable, format!(
                         "its Thumbprint {t} disagrees with the SHA-1 of its RawData, {}; the computed one is used",
                         cert.thumbprint
+                    ))),
+                    Err(e) => warnings.push((
+                        Code::SourceUnreadable,
+                        format!("{e}; the SHA-1 of its RawData, {}, is used", cert.thumbprint),
                     )),
-                    Err(e) => warning = Some(format!("{e}; the SHA-1 of its RawData, {}, is used", cert.thumbprint)),
                 }
             }
             cert
@@ -301,7 +318,7 @@ fn from_record(
         has_private_key: record.has_private_key,
         computer: record.computer.clone(),
     };
-    Ok((cert, source, warning))
+    Ok((cert, source, warnings))
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
