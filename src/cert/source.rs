@@ -275,10 +275,13 @@ fn unusable(shown: &str, origin: &str, message: String, severity: Severity) -> D
 /// One exported object as a certificate: from its DER when it has RawData (the computed
 /// thumbprint wins over the exported text, and a disagreement is reported), else from its
 /// validated text.
+/// A warning about one exported object: its code and message.
+type Note = (Code, String);
+
 fn from_record(
     record: &ExportedCertificate,
     path: &Path,
-) -> Result<(Certificate, Source, Vec<(Code, String)>), String> {
+) -> Result<(Certificate, Source, Vec<Note>), String> {
     let mut warnings = Vec::new();
     if let Some(text) = &record.thumbprint {
         let (_, removed) = crate::hidden::strip(text);
