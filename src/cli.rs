@@ -30,6 +30,19 @@ pub struct Cli {
     pub verbose: u8,
 }
 
+/// Outputs beyond SPEC §6's default set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum Extra {
+    /// One change script per CAS, for changing one server at a time
+    PerServer,
+    /// A change plan for people, in Markdown and as one printable HTML page
+    Plan,
+    /// The Exchange 2013/2016 + Lync/Skype for Business form of the same settings
+    Exchange2013,
+    /// Exchange 2010 SP2 -CrossSiteRedirectType Silent for the Internet-facing CAS
+    Sp2CrossSite,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,
@@ -81,8 +94,15 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "CULTURE", default_value = "en-US", value_parser = parse_culture)]
     pub csv_culture: Culture,
     /// Folder to write the scripts and report.json into (must be empty or new)
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "dump_context")]
+    pub out: Option<PathBuf>,
+    /// Also write these outputs (repeatable): per-server scripts, the change plan (Markdown
+    /// and HTML), the Exchange 2013/2016 + Lync form, the SP2 cross-site redirection step
+    #[arg(long = "with", value_enum, value_name = "OUTPUT")]
+    pub with: Vec<Extra>,
+    /// Print the template context as JSON (what a template sees) and write nothing
+    #[arg(long)]
+    pub dump_context: bool,
     /// Write into a non-empty --out (files of the same name are replaced, others kept)
     #[arg(long)]
     pub force: bool,

@@ -80,6 +80,8 @@ pub struct ConvertOptions {
     /// The regional format of `Export-Csv` dates.
     pub csv_culture: Culture,
     pub out: PathBuf,
+    /// Outputs beyond the default set.
+    pub extras: Vec<cli::Extra>,
     pub force: bool,
     pub template: Option<String>,
     /// The script header's time; `None` writes none.
@@ -101,12 +103,14 @@ pub fn scan(inputs: &Inputs) -> Result<Report> {
     Ok(Report::new(&plan, None, true))
 }
 
-/// `convert`: the whole job. Checks `--out` first so that a run that cannot start writes
-/// nothing; renders everything in memory before writing anything.
-pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
-    output::check_out_dir(&options.out, options.force)?;
-    let change = ChangeTemplate::choose(options.template.as_deref())?;
-    let renderer = Renderer::new(&change)?;
+/// Everything `convert` derives before it writes: the report and the template context.
+pub struct Prepared {
+    pub report: Report,
+    pub context: serde_json::Value,
+}
+
+/// Reads, resolves and plans, without writing (`convert --dump-context` stops here).
+pub fn prepare(options: &ConvertOptions) -> Result<Prepared> {
     let (files, map, run) = gather(&options.inputs)?;
     let (index, sources, source_diagnostics) =
         load_certificates(&options.certs, options.csv_culture.clone())?;
@@ -121,11 +125,24 @@ pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
             name: "context".into(),
             message: e.to_string(),
         })?;
-    let files = [
-        (CHANGE_SCRIPT, renderer.render("sp1", &context)?),
-        (UNDO_SCRIPT, renderer.render("undo", &context)?),
-        ("report.json", report.to_json().into_bytes()),
+    Ok(Prepared { report, context })
+}
+
+/// `convert`: the whole job. Checks `--out` first so that a run that cannot start writes
+/// nothing; renders everything in memory before writing anything.
+pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
+    output::check_out_dir(&options.out, options.force)?;
+    let change = ChangeTemplate::choose(options.template.as_deref())?;
+    let renderer = Renderer::new(&change)?;
+    let Prepared { report, context } = prepare(options)?;
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        (CHANGE_SCRIPT.into(), renderer.render("sp1", &context)?),
+        (UNDO_SCRIPT.into(), renderer.render("undo", &context)?),
+        ("report.json".into(), report.to_json().into_bytes()),
     ];
+    for extra in &options.extras {
+        files.extend(render::extra(&renderer, *extra, &context)?);
+    }
     let written = output::write_all(&options.out, &files)?;
     Ok(Outcome { report, written })
 }

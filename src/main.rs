@@ -74,15 +74,26 @@ fn inputs(args: &InputArgs) -> Inputs {
 }
 
 fn convert(cli: &Cli, args: &ConvertArgs) -> Result<u8, Error> {
-    let options = ConvertOptions {
+    let mut options = ConvertOptions {
         inputs: inputs(&args.input),
         certs: args.certs.clone(),
         csv_culture: args.csv_culture.clone(),
-        out: args.out.clone(),
+        out: args.out.clone().unwrap_or_default(),
+        extras: args.with.clone(),
         force: args.force,
         template: args.template.clone(),
         generated: header_time(args.reproducible)?,
     };
+    options.extras.sort();
+    options.extras.dedup();
+    if args.dump_context {
+        let prepared = owa_im_migrate::prepare(&options)?;
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&prepared.context).unwrap_or_default()
+        );
+        return Ok(0);
+    }
     let outcome = owa_im_migrate::convert(&options)?;
     print_report(cli, &outcome.report);
     if cli.format == Format::Text && !cli.quiet {

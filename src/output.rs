@@ -31,7 +31,7 @@ pub fn check_out_dir(out: &Path, force: bool) -> Result<(), Error> {
 
 /// Writes `files` (name, bytes) into `out`, creating it if needed. Names are fixed by the
 /// program, never taken from input, so nothing is written outside `out`.
-pub fn write_all(out: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>, Error> {
+pub fn write_all(out: &Path, files: &[(String, Vec<u8>)]) -> Result<Vec<PathBuf>, Error> {
     let fail = |path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Output { path, source }
@@ -90,8 +90,14 @@ mod tests {
     fn writes_every_file_and_leaves_no_temporaries() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("migration");
-        let written =
-            write_all(&out, &[("a.txt", b"1".to_vec()), ("b.txt", b"2".to_vec())]).unwrap();
+        let written = write_all(
+            &out,
+            &[
+                ("a.txt".into(), b"1".to_vec()),
+                ("b.txt".into(), b"2".to_vec()),
+            ],
+        )
+        .unwrap();
         assert_eq!(written.len(), 2);
         let mut names: Vec<String> = std::fs::read_dir(&out)
             .unwrap()

@@ -2,7 +2,8 @@
 //! AD site or CAS array) of each collected web.config.
 //!
 //! Columns, by header name in any case and order: `path`, `server` (required), `identity`,
-//! `fqdn`, `site`, `array` (the CAS array FQDN). Several rows with the same path give several
+//! `fqdn`, `site`, `array` (the CAS array FQDN), `internet_facing` (`true`/`yes` for the
+//! CAS that take Internet OWA traffic, the ones SP2's cross-site redirection is set on). Several rows with the same path give several
 //! OWA virtual directories of one server.
 
 use std::collections::HashMap;
@@ -25,6 +26,7 @@ pub struct Row {
     pub fqdn: Option<String>,
     pub site: Option<String>,
     pub array: Option<String>,
+    pub internet_facing: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -78,6 +80,7 @@ impl ServerMap {
             fqdn: column("fqdn"),
             site: column("site"),
             array: column("array"),
+            internet_facing: column("internet_facing"),
         };
         let shown = path.display().to_string();
         let mut map = ServerMap {
@@ -176,6 +179,7 @@ struct Columns {
     fqdn: Option<usize>,
     site: Option<usize>,
     array: Option<usize>,
+    internet_facing: Option<usize>,
 }
 
 impl Columns {
@@ -211,6 +215,9 @@ impl Columns {
             fqdn,
             site: get(self.site).map(str::to_string),
             array: get(self.array).map(str::to_ascii_lowercase),
+            internet_facing: get(self.internet_facing).is_some_and(|v| {
+                matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "y")
+            }),
         })
     }
 }

@@ -77,6 +77,7 @@ pub(super) fn resolve(
             .map(|d| d.in_file(source).at_line(values.serial_line)),
     );
     plan.certificate = Some(certificate_view(found.entry));
+    plan.subject_cn = cert.subject_cn.clone();
     plan.sp1 = Some(Sp1 {
         server_name: values.pool.clone(),
         thumbprint: cert.thumbprint,

@@ -84,6 +84,15 @@ pub struct ServerPlan {
     /// `IMPortNumber`, which SP1 has no parameter for.
     #[serde(skip)]
     pub port: Option<String>,
+    /// The server map's AD site.
+    #[serde(skip)]
+    pub site: Option<String>,
+    /// The server map marks it Internet-facing (SP2 cross-site redirection is set on it).
+    #[serde(skip)]
+    pub internet_facing: bool,
+    /// The certificate's subject CN: the Authorized Host entry the OCS pool needs.
+    #[serde(skip)]
+    pub subject_cn: Option<String>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -177,6 +186,9 @@ fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerP
         group: None,
         array: None,
         folder: collected_folder(file),
+        site: None,
+        internet_facing: false,
+        subject_cn: None,
         rtm: None,
         sp1: None,
         certificate: None,
@@ -188,6 +200,8 @@ fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerP
         plan.server = Some(first.server.clone());
         plan.fqdn = rows.iter().find_map(|r| r.fqdn.clone());
         plan.array = rows.iter().find_map(|r| r.array.clone());
+        plan.site = rows.iter().find_map(|r| r.site.clone());
+        plan.internet_facing = rows.iter().any(|r| r.internet_facing);
         plan.group = plan
             .array
             .clone()

@@ -1,4 +1,5 @@
-//! The template context: the plan as the data model templates see (version 1).
+//! The template context: the plan as the data model templates see (version 2, documented
+//! field by field in templates/README.md).
 //!
 //! Free text (messages, values as read) passes through [`printable`], so a control
 //! character in an input shows as `\u{a}` in a comment instead of stopping the render.
@@ -9,7 +10,7 @@ use crate::diag::{Diagnostic, Severity};
 use crate::plan::{Plan, ServerPlan, Status};
 
 /// Bumped whenever a field changes meaning or disappears.
-pub const CONTEXT_VERSION: u32 = 1;
+pub const CONTEXT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Context {
@@ -22,6 +23,27 @@ pub struct Context {
     pub servers: Vec<ServerContext>,
     /// Every other config file, with why it is not in the script.
     pub skipped: Vec<Skipped>,
+    /// The OCS pools the converted servers use, with the Authorized Hosts each needs.
+    pub pools: Vec<PoolContext>,
+    /// The issuers of the converted servers' certificates: CAs both sides must trust.
+    pub issuers: Vec<String>,
+}
+
+/// One OCS pool and the Client Access servers that connect to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolContext {
+    pub pool: String,
+    pub hosts: Vec<AuthorizedHost>,
+}
+
+/// What the pool's Authorized Hosts tab needs for one CAS.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuthorizedHost {
+    pub server: String,
+    /// The certificate's subject CN: OCS identifies the CAS by it.
+    pub fqdn: String,
+    /// The port the pool reaches the CAS on (IMPortNumber, else 5075).
+    pub port: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -59,6 +81,14 @@ pub struct ServerContext {
     pub certificate: CertificateContext,
     /// `code: message` of each warning, for the script's comments.
     pub warnings: Vec<String>,
+    /// From the server map, when it gives them.
+    pub site: Option<String>,
+    pub array: Option<String>,
+    pub internet_facing: bool,
+    /// `IMPortNumber` as the RTM web.config had it, if at all.
+    pub port: Option<String>,
+    /// The port OCS reaches this CAS on: `port`, else 5075.
+    pub ocs_port: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -71,6 +101,9 @@ pub struct RtmContext {
 #[derive(Debug, Clone, Serialize)]
 pub struct CertificateContext {
     pub subject: String,
+    /// The subject CN (the Authorized Host entry), when the subject has one.
+    pub subject_cn: Option<String>,
+    pub thumbprint: String,
     pub issuer: String,
     pub serial: String,
     pub not_before: String,
@@ -105,9 +138,47 @@ impl Context {
                 .filter(|s| s.status != Status::Converted)
                 .map(skipped)
                 .collect(),
+            pools: Vec::new(),
+            issuers: Vec::new(),
         }
+        .with_pools()
+    }
+
+    /// Pools and issuers, derived from the servers (sorted, each once).
+    fn with_pools(mut self) -> Context {
+        let mut pools: std::collections::BTreeMap<String, Vec<AuthorizedHost>> = Default::default();
+        for s in &self.servers {
+            pools
+                .entry(s.pool.to_ascii_lowercase())
+                .or_default()
+                .push(AuthorizedHost {
+                    server: s.server.clone(),
+                    fqdn: s
+                        .certificate
+                        .subject_cn
+                        .clone()
+                        .unwrap_or_else(|| s.certificate.subject.clone()),
+                    port: s.ocs_port.clone(),
+                });
+        }
+        self.pools = pools
+            .into_iter()
+            .map(|(pool, hosts)| PoolContext { pool, hosts })
+            .collect();
+        let mut issuers: Vec<String> = self
+            .servers
+            .iter()
+            .map(|s| s.certificate.issuer.clone())
+            .collect();
+        issuers.sort();
+        issuers.dedup();
+        self.issuers = issuers;
+        self
     }
 }
+
+/// The port OCS 2007 R2 connects to OWA's IM endpoint on, unless IMPortNumber says otherwise.
+const DEFAULT_OCS_PORT: &str = "5075";
 
 fn server_context(s: &ServerPlan) -> Option<ServerContext> {
     if s.status != Status::Converted {
@@ -134,6 +205,8 @@ fn server_context(s: &ServerPlan) -> Option<ServerContext> {
         },
         certificate: CertificateContext {
             subject: printable(&cert.subject),
+            subject_cn: s.subject_cn.as_deref().map(printable),
+            thumbprint: cert.thumbprint.to_string(),
             issuer: printable(&cert.issuer),
             serial: cert.serial.clone(),
             not_before: cert.not_before.clone(),
@@ -145,6 +218,16 @@ fn server_context(s: &ServerPlan) -> Option<ServerContext> {
             .filter(|d| d.severity == Severity::Warning)
             .map(summary)
             .collect(),
+        site: s.site.as_deref().map(printable),
+        array: s.array.clone(),
+        internet_facing: s.internet_facing,
+        port: s.port.as_deref().map(printable),
+        ocs_port: s
+            .port
+            .as_deref()
+            .filter(|p| p.parse::<u16>().is_ok())
+            .unwrap_or(DEFAULT_OCS_PORT)
+            .to_string(),
     })
 }
 

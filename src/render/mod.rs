@@ -1,11 +1,13 @@
-//! The renderer stage: a plan -> PowerShell scripts, through Handlebars templates.
+//! The renderer stage: a plan -> PowerShell scripts and documents, through Handlebars.
 //!
-//! Handlebars' HTML escaping is replaced by PowerShell escaping for every template, built-in
-//! or the user's: whatever `{{value}}` a template writes becomes one single-quoted literal.
+//! Handlebars' HTML escaping is replaced by PowerShell escaping for every script template,
+//! built-in or the user's: whatever `{{value}}` a script writes becomes one single-quoted
+//! literal. Markdown and HTML documents get the escaping of their own kind.
 //! Every string of the context is checked for control characters before rendering, so a
 //! template can never turn a value into code.
 
 pub mod context;
+mod helpers;
 pub mod powershell;
 
 use std::path::Path;
@@ -16,35 +18,79 @@ use serde_json::Value;
 
 use crate::Error;
 
+/// What a template writes, which decides how every `{{value}}` in it is escaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A single-quoted PowerShell literal; written UTF-8 with BOM and CRLF.
+    PowerShell,
+    /// Markdown for people: characters Markdown or HTML would interpret become entities.
+    Markdown,
+    /// HTML: Handlebars' own entity escaping.
+    Html,
+}
+
 /// A template that ships inside the binary.
 #[derive(Debug, Clone, Copy)]
 pub struct Builtin {
     pub name: &'static str,
+    pub kind: Kind,
     /// The file `convert` writes with it (`None` for a partial).
     pub output: Option<&'static str>,
     pub description: &'static str,
     pub source: &'static str,
 }
 
-/// The change script, its undo, and the functions both share.
+/// The built-in templates: the default set (SPEC §6), the opt-in outputs, and partials.
 pub const BUILTINS: &[Builtin] = &[
     Builtin {
         name: "sp1",
+        kind: Kind::PowerShell,
         output: Some(CHANGE_SCRIPT),
         description:
-            "Exchange 2010 SP1 change script: one Set-OwaVirtualDirectory per server (default)",
+            "Exchange 2010 SP1 change script: one Set-OwaVirtualDirectory per server (default; \
+             --with per-server renders it once per server too)",
         source: include_str!("../../templates/sp1.ps1.hbs"),
     },
     Builtin {
         name: "undo",
+        kind: Kind::PowerShell,
         output: Some(UNDO_SCRIPT),
         description: "restores the values the change script saved in its state file",
         source: include_str!("../../templates/undo.ps1.hbs"),
     },
     Builtin {
+        name: "plan-md",
+        kind: Kind::Markdown,
+        output: Some("CHANGE-PLAN.md"),
+        description: "--with plan: the change plan for people, per server before/after, and the OCS steps",
+        source: include_str!("../../templates/plan.md.hbs"),
+    },
+    Builtin {
+        name: "plan-html",
+        kind: Kind::Html,
+        output: Some("CHANGE-PLAN.html"),
+        description: "--with plan: the same plan as one self-contained, printable HTML page",
+        source: include_str!("../../templates/plan.html.hbs"),
+    },
+    Builtin {
+        name: "exchange2013",
+        kind: Kind::PowerShell,
+        output: Some("Set-OwaInstantMessaging-Exchange2013.ps1"),
+        description: "--with exchange2013: the Exchange 2013/2016 + Lync/Skype for Business form",
+        source: include_str!("../../templates/exchange2013.ps1.hbs"),
+    },
+    Builtin {
+        name: "sp2-cross-site",
+        kind: Kind::PowerShell,
+        output: Some("Set-OwaCrossSiteRedirect.ps1"),
+        description: "--with sp2-cross-site: Exchange 2010 SP2 -CrossSiteRedirectType Silent on the Internet-facing CAS",
+        source: include_str!("../../templates/sp2-cross-site.ps1.hbs"),
+    },
+    Builtin {
         name: "common",
+        kind: Kind::PowerShell,
         output: None,
-        description: "partial: result table, read-back and restart functions of both scripts",
+        description: "partial: result table, read-back and restart functions of the scripts",
         source: include_str!("../../templates/common.ps1.hbs"),
     },
 ];
@@ -89,18 +135,23 @@ impl ChangeTemplate {
     }
 }
 
-/// A Handlebars registry in strict mode (a missing variable is an error, not an empty
-/// string) with PowerShell escaping.
+/// Handlebars registries in strict mode (a missing variable is an error, not an empty
+/// string), one per kind of output, each with its own escaping.
 pub struct Renderer {
-    registry: Handlebars<'static>,
+    powershell: Handlebars<'static>,
+    markdown: Handlebars<'static>,
+    html: Handlebars<'static>,
 }
 
 impl Renderer {
     pub fn new(change: &ChangeTemplate) -> Result<Renderer, Error> {
-        let mut registry = Handlebars::new();
-        registry.set_strict_mode(true);
-        registry.register_escape_fn(escape);
+        let mut renderer = Renderer {
+            powershell: registry(Kind::PowerShell),
+            markdown: registry(Kind::Markdown),
+            html: registry(Kind::Html),
+        };
         for b in BUILTINS {
+            let registry = renderer.registry_mut(b.kind);
             let registered = match b.output {
                 None => registry.register_partial(b.name, b.source),
                 Some(_) => registry.register_template_string(b.name, b.source),
@@ -115,33 +166,125 @@ impl Renderer {
                 name: file.clone(),
                 message,
             })?;
-            registry
+            renderer
+                .powershell
                 .register_template_string("sp1", source)
                 .map_err(|e| Error::Template {
                     name: file.clone(),
                     message: e.to_string(),
                 })?;
         }
-        Ok(Renderer { registry })
+        Ok(renderer)
     }
 
-    /// Renders a template to Windows PowerShell's preferred bytes: UTF-8 with BOM and CRLF.
-    pub fn render(&self, name: &str, context: &Value) -> Result<Vec<u8>, Error> {
-        if let Some(path) = control_character(context, "") {
-            return Err(Error::Template {
-                name: name.to_string(),
-                message: format!("the context value {path} contains a control character"),
-            });
+    fn registry_mut(&mut self, kind: Kind) -> &mut Handlebars<'static> {
+        match kind {
+            Kind::PowerShell => &mut self.powershell,
+            Kind::Markdown => &mut self.markdown,
+            Kind::Html => &mut self.html,
         }
-        let text = self
-            .registry
-            .render(name, context)
-            .map_err(|e| Error::Template {
-                name: name.to_string(),
-                message: e.to_string(),
-            })?;
-        Ok(windows_text(&text))
     }
+
+    /// Renders a built-in (or the user's change script) to the bytes its kind is written
+    /// in: PowerShell as UTF-8 with BOM and CRLF, Markdown and HTML as UTF-8.
+    pub fn render(&self, name: &str, context: &Value) -> Result<Vec<u8>, Error> {
+        let fail = |message: String| Error::Template {
+            name: name.to_string(),
+            message,
+        };
+        if let Some(path) = control_character(context, "") {
+            return Err(fail(format!(
+                "the context value {path} contains a control character"
+            )));
+        }
+        let kind = builtin(name).map_or(Kind::PowerShell, |b| b.kind);
+        let registry = match kind {
+            Kind::PowerShell => &self.powershell,
+            Kind::Markdown => &self.markdown,
+            Kind::Html => &self.html,
+        };
+        let text = registry
+            .render(name, context)
+            .map_err(|e| fail(e.to_string()))?;
+        Ok(match kind {
+            Kind::PowerShell => windows_text(&text),
+            Kind::Markdown | Kind::Html => text.into_bytes(),
+        })
+    }
+}
+
+/// The files of an opt-in output.
+pub fn extra(
+    renderer: &Renderer,
+    extra: crate::cli::Extra,
+    context: &Value,
+) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    use crate::cli::Extra;
+    let names: &[&str] = match extra {
+        Extra::PerServer => return per_server(renderer, context),
+        Extra::Plan => &["plan-md", "plan-html"],
+        Extra::Exchange2013 => &["exchange2013"],
+        Extra::Sp2CrossSite => &["sp2-cross-site"],
+    };
+    names
+        .iter()
+        .filter_map(|name| builtin(name))
+        .map(|b| {
+            let file = b.output.unwrap_or(b.name).to_string();
+            Ok((file, renderer.render(b.name, context)?))
+        })
+        .collect()
+}
+
+/// The change script once per server: the same template with a context of one server, for
+/// organisations that change one CAS at a time behind a load balancer.
+fn per_server(renderer: &Renderer, context: &Value) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    let servers = context["servers"].as_array().cloned().unwrap_or_default();
+    servers
+        .into_iter()
+        .map(|server| {
+            let name = server["server"].as_str().unwrap_or("SERVER").to_string();
+            let mut one = context.clone();
+            one["servers"] = Value::Array(vec![server]);
+            one["skipped"] = Value::Array(Vec::new());
+            let script = renderer.render("sp1", &one)?;
+            Ok((format!("Set-OwaInstantMessaging-{name}.ps1"), script))
+        })
+        .collect()
+}
+
+/// A strict registry with the escaping and the helpers of its kind.
+fn registry(kind: Kind) -> Handlebars<'static> {
+    let mut registry = Handlebars::new();
+    registry.set_strict_mode(true);
+    match kind {
+        Kind::PowerShell => registry.register_escape_fn(escape),
+        Kind::Markdown => registry.register_escape_fn(markdown_escape),
+        Kind::Html => registry.register_escape_fn(handlebars::html_escape),
+    }
+    helpers::register(&mut registry, kind);
+    registry
+}
+
+/// Text for Markdown: the characters Markdown or embedded HTML would interpret become
+/// numeric entities, which Markdown decodes in text and in HTML blocks alike (templates
+/// therefore show commands in `<pre>` blocks, not in fenced code, where entities stay
+/// literal).
+fn markdown_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => {
+                out.push_str(&format!("&#{};", u32::from(c)))
+            }
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A user template may not write a value unescaped (`{{{x}}}`, `{{&x}}`, with any spacing or
