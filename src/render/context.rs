@@ -116,6 +116,8 @@ pub struct Skipped {
     pub source: String,
     pub status: &'static str,
     pub reasons: Vec<String>,
+    /// The first reason (or the status), for a one-line summary.
+    pub reason: String,
 }
 
 impl Context {
@@ -238,19 +240,21 @@ fn skipped(s: &ServerPlan) -> Skipped {
         Status::Configured => "configured",
         Status::Converted => "converted",
     };
+    let reasons: Vec<String> = s
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity != Severity::Warning)
+        .map(summary)
+        .collect();
     Skipped {
+        reason: reasons.first().cloned().unwrap_or_else(|| status.to_string()),
         server: s
             .server
             .as_ref()
             .map_or_else(|| "(unknown server)".to_string(), ToString::to_string),
         source: printable(&s.source),
         status,
-        reasons: s
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity != Severity::Warning)
-            .map(summary)
-            .collect(),
+        reasons,
     }
 }
 
