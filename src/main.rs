@@ -40,12 +40,13 @@ fn run(cli: &Cli) -> Result<u8, Error> {
         Command::Resolve(args) => resolve(cli, args),
         Command::Templates(TemplatesCommand::List) => {
             for b in BUILTINS {
-                println!(
-                    "{:8} {:30} {}",
-                    b.name,
-                    b.output.unwrap_or("(partial)"),
-                    b.description
-                );
+                let kind = match b.kind {
+                    owa_im_migrate::render::Kind::PowerShell => "PowerShell",
+                    owa_im_migrate::render::Kind::Markdown => "Markdown",
+                    owa_im_migrate::render::Kind::Html => "HTML",
+                };
+                let output = b.output.unwrap_or("(partial)");
+                println!("{:15} {:10} {:41} {}", b.name, kind, output, b.description);
             }
             Ok(0)
         }
