@@ -41,6 +41,8 @@ pub enum Extra {
     Exchange2013,
     /// Exchange 2010 SP2 -CrossSiteRedirectType Silent for the Internet-facing CAS
     Sp2CrossSite,
+    /// A read-only script that compares every server with the plan after the change
+    Verify,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -61,6 +63,22 @@ pub enum Command {
     /// The built-in templates
     #[command(subcommand)]
     Templates(TemplatesCommand),
+    /// Write Collect-OwaImInputs.ps1, which gathers every CAS's web.config, certificates and
+    /// OWA settings into the folder layout convert reads (run it before SP1 setup)
+    CollectScript(CollectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// Folder to write Collect-OwaImInputs.ps1 into (must be empty or new)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Write into a non-empty --out
+    #[arg(long)]
+    pub force: bool,
+    /// Leave the time out of the script header (SOURCE_DATE_EPOCH pins it instead)
+    #[arg(long)]
+    pub reproducible: bool,
 }
 
 #[derive(Debug, Args)]

@@ -147,6 +147,22 @@ pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
     Ok(Outcome { report, written })
 }
 
+/// `collect-script`: writes the collection script, which needs no input at all.
+pub fn collect_script(
+    out: &std::path::Path,
+    force: bool,
+    generated: Option<OffsetDateTime>,
+) -> Result<Vec<PathBuf>> {
+    output::check_out_dir(out, force)?;
+    let renderer = Renderer::new(&ChangeTemplate::Builtin("sp1"))?;
+    let context = serde_json::json!({
+        "tool": render::context::Tool::THIS,
+        "generated": generated.map_or_else(|| "not recorded".to_string(), plan::rfc3339),
+    });
+    let script = renderer.render("collect", &context)?;
+    output::write_all(out, &[(render::COLLECT_SCRIPT.to_string(), script)])
+}
+
 /// The answer of `resolve`.
 #[derive(Debug, serde::Serialize)]
 pub struct Resolved {

@@ -38,6 +38,20 @@ fn run(cli: &Cli) -> Result<u8, Error> {
             Ok(if report.any_failed() { FAILED } else { 0 })
         }
         Command::Resolve(args) => resolve(cli, args),
+        Command::CollectScript(args) => {
+            let written = owa_im_migrate::collect_script(
+                &args.out,
+                args.force,
+                header_time(args.reproducible)?,
+            )?;
+            if !cli.quiet {
+                for path in written {
+                    println!("Wrote {}", path.display());
+                }
+                println!("Next: copy it to a machine with the Exchange Management Shell and run it before SP1 setup (-WhatIf first).");
+            }
+            Ok(0)
+        }
         Command::Templates(TemplatesCommand::List) => {
             for b in BUILTINS {
                 let kind = match b.kind {

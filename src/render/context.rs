@@ -247,7 +247,10 @@ fn skipped(s: &ServerPlan) -> Skipped {
         .map(summary)
         .collect();
     Skipped {
-        reason: reasons.first().cloned().unwrap_or_else(|| status.to_string()),
+        reason: reasons
+            .first()
+            .cloned()
+            .unwrap_or_else(|| status.to_string()),
         server: s
             .server
             .as_ref()

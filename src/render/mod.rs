@@ -87,6 +87,20 @@ pub const BUILTINS: &[Builtin] = &[
         source: include_str!("../../templates/sp2-cross-site.ps1.hbs"),
     },
     Builtin {
+        name: "verify",
+        kind: Kind::PowerShell,
+        output: Some("Verify-OwaInstantMessaging.ps1"),
+        description: "--with verify: after the change, compares every server with the plan, one line each",
+        source: include_str!("../../templates/verify.ps1.hbs"),
+    },
+    Builtin {
+        name: "collect",
+        kind: Kind::PowerShell,
+        output: Some(COLLECT_SCRIPT),
+        description: "collect-script: gathers every CAS's web.config, certificates and OWA settings before SP1",
+        source: include_str!("../../templates/collect.ps1.hbs"),
+    },
+    Builtin {
         name: "common",
         kind: Kind::PowerShell,
         output: None,
@@ -97,6 +111,7 @@ pub const BUILTINS: &[Builtin] = &[
 
 pub const CHANGE_SCRIPT: &str = "Set-OwaInstantMessaging.ps1";
 pub const UNDO_SCRIPT: &str = "Undo-OwaInstantMessaging.ps1";
+pub const COLLECT_SCRIPT: &str = "Collect-OwaImInputs.ps1";
 
 pub fn builtin(name: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|b| b.name.eq_ignore_ascii_case(name))
@@ -225,6 +240,7 @@ pub fn extra(
         Extra::Plan => &["plan-md", "plan-html"],
         Extra::Exchange2013 => &["exchange2013"],
         Extra::Sp2CrossSite => &["sp2-cross-site"],
+        Extra::Verify => &["verify"],
     };
     names
         .iter()
