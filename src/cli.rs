@@ -14,7 +14,7 @@ use crate::cert::exchange_csv::Culture;
     name = "owa-im-migrate",
     version,
     about = "Moves Exchange 2010 RTM OWA instant-messaging web.config settings to SP1 Set-OwaVirtualDirectory change scripts",
-    after_help = "Examples:\n  owa-im-migrate scan collected\n  owa-im-migrate convert collected --certs certs --out migration\n  owa-im-migrate resolve --issuer 'CN=ContosoCA, DC=contoso, DC=com' --serial '1F 5E DD 03 00 00 00 00 00 05' --certs certs"
+    after_help = "Examples:\n  owa-im-migrate collect-script --out collect\n  owa-im-migrate scan collected\n  owa-im-migrate convert collected --certs collected --server-map collected/server-map.csv --out migration\n  owa-im-migrate convert collected --certs collected --out migration --with plan --with verify\n  owa-im-migrate resolve --issuer 'CN=ContosoCA, DC=contoso, DC=com' --serial '1F 5E DD 03 00 00 00 00 00 05' --certs certs\n  owa-im-migrate completions bash > /etc/bash_completion.d/owa-im-migrate"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -66,6 +66,13 @@ pub enum Command {
     /// Write Collect-OwaImInputs.ps1, which gathers every CAS's web.config, certificates and
     /// OWA settings into the folder layout convert reads (run it before SP1 setup)
     CollectScript(CollectArgs),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish) on stdout
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -187,6 +194,29 @@ pub fn parse_date(text: &str) -> Result<OffsetDateTime, String> {
     Date::parse(text, format)
         .map(|d| d.midnight().assume_utc())
         .map_err(|_| format!("'{text}' is not a date: write YYYY-MM-DD or 2026-11-24T08:00:00Z"))
+}
+
+/// Completions for `shell`, generated from the one CLI definition.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut command, "owa-im-migrate", &mut out);
+    out
+}
+
+/// The man page, generated from the one CLI definition: the main page, then one section per
+/// subcommand.
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(command.clone()).render(&mut out)?;
+    for sub in command.get_subcommands() {
+        let name = format!("owa-im-migrate-{}", sub.get_name());
+        clap_mangen::Man::new(sub.clone().name(name)).render(&mut out)?;
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -38,6 +38,16 @@ fn run(cli: &Cli) -> Result<u8, Error> {
             Ok(if report.any_failed() { FAILED } else { 0 })
         }
         Command::Resolve(args) => resolve(cli, args),
+        Command::Completions { shell } => {
+            let _ = std::io::stdout().write_all(&owa_im_migrate::cli::completions(*shell));
+            Ok(0)
+        }
+        Command::Man => {
+            let page = owa_im_migrate::cli::man_page()
+                .map_err(|e| Error::Usage(format!("cannot write the man page: {e}")))?;
+            let _ = std::io::stdout().write_all(&page);
+            Ok(0)
+        }
         Command::CollectScript(args) => {
             let written = owa_im_migrate::collect_script(
                 &args.out,
@@ -196,6 +206,12 @@ fn resolve(cli: &Cli, args: &ResolveArgs) -> Result<u8, Error> {
     })
 }
 
+/// Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org).
+fn colour() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn print_report(cli: &Cli, report: &Report) {
     let mut stdout = std::io::stdout().lock();
     let text = match cli.format {
@@ -216,7 +232,7 @@ fn print_report(cli: &Cli, report: &Report) {
             }
             return;
         }
-        Format::Text => report.to_text(cli.verbose > 0),
+        Format::Text => report.to_text(cli.verbose > 0, colour()),
     };
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = stdout.write_all(text.as_bytes());

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
 use crate::cert::source::SourceFile;
@@ -73,7 +74,8 @@ impl Report {
     }
 
     /// One line per server, then the diagnostics that need a person (`verbose` adds info).
-    pub fn to_text(&self, verbose: bool) -> String {
+    pub fn to_text(&self, verbose: bool, colour: bool) -> String {
+        let paint = Paint(colour);
         let mut out = String::new();
         let width = self
             .servers
@@ -83,7 +85,7 @@ impl Report {
             .unwrap_or(0);
         for s in &self.servers {
             let name = s.server.as_ref().map_or("(unknown)", |n| n.as_str());
-            let _ = writeln!(out, "{name:width$}  {}", server_line(s));
+            let _ = writeln!(out, "{name:width$}  {}", server_line(s, paint));
         }
         let shown = |d: &&Diagnostic| verbose || d.severity != Severity::Info;
         let diagnostics: Vec<&Diagnostic> = self
@@ -96,7 +98,14 @@ impl Report {
         if !diagnostics.is_empty() {
             out.push('\n');
             for d in diagnostics {
-                let _ = writeln!(out, "{}", printable(&d.to_string()));
+                let text = printable(&d.to_string());
+                // `error[code]` in the severity's colour, the rest as it is.
+                let (head, rest) = text.split_once(']').unwrap_or((&text, ""));
+                let _ = writeln!(
+                    out,
+                    "{}{rest}",
+                    paint.severity(d.severity, &format!("{head}]"))
+                );
             }
         }
         let s = &self.summary;
@@ -118,7 +127,35 @@ impl Report {
     }
 }
 
-fn server_line(s: &ServerPlan) -> String {
+/// ANSI styles for a terminal, or nothing.
+#[derive(Debug, Clone, Copy)]
+struct Paint(bool);
+
+impl Paint {
+    fn with(self, style: Style, text: &str) -> String {
+        if self.0 {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn severity(self, severity: Severity, text: &str) -> String {
+        let style = match severity {
+            Severity::Error => RED.bold(),
+            Severity::Warning => YELLOW.bold(),
+            Severity::Info => CYAN,
+        };
+        self.with(style, text)
+    }
+}
+
+const RED: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
+const YELLOW: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+const GREEN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+const CYAN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
+
+fn server_line(s: &ServerPlan, paint: Paint) -> String {
     let warnings = s
         .diagnostics
         .iter()
@@ -132,19 +169,25 @@ fn server_line(s: &ServerPlan) -> String {
     match (s.status, &s.sp1) {
         (Status::Converted, Some(sp1)) => {
             format!(
-                "converted       {} {}{note}",
-                sp1.server_name, sp1.thumbprint
+                "{}       {} {}{note}",
+                paint.with(GREEN, "converted"),
+                sp1.server_name,
+                sp1.thumbprint
             )
         }
         (Status::Configured, _) => format!(
-            "configured      {}{note}",
+            "{}      {}{note}",
+            paint.with(GREEN, "configured"),
             s.rtm
                 .as_ref()
                 .and_then(|r| r.pool.as_deref())
                 .map(printable)
                 .unwrap_or_default()
         ),
-        (Status::NotConfigured, _) => format!("not configured{note}"),
+        (Status::NotConfigured, _) => format!(
+            "{}{note}",
+            paint.with(Style::new().dimmed(), "not configured")
+        ),
         _ => {
             let why: Vec<&str> = s
                 .diagnostics
@@ -152,7 +195,11 @@ fn server_line(s: &ServerPlan) -> String {
                 .filter(|d| d.is_error())
                 .map(|d| d.code.as_str())
                 .collect();
-            format!("failed          {}{note}", why.join(", "))
+            format!(
+                "{}          {}{note}",
+                paint.with(RED.bold(), "failed"),
+                why.join(", ")
+            )
         }
     }
 }

@@ -1,0 +1,100 @@
+//! A CLI that feels native: completions and a man page from the one definition, colour only
+//! for a person at a terminal.
+
+mod common;
+
+use common::bin;
+
+const SUBCOMMANDS: &[&str] = &[
+    "convert",
+    "scan",
+    "resolve",
+    "templates",
+    "collect-script",
+    "completions",
+    "man",
+];
+
+#[test]
+fn completions_for_every_shell_know_every_subcommand() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let output = bin().args(["completions", shell]).output().unwrap();
+        assert!(output.status.success(), "{shell}");
+        let text = String::from_utf8(output.stdout).unwrap();
+        for sub in SUBCOMMANDS {
+            assert!(text.contains(sub), "{shell} completions lack {sub}");
+        }
+        for option in ["certs", "server-map", "csv-culture", "dump-context"] {
+            assert!(text.contains(option), "{shell} completions lack {option}");
+        }
+    }
+}
+
+#[test]
+fn the_man_page_documents_every_subcommand() {
+    let output = bin().arg("man").output().unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.starts_with(".ie") || text.contains(".TH owa-im-migrate"),
+        "{}",
+        &text[..200.min(text.len())]
+    );
+    for sub in SUBCOMMANDS {
+        assert!(
+            text.contains(&format!(".TH owa-im-migrate-{sub}")),
+            "no page for {sub}"
+        );
+    }
+}
+
+#[test]
+fn help_has_worked_examples() {
+    let output = bin().arg("--help").output().unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("Examples:"));
+    assert!(text.contains("collect-script --out"));
+    assert!(text.contains("--server-map collected/server-map.csv"));
+}
+
+#[test]
+fn piped_output_has_no_colour() {
+    let output = bin()
+        .args(["scan", "examples/contoso/configs"])
+        .output()
+        .unwrap();
+    assert!(
+        !output.stdout.contains(&0x1b),
+        "escape codes in piped output"
+    );
+}
+
+#[test]
+fn a_terminal_gets_colour_unless_no_color_is_set() {
+    // `script` (util-linux) gives the program a pseudo-terminal, as a person's shell would.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("util-linux script is not installed; the terminal case is covered by report unit tests only");
+        return;
+    }
+    let binary = assert_cmd::cargo::cargo_bin("owa-im-migrate");
+    let run = |no_color: Option<&str>| {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args([
+            "-qec",
+            &format!("{} scan examples/contoso/configs", binary.display()),
+            "/dev/null",
+        ])
+        .current_dir(common::root())
+        .env_remove("NO_COLOR");
+        if let Some(v) = no_color {
+            cmd.env("NO_COLOR", v);
+        }
+        cmd.output().unwrap().stdout
+    };
+    assert!(run(None).contains(&0x1b), "no colour on a terminal");
+    assert!(!run(Some("1")).contains(&0x1b), "colour despite NO_COLOR");
+}
