@@ -9,6 +9,7 @@
 
 pub mod cert;
 pub mod cli;
+pub mod collected;
 pub mod config;
 pub mod diag;
 pub mod hidden;

@@ -161,11 +161,16 @@ fn server_line(s: &ServerPlan, paint: Paint) -> String {
         .iter()
         .filter(|d| d.severity == Severity::Warning)
         .count();
-    let note = if warnings > 0 {
+    let mut note = if warnings > 0 {
         format!(" ({warnings} warning{})", plural(warnings))
     } else {
         String::new()
     };
+    match s.change {
+        Some("already_set") => note.push_str(" (already set: nothing will change)"),
+        Some(_) => note.push_str(" (will change)"),
+        None => {}
+    }
     match (s.status, &s.sp1) {
         (Status::Converted, Some(sp1)) => {
             format!(

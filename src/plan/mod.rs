@@ -13,6 +13,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::cert::{CertIndex, Thumbprint};
+use crate::collected::{self, CurrentValues};
 use crate::config::{self, derive_server, ConfigFile, ImKey, ImSettings, Setting};
 use crate::diag::{Code, Diagnostic};
 use crate::names::{Identity, PoolFqdn, ServerName};
@@ -81,6 +82,13 @@ pub struct ServerPlan {
     pub rtm: Option<Rtm>,
     pub sp1: Option<Sp1>,
     pub certificate: Option<CertificateView>,
+    /// The OWA virtual directories' values before the change, when the collection script
+    /// recorded them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current: Option<Vec<CurrentValues>>,
+    /// `already_set` or `will_change`, from `current`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<&'static str>,
     /// `IMPortNumber`, which SP1 has no parameter for.
     #[serde(skip)]
     pub port: Option<String>,
@@ -192,6 +200,8 @@ fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerP
         rtm: None,
         sp1: None,
         certificate: None,
+        current: None,
+        change: None,
         port: None,
         diagnostics: Vec::new(),
     };
@@ -225,6 +235,7 @@ fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerP
                 .push(Diagnostic::new(Code::ServerUnknown, message).in_file(source)),
         }
     }
+    read_current(&mut plan);
     if let Some(server) = &plan.server {
         if plan.identities.is_empty() {
             plan.identities.push(Identity::default_for(server));
@@ -232,6 +243,45 @@ fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerP
         plan.identity = plan.identities.first().cloned();
     }
     plan
+}
+
+/// The collected virtual directories: they name the identities when the map does not.
+fn read_current(plan: &mut ServerPlan) {
+    let (Some(folder), Some(server)) = (&plan.folder, &plan.server) else {
+        return;
+    };
+    match collected::read(folder) {
+        None => {}
+        Some(Err(diagnostic)) => plan.diagnostics.push(diagnostic),
+        Some(Ok(rows)) => {
+            if plan.identities.is_empty() {
+                let mut identities: Vec<Identity> = rows
+                    .iter()
+                    .filter_map(|r| Identity::parse(&r.identity, server).ok())
+                    .collect();
+                identities.sort();
+                identities.dedup();
+                plan.identities = identities;
+            }
+            plan.current = Some(rows);
+        }
+    }
+}
+
+/// `already_set` when every identity the change sets already has the new values.
+fn change_of(plan: &ServerPlan) -> Option<&'static str> {
+    let (sp1, current) = (plan.sp1.as_ref()?, plan.current.as_ref()?);
+    let set = |identity: &Identity| {
+        current.iter().any(|c| {
+            c.identity.eq_ignore_ascii_case(identity.as_str())
+                && c.matches(sp1.server_name.as_str(), &sp1.thumbprint.to_string())
+        })
+    };
+    Some(if plan.identities.iter().all(set) {
+        "already_set"
+    } else {
+        "will_change"
+    })
 }
 
 /// `collected/CAS01` for `collected/CAS01/ClientAccess/Owa/web.config` found under
@@ -279,4 +329,5 @@ fn finish(server: &mut ServerPlan, strict: bool, resolved: bool) {
     if server.status == Status::Failed {
         server.sp1 = None;
     }
+    server.change = change_of(server);
 }

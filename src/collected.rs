@@ -1,0 +1,113 @@
+//! What the collection script found on each server before the change: the OWA virtual
+//! directories and their current `InstantMessaging*` values (`owa-virtual-directories.csv`
+//! in the server's collected folder, written by `Collect-OwaImInputs.ps1`).
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::config::encoding;
+use crate::diag::{Code, Diagnostic, Severity};
+
+/// The file the collection script writes in each server's folder.
+pub const FILE: &str = "owa-virtual-directories.csv";
+
+/// One OWA virtual directory as it was before the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CurrentValues {
+    pub identity: String,
+    pub server_name: String,
+    pub thumbprint: String,
+    pub enabled: bool,
+    /// `None`, `Ocs` or `Msn`, as Exchange prints it.
+    pub kind: String,
+}
+
+impl CurrentValues {
+    /// Whether the change would leave this virtual directory as it is.
+    pub fn matches(&self, server_name: &str, thumbprint: &str) -> bool {
+        self.enabled
+            && self.kind.eq_ignore_ascii_case("ocs")
+            && self.server_name.eq_ignore_ascii_case(server_name)
+            && self.thumbprint.eq_ignore_ascii_case(thumbprint)
+    }
+}
+
+/// The collected values in `folder`, if the collection script left them there. An
+/// unreadable file is a warning: the conversion does not depend on it.
+pub fn read(folder: &Path) -> Option<Result<Vec<CurrentValues>, Diagnostic>> {
+    let path = folder.join(FILE);
+    let bytes = std::fs::read(&path).ok()?;
+    let shown = path.display().to_string();
+    let fail = |message: String| {
+        Diagnostic::new(
+            Code::SourceUnreadable,
+            format!("{message}; the current OWA values are not shown"),
+        )
+        .with_severity(Severity::Warning)
+        .in_file(&shown)
+    };
+    Some(parse(&bytes).map_err(fail))
+}
+
+fn parse(bytes: &[u8]) -> Result<Vec<CurrentValues>, String> {
+    let (text, _) = encoding::decode(bytes).map_err(|e| e.to_string())?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    let identity = column("identity").ok_or("it has no Identity column")?;
+    let [enabled, kind, server_name, thumbprint] = [
+        "instantmessagingenabled",
+        "instantmessagingtype",
+        "instantmessagingservername",
+        "instantmessagingcertificatethumbprint",
+    ]
+    .map(column);
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| e.to_string())?;
+        let get = |i: Option<usize>| {
+            i.and_then(|i| record.get(i))
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
+        rows.push(CurrentValues {
+            identity: get(Some(identity)),
+            server_name: get(server_name),
+            thumbprint: get(thumbprint),
+            enabled: get(enabled).eq_ignore_ascii_case("true"),
+            kind: get(kind),
+        });
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_what_export_csv_wrote() {
+        let text = "\u{FEFF}\"Identity\",\"Server\",\"InstantMessagingEnabled\",\"InstantMessagingType\",\"InstantMessagingServerName\",\"InstantMessagingCertificateThumbprint\"\r\n\"CAS02\\owa (Default Web Site)\",\"CAS02\",\"True\",\"Ocs\",\"naocs.contoso.com\",\"02c23f6b82077ad1581d88253b6e5273a3c7e8b0\"\r\n\"CAS02\\owa (Intranet)\",\"CAS02\",\"False\",\"None\",\"\",\"\"\r\n";
+        let rows = parse(text.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert!(rows[0].matches(
+            "NAOCS.contoso.com",
+            "02C23F6B82077AD1581D88253B6E5273A3C7E8B0"
+        ));
+        assert!(!rows[1].matches(
+            "naocs.contoso.com",
+            "02C23F6B82077AD1581D88253B6E5273A3C7E8B0"
+        ));
+        assert_eq!(rows[1].identity, "CAS02\\owa (Intranet)");
+        assert!(parse(b"\"Server\"\r\n\"CAS01\"\r\n").is_err());
+    }
+}
