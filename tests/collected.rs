@@ -1,0 +1,135 @@
+//! `convert` on a folder laid out exactly as Collect-OwaImInputs.ps1 writes it
+//! (tests/fixtures/collected, generated from the example organisation): no renaming by hand.
+
+mod common;
+
+use common::{bin, codes, independent_sha1, server};
+use serde_json::Value;
+
+const COLLECTED: &str = "tests/fixtures/collected";
+
+fn thumbprint(file: &str, block: usize) -> String {
+    independent_sha1(
+        &common::certificate_ders(&common::root().join("examples/contoso/certs").join(file))[block],
+    )
+}
+
+fn convert(with_map: bool) -> (i32, Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("migration");
+    let mut cmd = bin();
+    cmd.args([
+        "convert",
+        COLLECTED,
+        "--certs",
+        COLLECTED,
+        "--at",
+        "2026-11-24",
+    ]);
+    if with_map {
+        cmd.args(["--server-map", "tests/fixtures/collected/server-map.csv"]);
+    }
+    let output = cmd.arg("--out").arg(&out).output().unwrap();
+    let script = common::read_script(&out.join("Set-OwaInstantMessaging.ps1"));
+    (output.status.code().unwrap(), common::report(&out), script)
+}
+
+#[test]
+fn the_collected_folder_converts_as_it_is() {
+    let (code, report, script) = convert(true);
+    assert_eq!(code, 1, "CAS04's single-label pool still fails");
+    let expected = [
+        ("CAS01", thumbprint("cas01.cer", 0), "will_change"),
+        ("CAS02", thumbprint("cas02.crt", 0), "already_set"),
+        ("CAS05", thumbprint("cas04-cas05.pem", 1), "will_change"),
+    ];
+    for (name, t, change) in &expected {
+        let s = server(&report, name);
+        assert_eq!(s["status"], "converted", "{name}: {s:#}");
+        assert_eq!(
+            s["sp1"]["thumbprint"],
+            t.as_str(),
+            "{name}: the IM certificate, not a decoy"
+        );
+        assert_eq!(s["change"], *change, "{name}");
+        assert_eq!(s["fqdn"], format!("{}.contoso.com", name.to_lowercase()));
+        assert!(
+            !codes(s)
+                .iter()
+                .any(|c| c == "cert-ambiguous" || c == "cert-name-mismatch"),
+            "{name}: {:?}",
+            codes(s)
+        );
+        let sources = s["certificate"]["sources"].as_array().unwrap();
+        assert!(
+            sources
+                .iter()
+                .any(|o| o.as_str().unwrap().contains("certificates.clixml#object")),
+            "{sources:?}"
+        );
+    }
+    assert_eq!(server(&report, "CAS03")["status"], "not_configured");
+    assert_eq!(codes(server(&report, "CAS04")), ["pool-not-fqdn"]);
+    // CAS05 has two OWA virtual directories: both are set, each with one literal command.
+    let cas05 = server(&report, "CAS05");
+    assert_eq!(
+        cas05["identities"],
+        serde_json::json!([
+            "CAS05\\owa (Default Web Site)",
+            "CAS05\\owa (Exchange Back End)"
+        ])
+    );
+    let sets = common::set_commands(&script);
+    assert_eq!(sets.len(), 4, "{:?}", sets.keys());
+    assert!(sets.contains_key("CAS05\\owa (Exchange Back End)"));
+    // Nothing in the folder is unreadable; the non-certificate files are listed as ignored.
+    for source in report["sources"].as_array().unwrap() {
+        assert_ne!(source["status"], "unreadable", "{source}");
+    }
+    assert!(
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["severity"] != "error"),
+        "{:#}",
+        report["diagnostics"]
+    );
+}
+
+#[test]
+fn without_the_map_the_collected_virtual_directories_still_name_the_identities() {
+    let (_, report, _) = convert(false);
+    let cas05 = server(&report, "CAS05");
+    assert_eq!(cas05["identities"].as_array().unwrap().len(), 2);
+    assert_eq!(server(&report, "CAS02")["change"], "already_set");
+}
+
+#[test]
+fn the_summary_says_what_will_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = bin()
+        .args([
+            "convert",
+            COLLECTED,
+            "--certs",
+            COLLECTED,
+            "--server-map",
+            "tests/fixtures/collected/server-map.csv",
+        ])
+        .args(["--at", "2026-11-24", "--out"])
+        .arg(dir.path().join("m"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("CAS02") && l.contains("already set")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("CAS01") && l.contains("will change")),
+        "{text}"
+    );
+}
