@@ -54,7 +54,10 @@ fn run(cli: &Cli) -> Result<u8, Error> {
                 args.force,
                 header_time(args.reproducible)?,
             )?;
-            if !cli.quiet {
+            if cli.format == Format::Json {
+                let files: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+                println!("{}", serde_json::json!({ "written": files }));
+            } else if !cli.quiet {
                 for path in written {
                     println!("Wrote {}", path.display());
                 }

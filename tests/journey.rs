@@ -40,6 +40,18 @@ fn the_collection_script_is_powershell_2_and_writes_only_under_should_process() 
         .arg(&out)
         .assert()
         .code(2);
+    // JSON on stdout is JSON only.
+    let json = bin()
+        .args(["--format", "json", "collect-script", "--out"])
+        .arg(dir.path().join("j"))
+        .output()
+        .unwrap();
+    let value: serde_json::Value =
+        serde_json::from_slice(&json.stdout).expect("only JSON on stdout");
+    assert!(value["written"][0]
+        .as_str()
+        .unwrap()
+        .ends_with("Collect-OwaImInputs.ps1"));
 }
 
 #[test]
