@@ -93,7 +93,8 @@ pub struct InputArgs {
     /// web.config files, or folders searched for web.config and SERVER.web.config
     #[arg(required = true, value_name = "CONFIG")]
     pub configs: Vec<PathBuf>,
-    /// CSV with columns path,server and optionally identity,fqdn,site,array
+    /// CSV with columns path,server and optionally identity,fqdn,site,array,internet_facing
+    /// (collect-script writes one)
     #[arg(long, value_name = "CSV")]
     pub server_map: Option<PathBuf>,
     /// DNS suffix that qualifies a single-label IMPoolName (then a warning, not an error)

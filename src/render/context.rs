@@ -89,6 +89,9 @@ pub struct ServerContext {
     pub port: Option<String>,
     /// The port OCS reaches this CAS on: `port`, else 5075.
     pub ocs_port: String,
+    /// `already_set` or `will_change` when the collection script recorded the current
+    /// values, else null.
+    pub change: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -224,6 +227,7 @@ fn server_context(s: &ServerPlan) -> Option<ServerContext> {
         array: s.array.clone(),
         internet_facing: s.internet_facing,
         port: s.port.as_deref().map(printable),
+        change: s.change,
         ocs_port: s
             .port
             .as_deref()
