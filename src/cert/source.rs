@@ -186,6 +186,12 @@ fn done(format: &'static str, read: Result<Vec<(Certificate, Source)>, String>) 
     }
 }
 
+/// The certificates of PEM text, as `--certs` reads them (for fuzzing and tools).
+pub fn pem_certificates(bytes: &[u8]) -> Result<Vec<Certificate>, String> {
+    read_pem(bytes, Path::new("input.pem"), "input.pem")
+        .map(|v| v.into_iter().map(|(c, _)| c).collect())
+}
+
 /// Every CERTIFICATE block of a PEM file; other blocks (keys, requests) are passed over.
 /// A damaged block makes the whole file unreadable, so that a bundle is never half-used
 /// without anyone noticing.
