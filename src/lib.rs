@@ -278,11 +278,11 @@ fn load_certificates(
     paths: &[PathBuf],
     csv_culture: Culture,
 ) -> Result<(CertIndex, Vec<SourceFile>, Vec<Diagnostic>)> {
-    let mut reading = source::Reading {
+    let reading = source::Reading {
         csv_culture,
         ..source::Reading::default()
     };
-    let loaded = source::load(paths, &mut reading)?;
+    let loaded = source::load(paths, &reading)?;
     let mut index = CertIndex::default();
     for (cert, source) in loaded.certificates {
         index.insert(cert, source);

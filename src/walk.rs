@@ -1,11 +1,43 @@
 //! Walking the folders named on the command line: every file below, sorted, following
-//! symbolic links (collected trees often use them) but never around a loop.
+//! symbolic links (collected trees often use them) but never around a loop; and reading the
+//! files found, within a size no input of this tool ever reaches.
 
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
 use crate::diag::{Code, Diagnostic};
+
+/// No OWA web.config (about 30 KB) or certificate export of even a large organisation comes
+/// near this: a bigger file is a wrong file, refused before it is read into memory.
+pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The bytes of an input file, or why not (too large, unreadable) in words for a person.
+pub fn read(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    let too_large = |size: u64| {
+        format!(
+            "the file is {} MiB, larger than any web.config or certificate export ({} MiB at \
+             most): is it the right file?",
+            size / (1024 * 1024),
+            MAX_INPUT_BYTES / (1024 * 1024)
+        )
+    };
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > MAX_INPUT_BYTES {
+        return Err(too_large(size));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    // `take` guards a file that grows while it is read.
+    file.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the file: {e}"))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
 
 /// Every file below `root`, in a stable order, and a diagnostic for each folder that could
 /// not be searched.
@@ -57,6 +89,21 @@ mod tests {
             .collect();
         assert_eq!(names, [PathBuf::from("a.txt"), PathBuf::from("b/c/2.txt")]);
         assert!(diagnostics.is_empty());
+    }
+
+    #[test]
+    fn a_file_larger_than_any_input_is_refused_without_reading_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("web.config");
+        // Sparse: a gigabyte on paper, nothing on disk.
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(1 << 30)
+            .unwrap();
+        let err = read(&path).unwrap_err();
+        assert!(err.contains("1024 MiB"), "{err}");
+        std::fs::write(&path, "<configuration/>").unwrap();
+        assert_eq!(read(&path).unwrap(), b"<configuration/>");
     }
 
     #[cfg(unix)]

@@ -4,6 +4,9 @@
 //! one more view of the same index entry.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
 
 use serde::Serialize;
 use x509_parser::pem::Pem;
@@ -39,7 +42,8 @@ pub struct Loaded {
 /// Settings for reading sources.
 #[derive(Debug, Default)]
 pub struct Reading {
-    pub passwords: Passwords,
+    /// Asked at most once, whichever worker meets the first PKCS#12 file.
+    pub passwords: Mutex<Passwords>,
     /// The regional format `Export-Csv` wrote dates in (`--csv-culture`, default en-US).
     pub csv_culture: Culture,
 }
@@ -50,9 +54,12 @@ const CERT_EXTENSIONS: &[&str] = &[
     "cer", "crt", "der", "pem", "cert", "p7b", "pfx", "p12", "clixml",
 ];
 
-/// Reads every `--certs` path. A path that does not exist stops the run (SPEC §4).
-pub fn load(paths: &[PathBuf], reading: &mut Reading) -> Result<Loaded, Error> {
+/// Reads every `--certs` path, files in parallel; the result is in the order of the paths
+/// and, inside a folder, of the sorted file names, so the index is the same on every run.
+/// A path that does not exist stops the run (SPEC §4).
+pub fn load(paths: &[PathBuf], reading: &Reading) -> Result<Loaded, Error> {
     let mut loaded = Loaded::default();
+    let mut files = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|source| Error::Input {
             path: path.clone(),
@@ -60,14 +67,26 @@ pub fn load(paths: &[PathBuf], reading: &mut Reading) -> Result<Loaded, Error> {
             source,
         })?;
         if meta.is_file() {
-            read_file(path, &mut loaded, reading);
+            files.push(path.clone());
             continue;
         }
-        let (files, walked) = crate::walk::files(path);
+        let (found, walked) = crate::walk::files(path);
         loaded.diagnostics.extend(walked);
-        for file in files {
-            read_file(&file, &mut loaded, reading);
-        }
+        files.extend(found);
+    }
+    let contents: Vec<(String, Content)> = files
+        .par_iter()
+        .map(|path| {
+            let shown = path.display().to_string();
+            let content = match crate::walk::read(path) {
+                Ok(bytes) => recognise(path, &shown, &bytes, reading),
+                Err(reason) => Content::Unreadable("unknown", reason, Vec::new()),
+            };
+            (shown, content)
+        })
+        .collect();
+    for (shown, content) in contents {
+        add(&mut loaded, shown, content);
     }
     Ok(loaded)
 }
@@ -80,12 +99,8 @@ enum Content {
     Ignored,
 }
 
-fn read_file(path: &Path, loaded: &mut Loaded, reading: &mut Reading) {
-    let shown = path.display().to_string();
-    let content = match std::fs::read(path) {
-        Ok(bytes) => recognise(path, &shown, &bytes, reading),
-        Err(e) => Content::Unreadable("unknown", format!("cannot read the file: {e}"), Vec::new()),
-    };
+/// Records what one file gave, in the order the files were named.
+fn add(loaded: &mut Loaded, shown: String, content: Content) {
     let (format, certificates, status) = match content {
         Content::Certificates(format, certs, diagnostics) => {
             let count = certs.len();
@@ -114,7 +129,7 @@ fn read_file(path: &Path, loaded: &mut Loaded, reading: &mut Reading) {
     });
 }
 
-fn recognise(path: &Path, shown: &str, bytes: &[u8], reading: &mut Reading) -> Content {
+fn recognise(path: &Path, shown: &str, bytes: &[u8], reading: &Reading) -> Content {
     let ext = extension(path);
     if bytes.is_empty() {
         return if CERT_EXTENSIONS.contains(&ext.as_str()) {
@@ -223,9 +238,13 @@ fn read_pkcs12(
     bytes: &[u8],
     path: &Path,
     shown: &str,
-    reading: &mut Reading,
+    reading: &Reading,
 ) -> Result<Vec<(Certificate, Source)>, String> {
-    let contents = pkcs12::read(bytes, reading.passwords.get(shown)).map_err(|e| e.to_string())?;
+    let passwords = match reading.passwords.lock() {
+        Ok(mut passwords) => passwords.get(shown).to_vec(),
+        Err(poisoned) => poisoned.into_inner().get(shown).to_vec(),
+    };
+    let contents = pkcs12::read(bytes, &passwords).map_err(|e| e.to_string())?;
     contents
         .into_iter()
         .map(|c| {

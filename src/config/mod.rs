@@ -12,10 +12,8 @@ use crate::diag::{Code, Diagnostic};
 /// Reads one web.config. A file that cannot be read, decoded or parsed is one diagnostic.
 pub fn read_file(file: &ConfigFile) -> Result<ImSettings, Diagnostic> {
     let shown = file.display();
-    let bytes = std::fs::read(&file.path).map_err(|e| {
-        Diagnostic::new(Code::SourceUnreadable, format!("cannot read the file: {e}"))
-            .in_file(&shown)
-    })?;
+    let bytes = crate::walk::read(&file.path)
+        .map_err(|e| Diagnostic::new(Code::SourceUnreadable, e).in_file(&shown))?;
     read_bytes(&bytes, &shown)
 }
 

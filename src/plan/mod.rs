@@ -9,6 +9,7 @@ pub use certificate::{certificate_view, check_certificate, lookup, rfc3339, Abou
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -126,8 +127,9 @@ pub fn plan(
     index: Option<&CertIndex>,
     settings: &Settings,
 ) -> Plan {
+    // Each file is read and planned on its own: in parallel, in the files' order.
     let mut servers: Vec<ServerPlan> = files
-        .iter()
+        .par_iter()
         .map(|file| plan_server(file, map, index, settings))
         .collect();
     let mut diagnostics = across::duplicate_servers(&mut servers);
