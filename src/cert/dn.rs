@@ -68,6 +68,9 @@ impl Rdn {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DistinguishedName {
     rdns: Vec<Rdn>,
+    /// The comparison form (types by OID, values trimmed, collapsed, lower case), computed
+    /// once: a name is compared far more often than it is built.
+    key: Vec<NormalizedRdn>,
 }
 
 /// Why a distinguished name could not be read. Positions are 0-based character offsets.
@@ -153,7 +156,8 @@ const ESCAPABLE: &[char] = &[',', '+', '"', '\\', '<', '>', ';', '=', ' ', '#', 
 impl DistinguishedName {
     /// Builds a name from RDNs given most specific first.
     pub fn new(rdns: Vec<Rdn>) -> Self {
-        DistinguishedName { rdns }
+        let key = normalized(&rdns);
+        DistinguishedName { rdns, key }
     }
 
     /// Parses what an administrator typed: Windows (`CN=ContosoCA, DC=contoso, DC=com`),
@@ -177,7 +181,7 @@ impl DistinguishedName {
         if slash_form {
             rdns.reverse();
         }
-        Ok(DistinguishedName { rdns })
+        Ok(DistinguishedName::new(rdns))
     }
 
     /// Reads a certificate name (DER order is root first) into most-specific-first order,
@@ -192,7 +196,7 @@ impl DistinguishedName {
             rdns.push(Rdn { avas });
         }
         rdns.reverse();
-        Ok(DistinguishedName { rdns })
+        Ok(DistinguishedName::new(rdns))
     }
 
     /// The string .NET prints for `X509Certificate.Issuer` / `X500DistinguishedName.Name`
@@ -214,13 +218,11 @@ impl DistinguishedName {
     /// Structural comparison: OIDs exactly, values case-insensitively with white space
     /// trimmed and collapsed, AVA order inside an RDN ignored.
     pub fn compare(&self, other: &Self) -> DnMatch {
-        let mine = normalized(&self.rdns);
-        let mut theirs = normalized(&other.rdns);
+        let (mine, theirs) = (&self.key, &other.key);
         if mine == theirs {
             return DnMatch::Same;
         }
-        theirs.reverse();
-        if mine == theirs {
+        if mine.len() == theirs.len() && mine.iter().eq(theirs.iter().rev()) {
             DnMatch::Reversed
         } else {
             DnMatch::Different
@@ -231,13 +233,13 @@ impl DistinguishedName {
     /// character: Windows PowerShell 2.0's `Export-Csv` writes ASCII, so that is what remains
     /// of a non-ASCII character of an exported issuer.
     pub fn compare_pattern(&self, pattern: &Self) -> DnMatch {
-        let mine = normalized(&self.rdns);
-        let mut theirs = normalized(&pattern.rdns);
-        if rdns_match(&mine, &theirs) {
+        let mine = &self.key;
+        let mut theirs = pattern.key.clone();
+        if rdns_match(mine, &theirs) {
             return DnMatch::Same;
         }
         theirs.reverse();
-        if rdns_match(&mine, &theirs) {
+        if rdns_match(mine, &theirs) {
             DnMatch::Reversed
         } else {
             DnMatch::Different

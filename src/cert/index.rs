@@ -90,6 +90,12 @@ pub enum Lookup<'i> {
     NotFound(Vec<Candidate<'i>>),
 }
 
+impl Lookup<'_> {
+    pub fn is_found(&self) -> bool {
+        matches!(self, Lookup::Found(_))
+    }
+}
+
 fn issuer_match(query: &Query<'_>, cert: &Certificate) -> DnMatch {
     if cert.issuer_wildcards {
         query.issuer.compare_pattern(&cert.issuer)
@@ -204,8 +210,7 @@ impl CertIndex {
             .entries
             .iter()
             .filter(|e| issuer_match(query, &e.cert) != DnMatch::Different)
-            .map(|e| (e.cert.serial.distance(query.serial), e))
-            .filter(|(d, _)| *d <= NEAR_SERIAL)
+            .filter_map(|e| Some((e.cert.serial.distance(query.serial, NEAR_SERIAL)?, e)))
             .collect();
         near.sort_by(|a, b| {
             a.0.cmp(&b.0)

@@ -88,9 +88,21 @@ impl Serial {
         self.0.iter().map(|b| format!("{b:02X}")).collect()
     }
 
-    /// Hex digit distance used to suggest near misses (a mistyped or truncated serial).
-    pub fn distance(&self, other: &Serial) -> usize {
-        levenshtein(self.to_hex().as_bytes(), other.to_hex().as_bytes())
+    /// Hex digit distance used to suggest near misses (a mistyped or truncated serial), or
+    /// `None` when the two are further apart than `limit` by length alone or longer than any
+    /// real serial (RFC 5280: 20 bytes): the edit distance is quadratic in the length, and a
+    /// hostile megabyte-long "serial" must not make every look-up slow.
+    pub fn distance(&self, other: &Serial, limit: usize) -> Option<usize> {
+        const LONGEST: usize = 64;
+        let (a, b) = (self.0.len() * 2, other.0.len() * 2);
+        if a > LONGEST || b > LONGEST || a.abs_diff(b) > limit {
+            return None;
+        }
+        Some(levenshtein(
+            self.to_hex().as_bytes(),
+            other.to_hex().as_bytes(),
+        ))
+        .filter(|d| *d <= limit)
     }
 }
 
@@ -206,8 +218,11 @@ mod tests {
         let a = Serial::parse("1F5EDD03000000000005").unwrap();
         let b = Serial::parse("1F5EDD03000000000006").unwrap();
         let c = Serial::parse("1F5EDD030000000000").unwrap();
-        assert_eq!(a.distance(&b), 1);
-        assert_eq!(a.distance(&c), 2);
-        assert_eq!(a.distance(&a), 0);
+        assert_eq!(a.distance(&b, 3), Some(1));
+        assert_eq!(a.distance(&c, 3), Some(2));
+        assert_eq!(a.distance(&a, 3), Some(0));
+        assert_eq!(a.distance(&c, 1), None);
+        let huge = Serial::parse(&"AB".repeat(100_000)).unwrap();
+        assert_eq!(huge.distance(&a, 3), None);
     }
 }
