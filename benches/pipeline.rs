@@ -94,6 +94,7 @@ fn render(c: &mut Criterion) {
     let options = owa_im_migrate::ConvertOptions {
         inputs: owa_im_migrate::Inputs {
             configs: vec![concat!(env!("CARGO_MANIFEST_DIR"), "/examples/contoso/configs").into()],
+            progress: false,
             server_map: None,
             settings: owa_im_migrate::plan::Settings {
                 domain: None,

@@ -69,6 +69,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, Clone)]
 pub struct Inputs {
     pub configs: Vec<PathBuf>,
+    /// Show a progress bar on stderr for long runs (only ever when stderr is a terminal).
+    pub progress: bool,
     pub server_map: Option<PathBuf>,
     pub settings: Settings,
 }
@@ -99,7 +101,10 @@ pub struct Outcome {
 /// `scan`: what the configs say, without certificates.
 pub fn scan(inputs: &Inputs) -> Result<Report> {
     let (files, map, run) = gather(inputs)?;
-    let mut plan = plan::plan(&files, map.as_ref(), None, &inputs.settings);
+    let bar = progress_bar(inputs.progress, files.len());
+    let mut plan =
+        plan::plan_with_progress(&files, map.as_ref(), None, &inputs.settings, &|| bar.inc(1));
+    bar.finish_and_clear();
     add_run_diagnostics(&mut plan, run, Vec::new());
     Ok(Report::new(&plan, None, true))
 }
@@ -115,7 +120,15 @@ pub fn prepare(options: &ConvertOptions) -> Result<Prepared> {
     let (files, map, run) = gather(&options.inputs)?;
     let (index, sources, source_diagnostics) =
         load_certificates(&options.certs, options.csv_culture.clone())?;
-    let mut plan = plan::plan(&files, map.as_ref(), Some(&index), &options.inputs.settings);
+    let bar = progress_bar(options.inputs.progress, files.len());
+    let mut plan = plan::plan_with_progress(
+        &files,
+        map.as_ref(),
+        Some(&index),
+        &options.inputs.settings,
+        &|| bar.inc(1),
+    );
+    bar.finish_and_clear();
     add_run_diagnostics(&mut plan, run, source_diagnostics);
     let report = Report::new(&plan, Some(sources), false);
     let generated = options
@@ -252,6 +265,20 @@ pub fn resolve(
         None => "not_found",
     };
     Ok(answer)
+}
+
+/// A bar on stderr for runs long enough to want one; hidden unless stderr is a terminal, so
+/// nothing extra reaches a log or a pipe.
+fn progress_bar(wanted: bool, files: usize) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    const WORTH_A_BAR: usize = 200;
+    if !wanted || files < WORTH_A_BAR || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let style =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} web.config files {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    indicatif::ProgressBar::new(files as u64).with_style(style)
 }
 
 fn gather(inputs: &Inputs) -> Result<(Vec<ConfigFile>, Option<ServerMap>, Vec<Diagnostic>)> {

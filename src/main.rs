@@ -33,7 +33,7 @@ fn run(cli: &Cli) -> Result<u8, Error> {
     match &cli.command {
         Command::Convert(args) => convert(cli, args),
         Command::Scan(args) => {
-            let report = owa_im_migrate::scan(&inputs(&args.input))?;
+            let report = owa_im_migrate::scan(&inputs(&args.input, cli.quiet))?;
             print_report(cli, &report);
             Ok(if report.any_failed() { FAILED } else { 0 })
         }
@@ -89,9 +89,10 @@ fn run(cli: &Cli) -> Result<u8, Error> {
     }
 }
 
-fn inputs(args: &InputArgs) -> Inputs {
+fn inputs(args: &InputArgs, quiet: bool) -> Inputs {
     Inputs {
         configs: args.configs.clone(),
+        progress: !quiet,
         server_map: args.server_map.clone(),
         settings: Settings {
             domain: args.domain.clone(),
@@ -103,7 +104,7 @@ fn inputs(args: &InputArgs) -> Inputs {
 
 fn convert(cli: &Cli, args: &ConvertArgs) -> Result<u8, Error> {
     let mut options = ConvertOptions {
-        inputs: inputs(&args.input),
+        inputs: inputs(&args.input, cli.quiet),
         certs: args.certs.clone(),
         csv_culture: args.csv_culture.clone(),
         out: args.out.clone().unwrap_or_default(),

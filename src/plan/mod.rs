@@ -127,10 +127,25 @@ pub fn plan(
     index: Option<&CertIndex>,
     settings: &Settings,
 ) -> Plan {
+    plan_with_progress(files, map, index, settings, &|| {})
+}
+
+/// [`plan`], calling `done` after each file (from any worker thread), for a progress bar.
+pub fn plan_with_progress(
+    files: &[ConfigFile],
+    map: Option<&ServerMap>,
+    index: Option<&CertIndex>,
+    settings: &Settings,
+    done: &(dyn Fn() + Sync),
+) -> Plan {
     // Each file is read and planned on its own: in parallel, in the files' order.
     let mut servers: Vec<ServerPlan> = files
         .par_iter()
-        .map(|file| plan_server(file, map, index, settings))
+        .map(|file| {
+            let planned = plan_server(file, map, index, settings);
+            done();
+            planned
+        })
         .collect();
     let mut diagnostics = across::duplicate_servers(&mut servers);
     let grouped = map.is_some_and(|m| m.has_groups);
