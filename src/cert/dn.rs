@@ -661,25 +661,23 @@ impl Parser {
         buf.finish()
     }
 
+    /// An RFC 4514 escape; a backslash that starts none is the character itself, as
+    /// Windows reads it (`O=Contoso\IT`): .NET prints a backslash in a value bare, so an
+    /// administrator copying an issuer may well have one.
     fn parse_escape(&mut self) -> Result<Escape, DnError> {
-        let position = self.pos;
         self.bump();
-        let bad = |detail: &str| DnError::BadEscape {
-            position,
-            detail: detail.to_string(),
+        let after_backslash = self.pos;
+        let literal = |parser: &mut Self| {
+            parser.pos = after_backslash;
+            Ok(Escape::Char('\\'))
         };
         match self.bump() {
-            None => Err(bad("a backslash ends the name")),
             Some(c) if ESCAPABLE.contains(&c) => Ok(Escape::Char(c)),
-            Some(high) if high.is_ascii_hexdigit() => {
-                let low = self.bump().filter(char::is_ascii_hexdigit).ok_or_else(|| {
-                    bad("'\\' followed by a hex digit needs a second hex digit")
-                })?;
-                Ok(Escape::Byte(hex_byte(high, low)))
-            }
-            Some(c) => Err(bad(&format!(
-                "'\\{c}' is not a valid escape (use \\, \\+ \\\" \\\\ \\< \\> \\; \\= \\# or two hex digits)"
-            ))),
+            Some(high) if high.is_ascii_hexdigit() => match self.bump() {
+                Some(low) if low.is_ascii_hexdigit() => Ok(Escape::Byte(hex_byte(high, low))),
+                _ => literal(self),
+            },
+            _ => literal(self),
         }
     }
 
@@ -951,19 +949,24 @@ mod tests {
             DnError::UnterminatedQuote { position: 2 }
         );
         assert_eq!(err(r#"O="a"""#), DnError::UnterminatedQuote { position: 2 });
-        assert!(err("CN=a\\q")
-            .to_string()
-            .contains("'\\q' is not a valid escape"));
-        assert!(matches!(
-            err("CN=a\\"),
-            DnError::BadEscape { position: 4, .. }
-        ));
-        assert!(matches!(
-            err("CN=a\\4"),
-            DnError::BadEscape { position: 4, .. }
-        ));
-        assert!(matches!(err("CN=a\\4g"), DnError::BadEscape { .. }));
         assert!(err("CN=a\\C3x").to_string().contains("valid UTF-8"));
+    }
+
+    #[test]
+    fn a_backslash_that_escapes_nothing_is_itself() {
+        // What .NET prints for a value with a backslash, and what administrators type.
+        for (text, value) in [
+            ("CN=a\\q", "a\\q"),
+            ("CN=a\\", "a\\"),
+            ("CN=a\\4", "a\\4"),
+            ("CN=a\\4g", "a\\4g"),
+            ("O=Contoso\\IT, DC=contoso", "Contoso\\IT"),
+            ("CN=a\\,b", "a,b"),
+            ("CN=a\\5Cz", "a\\z"),
+        ] {
+            let dn = DistinguishedName::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(dn.rdns()[0].avas()[0].value(), value, "{text}");
+        }
     }
 
     #[test]
