@@ -100,11 +100,9 @@ pub struct Outcome {
 
 /// `scan`: what the configs say, without certificates.
 pub fn scan(inputs: &Inputs) -> Result<Report> {
-    let (files, map, run) = gather(inputs)?;
-    let bar = progress_bar(inputs.progress, files.len());
-    let mut plan =
-        plan::plan_with_progress(&files, map.as_ref(), None, &inputs.settings, &|| bar.inc(1));
-    bar.finish_and_clear();
+    let bar = Progress::new(inputs.progress);
+    let (read, map, run) = read_configs(inputs, &bar)?;
+    let mut plan = plan::resolve_all(read, map.as_ref(), None, &inputs.settings);
     add_run_diagnostics(&mut plan, run, Vec::new());
     Ok(Report::new(&plan, None, true))
 }
@@ -117,18 +115,22 @@ pub struct Prepared {
 
 /// Reads, resolves and plans, without writing (`convert --dump-context` stops here).
 pub fn prepare(options: &ConvertOptions) -> Result<Prepared> {
-    let (files, map, run) = gather(&options.inputs)?;
-    let (index, sources, source_diagnostics) =
-        load_certificates(&options.certs, options.csv_culture.clone())?;
-    let bar = progress_bar(options.inputs.progress, files.len());
-    let mut plan = plan::plan_with_progress(
-        &files,
-        map.as_ref(),
-        Some(&index),
-        &options.inputs.settings,
-        &|| bar.inc(1),
+    let bar = Progress::new(options.inputs.progress);
+    // Neither side needs the other until the lookups: the certificates (one large export
+    // is one worker's job) are read while the web.config files are.
+    let (configs, certificates) = rayon::join(
+        || read_configs(&options.inputs, &bar),
+        || {
+            load_certificates(
+                &options.certs,
+                options.csv_culture.clone(),
+                Some(bar.bar.clone()),
+            )
+        },
     );
-    bar.finish_and_clear();
+    let (read, map, run) = configs?;
+    let (index, sources, source_diagnostics) = certificates?;
+    let mut plan = plan::resolve_all(read, map.as_ref(), Some(&index), &options.inputs.settings);
     add_run_diagnostics(&mut plan, run, source_diagnostics);
     let report = Report::new(&plan, Some(sources), false);
     let generated = options
@@ -195,7 +197,7 @@ pub fn resolve(
     csv_culture: Culture,
     at: OffsetDateTime,
 ) -> Result<Resolved> {
-    let (index, sources, mut diagnostics) = load_certificates(certs, csv_culture)?;
+    let (index, sources, mut diagnostics) = load_certificates(certs, csv_culture, None)?;
     let (issuer_text, removed_issuer) = hidden::strip(issuer);
     let (serial_text, removed_serial) = hidden::strip(serial);
     if !removed_issuer.is_empty() || !removed_serial.is_empty() {
@@ -269,16 +271,53 @@ pub fn resolve(
 
 /// A bar on stderr for runs long enough to want one; hidden unless stderr is a terminal, so
 /// nothing extra reaches a log or a pipe.
-fn progress_bar(wanted: bool, files: usize) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
+/// The web.config progress bar: only for runs long enough to want one, only on a terminal.
+/// Made before the files are counted, so that the password prompt can hide it at any time.
+struct Progress {
+    wanted: bool,
+    bar: indicatif::ProgressBar,
+}
+
+impl Progress {
     const WORTH_A_BAR: usize = 200;
-    if !wanted || files < WORTH_A_BAR || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
+
+    fn new(wanted: bool) -> Self {
+        use std::io::IsTerminal;
+        Self {
+            wanted: wanted && std::io::stderr().is_terminal(),
+            bar: indicatif::ProgressBar::hidden(),
+        }
     }
-    let style =
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} web.config files {elapsed}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-    indicatif::ProgressBar::new(files as u64).with_style(style)
+
+    /// Shows the bar once the number of files is known, if there are enough of them.
+    fn start(&self, files: usize) {
+        if !self.wanted || files < Self::WORTH_A_BAR {
+            return;
+        }
+        let style = indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} web.config files {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        self.bar.set_style(style);
+        self.bar.set_length(files as u64);
+        self.bar
+            .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    }
+}
+
+/// Finds and reads every web.config file and checks its settings; what is left needs the
+/// certificates.
+fn read_configs(
+    inputs: &Inputs,
+    progress: &Progress,
+) -> Result<(Vec<plan::ReadServer>, Option<ServerMap>, Vec<Diagnostic>)> {
+    let (files, map, run) = gather(inputs)?;
+    progress.start(files.len());
+    let read = plan::read_all(&files, map.as_ref(), &inputs.settings, &|| {
+        progress.bar.inc(1);
+    });
+    progress.bar.finish_and_clear();
+    Ok((read, map, run))
 }
 
 fn gather(inputs: &Inputs) -> Result<(Vec<ConfigFile>, Option<ServerMap>, Vec<Diagnostic>)> {
@@ -304,9 +343,11 @@ fn gather(inputs: &Inputs) -> Result<(Vec<ConfigFile>, Option<ServerMap>, Vec<Di
 fn load_certificates(
     paths: &[PathBuf],
     csv_culture: Culture,
+    progress: Option<indicatif::ProgressBar>,
 ) -> Result<(CertIndex, Vec<SourceFile>, Vec<Diagnostic>)> {
     let reading = source::Reading {
         csv_culture,
+        progress,
         ..source::Reading::default()
     };
     let loaded = source::load(paths, &reading)?;

@@ -14,8 +14,9 @@ pub struct Passwords {
 
 impl Passwords {
     /// The passwords to try: the environment's, else the one typed at the prompt (when stdin
-    /// is a terminal), else none.
-    pub fn get(&mut self, file: &str) -> &[String] {
+    /// is a terminal), else none. `bar`, a progress bar drawn on the same terminal, is hidden
+    /// while the prompt waits.
+    pub fn get(&mut self, file: &str, bar: Option<&indicatif::ProgressBar>) -> &[String] {
         self.known.get_or_insert_with(|| {
             if let Ok(password) = std::env::var(ENV_VAR) {
                 return vec![password];
@@ -24,9 +25,15 @@ impl Passwords {
                 return Vec::new();
             }
             let prompt = format!("Password for the PKCS#12 files (first: {file}): ");
-            rpassword::prompt_password(prompt)
-                .map(|p| vec![p])
-                .unwrap_or_default()
+            let ask = || {
+                rpassword::prompt_password(prompt)
+                    .map(|p| vec![p])
+                    .unwrap_or_default()
+            };
+            match bar {
+                Some(bar) => bar.suspend(ask),
+                None => ask(),
+            }
         })
     }
 }

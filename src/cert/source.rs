@@ -46,6 +46,9 @@ pub struct Reading {
     pub passwords: Mutex<Passwords>,
     /// The regional format `Export-Csv` wrote dates in (`--csv-culture`, default en-US).
     pub csv_culture: Culture,
+    /// The web.config files are read at the same time: their progress bar must make way for
+    /// the password prompt.
+    pub progress: Option<indicatif::ProgressBar>,
 }
 
 /// Extensions that promise certificate material: a file with one of them that holds none is
@@ -241,8 +244,11 @@ fn read_pkcs12(
     reading: &Reading,
 ) -> Result<Vec<(Certificate, Source)>, String> {
     let passwords = match reading.passwords.lock() {
-        Ok(mut passwords) => passwords.get(shown).to_vec(),
-        Err(poisoned) => poisoned.into_inner().get(shown).to_vec(),
+        Ok(mut passwords) => passwords.get(shown, reading.progress.as_ref()).to_vec(),
+        Err(poisoned) => poisoned
+            .into_inner()
+            .get(shown, reading.progress.as_ref())
+            .to_vec(),
     };
     let contents = pkcs12::read(bytes, &passwords).map_err(|e| e.to_string())?;
     contents

@@ -19,6 +19,7 @@ use crate::config::{self, derive_server, ConfigFile, ImKey, ImSettings, Setting}
 use crate::diag::{Code, Diagnostic};
 use crate::names::{Identity, PoolFqdn, ServerName};
 use crate::server_map::ServerMap;
+use settings::Values;
 
 /// What a server's migration comes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -127,24 +128,50 @@ pub fn plan(
     index: Option<&CertIndex>,
     settings: &Settings,
 ) -> Plan {
-    plan_with_progress(files, map, index, settings, &|| {})
+    let read = read_all(files, map, settings, &|| {});
+    resolve_all(read, map, index, settings)
 }
 
-/// [`plan`], calling `done` after each file (from any worker thread), for a progress bar.
-pub fn plan_with_progress(
+/// A config file read and its settings checked: everything that needs no certificate, so
+/// that it can run while the certificates are still being read.
+pub struct ReadServer {
+    plan: ServerPlan,
+    values: Option<Values>,
+}
+
+/// Reads and checks every config file, in parallel, in the files' order; calls `done` after
+/// each file (from any worker thread), for a progress bar.
+pub fn read_all(
     files: &[ConfigFile],
+    map: Option<&ServerMap>,
+    settings: &Settings,
+    done: &(dyn Fn() + Sync),
+) -> Vec<ReadServer> {
+    files
+        .par_iter()
+        .map(|file| {
+            let read = read_server(file, map, settings);
+            done();
+            read
+        })
+        .collect()
+}
+
+/// Looks up each server's certificate (none for `scan`), then the checks across servers.
+pub fn resolve_all(
+    read: Vec<ReadServer>,
     map: Option<&ServerMap>,
     index: Option<&CertIndex>,
     settings: &Settings,
-    done: &(dyn Fn() + Sync),
 ) -> Plan {
-    // Each file is read and planned on its own: in parallel, in the files' order.
-    let mut servers: Vec<ServerPlan> = files
-        .par_iter()
-        .map(|file| {
-            let planned = plan_server(file, map, index, settings);
-            done();
-            planned
+    let mut servers: Vec<ServerPlan> = read
+        .into_par_iter()
+        .map(|ReadServer { mut plan, values }| {
+            if let (Some(values), Some(index)) = (values, index) {
+                let source = plan.source.clone();
+                certificate::resolve(&values, index, settings, &source, &mut plan);
+            }
+            plan
         })
         .collect();
     let mut diagnostics = across::duplicate_servers(&mut servers);
@@ -171,32 +198,21 @@ pub fn plan_with_progress(
     }
 }
 
-fn plan_server(
-    file: &ConfigFile,
-    map: Option<&ServerMap>,
-    index: Option<&CertIndex>,
-    settings: &Settings,
-) -> ServerPlan {
+fn read_server(file: &ConfigFile, map: Option<&ServerMap>, settings: &Settings) -> ReadServer {
     let source = file.display();
     let mut plan = identify(file, map, &source);
     let settings_read = match config::read_file(file) {
         Ok(read) => read,
         Err(diagnostic) => {
             plan.diagnostics.push(diagnostic);
-            return plan;
+            return ReadServer { plan, values: None };
         }
     };
     plan.rtm = Some(rtm_of(&settings_read));
     plan.diagnostics
         .extend(settings_read.diagnostics.iter().cloned());
-    let Some(values) = settings::check_settings(&settings_read, &source, settings, &mut plan)
-    else {
-        return plan;
-    };
-    if let Some(index) = index {
-        certificate::resolve(&values, index, settings, &source, &mut plan);
-    }
-    plan
+    let values = settings::check_settings(&settings_read, &source, settings, &mut plan);
+    ReadServer { plan, values }
 }
 
 /// The server, identities, FQDN and group of a file: from the map, else from its path.
