@@ -117,8 +117,9 @@ fn render(c: &mut Criterion) {
     let many: Vec<serde_json::Value> = servers.iter().cycle().take(500).cloned().collect();
     context["servers"] = serde_json::Value::Array(many);
     let renderer = Renderer::new(&ChangeTemplate::Builtin("sp1")).expect("built-ins compile");
+    let data = owa_im_migrate::render::Data::new(context).expect("no control characters");
     c.bench_function("render the change script for 500 servers", |b| {
-        b.iter(|| renderer.render("sp1", black_box(&context)))
+        b.iter(|| renderer.render("sp1", black_box(&data)))
     });
 }
 

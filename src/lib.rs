@@ -23,6 +23,7 @@ pub mod walk;
 
 use std::path::PathBuf;
 
+use rayon::prelude::*;
 use time::OffsetDateTime;
 
 use crate::cert::exchange_csv::Culture;
@@ -151,16 +152,34 @@ pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
     let change = ChangeTemplate::choose(options.template.as_deref())?;
     let renderer = Renderer::new(&change)?;
     let Prepared { report, context } = prepare(options)?;
-    let mut files: Vec<(String, Vec<u8>)> = vec![
-        (CHANGE_SCRIPT.into(), renderer.render("sp1", &context)?),
-        (UNDO_SCRIPT.into(), renderer.render("undo", &context)?),
-        ("report.json".into(), report.to_json().into_bytes()),
+    let data = render::Data::new(context)?;
+    // Each output is rendered on its own, in parallel; the change script is the longest.
+    let mut jobs: Vec<Output> = vec![
+        Output::Template(CHANGE_SCRIPT, "sp1"),
+        Output::Template(UNDO_SCRIPT, "undo"),
+        Output::Report,
     ];
-    for extra in &options.extras {
-        files.extend(render::extra(&renderer, *extra, &context)?);
-    }
+    jobs.extend(options.extras.iter().copied().map(Output::Extra));
+    let rendered: Vec<Vec<(String, Vec<u8>)>> = jobs
+        .into_par_iter()
+        .map(|job| {
+            Ok(match job {
+                Output::Template(file, name) => vec![(file.into(), renderer.render(name, &data)?)],
+                Output::Report => vec![("report.json".into(), report.to_json().into_bytes())],
+                Output::Extra(extra) => render::extra(&renderer, extra, &data)?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let files: Vec<(String, Vec<u8>)> = rendered.into_iter().flatten().collect();
     let written = output::write_all(&options.out, &files)?;
     Ok(Outcome { report, written })
+}
+
+/// One of the files `convert` writes, before it is rendered.
+enum Output {
+    Template(&'static str, &'static str),
+    Report,
+    Extra(cli::Extra),
 }
 
 /// `collect-script`: writes the collection script, which needs no input at all.
@@ -175,7 +194,7 @@ pub fn collect_script(
         "tool": render::context::Tool::THIS,
         "generated": generated.map_or_else(|| "not recorded".to_string(), plan::rfc3339),
     });
-    let script = renderer.render("collect", &context)?;
+    let script = renderer.render("collect", &render::Data::new(context)?)?;
     output::write_all(out, &[(render::COLLECT_SCRIPT.to_string(), script)])
 }
 

@@ -202,16 +202,11 @@ impl Renderer {
 
     /// Renders a built-in (or the user's change script) to the bytes its kind is written
     /// in: PowerShell as UTF-8 with BOM and CRLF, Markdown and HTML as UTF-8.
-    pub fn render(&self, name: &str, context: &Value) -> Result<Vec<u8>, Error> {
+    pub fn render(&self, name: &str, data: &Data) -> Result<Vec<u8>, Error> {
         let fail = |message: String| Error::Template {
             name: name.to_string(),
             message,
         };
-        if let Some(path) = control_character(context, "") {
-            return Err(fail(format!(
-                "the context value {path} contains a control character"
-            )));
-        }
         let kind = builtin(name).map_or(Kind::PowerShell, |b| b.kind);
         let registry = match kind {
             Kind::PowerShell => &self.powershell,
@@ -219,7 +214,7 @@ impl Renderer {
             Kind::Html => &self.html,
         };
         let text = registry
-            .render(name, context)
+            .render_with_context(name, &data.0)
             .map_err(|e| fail(e.to_string()))?;
         Ok(match kind {
             Kind::PowerShell => windows_text(&text),
@@ -228,15 +223,36 @@ impl Renderer {
     }
 }
 
+/// A template context, checked for control characters and made ready for Handlebars once:
+/// every output of a run is rendered from the same one without copying it (a large
+/// organisation's context is tens of megabytes).
+pub struct Data(handlebars::Context);
+
+impl Data {
+    pub fn new(context: Value) -> Result<Data, Error> {
+        if let Some(path) = control_character(&context) {
+            return Err(Error::Template {
+                name: "context".into(),
+                message: format!("the context value {path} contains a control character"),
+            });
+        }
+        Ok(Data(handlebars::Context::from(context)))
+    }
+
+    pub fn value(&self) -> &Value {
+        self.0.data()
+    }
+}
+
 /// The files of an opt-in output.
 pub fn extra(
     renderer: &Renderer,
     extra: crate::cli::Extra,
-    context: &Value,
+    data: &Data,
 ) -> Result<Vec<(String, Vec<u8>)>, Error> {
     use crate::cli::Extra;
     let names: &[&str] = match extra {
-        Extra::PerServer => return per_server(renderer, context),
+        Extra::PerServer => return per_server(renderer, data.value()),
         Extra::Plan => &["plan-md", "plan-html"],
         Extra::Exchange2013 => &["exchange2013"],
         Extra::Sp2CrossSite => &["sp2-cross-site"],
@@ -247,7 +263,7 @@ pub fn extra(
         .filter_map(|name| builtin(name))
         .map(|b| {
             let file = b.output.unwrap_or(b.name).to_string();
-            Ok((file, renderer.render(b.name, context)?))
+            Ok((file, renderer.render(b.name, data)?))
         })
         .collect()
 }
@@ -255,15 +271,19 @@ pub fn extra(
 /// The change script once per server: the same template with a context of one server, for
 /// organisations that change one CAS at a time behind a load balancer.
 fn per_server(renderer: &Renderer, context: &Value) -> Result<Vec<(String, Vec<u8>)>, Error> {
-    let servers = context["servers"].as_array().cloned().unwrap_or_default();
+    use rayon::prelude::*;
+    let servers = context["servers"].as_array().map_or(&[][..], Vec::as_slice);
+    // Everything but the server lists, copied once; each script adds its one server.
+    let mut shared = context.clone();
+    shared["servers"] = Value::Array(Vec::new());
+    shared["skipped"] = Value::Array(Vec::new());
     servers
-        .into_iter()
+        .par_iter()
         .map(|server| {
             let name = server["server"].as_str().unwrap_or("SERVER").to_string();
-            let mut one = context.clone();
-            one["servers"] = Value::Array(vec![server]);
-            one["skipped"] = Value::Array(Vec::new());
-            let script = renderer.render("sp1", &one)?;
+            let mut one = shared.clone();
+            one["servers"] = Value::Array(vec![server.clone()]);
+            let script = renderer.render("sp1", &Data::new(one)?)?;
             Ok((format!("Set-OwaInstantMessaging-{name}.ps1"), script))
         })
         .collect()
@@ -350,16 +370,17 @@ fn escape(value: &str) -> String {
 }
 
 /// The JSON path of the first string holding a control character.
-fn control_character(value: &Value, path: &str) -> Option<String> {
+fn control_character(value: &Value) -> Option<String> {
+    // The path is only spelled out for the value found, not for every value searched.
     match value {
-        Value::String(s) if s.chars().any(char::is_control) => Some(path.to_string()),
+        Value::String(s) if s.chars().any(char::is_control) => Some(String::new()),
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .find_map(|(i, v)| control_character(v, &format!("{path}[{i}]"))),
+            .find_map(|(i, v)| control_character(v).map(|rest| format!("[{i}]{rest}"))),
         Value::Object(map) => map
             .iter()
-            .find_map(|(k, v)| control_character(v, &format!("{path}.{k}"))),
+            .find_map(|(k, v)| control_character(v).map(|rest| format!(".{k}{rest}"))),
         _ => None,
     }
 }
@@ -401,12 +422,11 @@ mod tests {
             source: "Write-Host {{name}} {{#each list}}{{this}} {{/each}}".into(),
         };
         let r = Renderer::new(&change).unwrap();
-        let out = r
-            .render(
-                "sp1",
-                &json!({"name": "x'; Remove-Item C:\\ -Recurse; '", "list": ["$(calc)", "’"]}),
-            )
-            .unwrap();
+        let data = Data::new(
+            json!({"name": "x'; Remove-Item C:\\ -Recurse; '", "list": ["$(calc)", "’"]}),
+        )
+        .unwrap();
+        let out = r.render("sp1", &data).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(
             text,
@@ -450,18 +470,21 @@ mod tests {
         };
         let r = Renderer::new(&change).unwrap();
         assert!(matches!(
-            r.render("sp1", &json!({})),
+            r.render("sp1", &Data::new(json!({})).unwrap()),
             Err(Error::Template { .. })
         ));
     }
 
     #[test]
     fn control_characters_in_the_context_are_refused() {
-        let r = Renderer::new(&ChangeTemplate::Builtin("sp1")).unwrap();
-        let err = r
-            .render("undo", &json!({"tool": {"name": "a\nb"}}))
-            .unwrap_err();
+        let Err(err) = Data::new(json!({"tool": {"name": "a\nb"}})) else {
+            panic!("a control character was accepted");
+        };
         assert!(err.to_string().contains(".tool.name"), "{err}");
+        let Err(err) = Data::new(json!({"servers": [{}, {"x": "\u{85}"}]})) else {
+            panic!("a control character was accepted");
+        };
+        assert!(err.to_string().contains(".servers[1].x"), "{err}");
     }
 
     #[test]
