@@ -5,6 +5,8 @@
 //! case-insensitively. Only the root `appSettings` counts: the one inside a `<location>`
 //! applies to a sub-path of OWA, not to the application the IM settings are read by.
 
+use std::borrow::Cow;
+
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
@@ -83,7 +85,8 @@ pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
     reader.config_mut().check_end_names = true;
     let mut lines = LineCounter::new(text);
     let mut state = State::new(file);
-    let mut stack: Vec<(String, u32)> = Vec::new();
+    // The open elements, as much as the appSettings rules need, with where each began.
+    let mut stack: Vec<(Open, usize)> = Vec::new();
     let mut root_seen = false;
     loop {
         let start = position(reader.buffer_position());
@@ -97,22 +100,17 @@ pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
         match event {
             Event::Start(tag) => {
                 check_attributes(&tag).map_err(|m| lines.malformed(start, m))?;
-                let line = lines.line_at(start);
-                let name = element_name(&tag);
                 if stack.is_empty() {
-                    check_root(&name, &mut root_seen).map_err(|m| lines.malformed(start, m))?;
+                    check_root(&element_name(&tag), &mut root_seen)
+                        .map_err(|m| lines.malformed(start, m))?;
                 }
                 if is_app_settings_child(&stack) {
+                    let line = lines.line_at(start);
                     state
                         .apply(&tag, line)
                         .map_err(|m| lines.malformed(start, m))?;
                 }
-                let name = if stack.len() == 1 && name == "location" && is_self_location(&tag) {
-                    SELF_LOCATION.to_string()
-                } else {
-                    name
-                };
-                stack.push((name, line));
+                stack.push((Open::of(&tag, stack.len()), start));
             }
             Event::Empty(tag) => {
                 check_attributes(&tag).map_err(|m| lines.malformed(start, m))?;
@@ -156,7 +154,13 @@ pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
             "there is no <configuration> element: this is not a web.config".into(),
         ));
     }
-    if let Some((name, line)) = stack.last() {
+    if let Some(&(_, opened)) = stack.last() {
+        let name: String = text[opened..]
+            .trim_start_matches('<')
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !matches!(c, '>' | '/'))
+            .collect();
+        let line = lines.line_at(opened);
         return Err(Malformed {
             message: format!("element <{name}> opened on line {line} is never closed"),
             line: lines.line_at(text.len()),
@@ -202,20 +206,42 @@ fn element_name(tag: &BytesStart<'_>) -> String {
     String::from_utf8_lossy(tag.name().as_ref()).into_owned()
 }
 
-/// The application's own appSettings: under the root, or under a `<location>` that names the
-/// application itself (`path="."` or no path).
-fn is_app_settings_child(stack: &[(String, u32)]) -> bool {
-    match stack {
-        [(root, _), (section, _)] => root == "configuration" && section == "appSettings",
-        [(root, _), (location, _), (section, _)] => {
-            root == "configuration" && location == SELF_LOCATION && section == "appSettings"
+/// An open element, as far as the appSettings rules care. Recorded without copying its name:
+/// a 30 KB web.config opens hundreds of elements and the rules need three of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Open {
+    Configuration,
+    AppSettings,
+    /// A `<location>` right under the root that applies to the application itself.
+    SelfLocation,
+    Other,
+}
+
+impl Open {
+    /// `depth`: how many elements are open around it.
+    fn of(tag: &BytesStart<'_>, depth: usize) -> Open {
+        match tag.name().as_ref() {
+            b"configuration" => Open::Configuration,
+            b"appSettings" => Open::AppSettings,
+            b"location" if depth == 1 && is_self_location(tag) => Open::SelfLocation,
+            _ => Open::Other,
         }
-        _ => false,
     }
 }
 
-/// How the stack records a `<location>` that applies to the application itself.
-const SELF_LOCATION: &str = "location path=\".\"";
+/// The application's own appSettings: under the root, or under a `<location>` that names the
+/// application itself (`path="."` or no path).
+fn is_app_settings_child(stack: &[(Open, usize)]) -> bool {
+    matches!(
+        stack,
+        [(Open::Configuration, _), (Open::AppSettings, _)]
+            | [
+                (Open::Configuration, _),
+                (Open::SelfLocation, _),
+                (Open::AppSettings, _)
+            ]
+    )
+}
 
 /// Applies `<add>`, `<remove>` and `<clear>` in document order.
 struct State<'f> {
@@ -241,7 +267,7 @@ impl<'f> State<'f> {
             b"add" => {
                 let key = attribute(tag, "key")?;
                 if let Some(key) = key.as_deref().and_then(ImKey::from_key) {
-                    let value = attribute(tag, "value")?.unwrap_or_default();
+                    let value = attribute(tag, "value")?.unwrap_or_default().into_owned();
                     self.adds[key.slot()].push(line);
                     self.values[key.slot()] = Some(Setting { value, line });
                 }
@@ -303,19 +329,33 @@ fn check_attributes(tag: &BytesStart<'_>) -> Result<(), String> {
 }
 
 /// One attribute, normalised and with entities decoded as an XML parser (and so .NET) does;
-/// `Ok(None)` when absent.
-fn attribute(tag: &BytesStart<'_>, name: &str) -> Result<Option<String>, String> {
+/// `Ok(None)` when absent. Borrowed from the file's text when there is nothing to decode,
+/// as for almost every key and value.
+fn attribute<'t>(tag: &'t BytesStart<'_>, name: &str) -> Result<Option<Cow<'t, str>>, String> {
     for attr in tag.attributes() {
         let attr = attr.map_err(|e| format!("bad attribute: {e}"))?;
         if attr.key.as_ref() == name.as_bytes() {
-            let raw = std::str::from_utf8(&attr.value)
-                .map_err(|e| format!("attribute '{name}' is not text: {e}"))?;
+            let not_text = |e: std::str::Utf8Error| format!("attribute '{name}' is not text: {e}");
+            let raw: Cow<'t, str> = match attr.value {
+                Cow::Borrowed(bytes) => {
+                    Cow::Borrowed(std::str::from_utf8(bytes).map_err(not_text)?)
+                }
+                Cow::Owned(bytes) => {
+                    Cow::Owned(String::from_utf8(bytes).map_err(|e| not_text(e.utf8_error()))?)
+                }
+            };
+            if !raw
+                .bytes()
+                .any(|b| matches!(b, b'\r' | b'\n' | b'\t' | b'&'))
+            {
+                return Ok(Some(raw));
+            }
             // XML 1.0 §3.3.3: a line break or tab typed inside a value reads as a space, while
             // a character reference (&#10;) stays what it says. quick-xml leaves this to us.
             let normalised = raw.replace("\r\n", " ").replace(['\r', '\n', '\t'], " ");
             let value = quick_xml::escape::unescape(&normalised)
                 .map_err(|e| format!("bad value of attribute '{name}': {e}"))?;
-            return Ok(Some(value.into_owned()));
+            return Ok(Some(Cow::Owned(value.into_owned())));
         }
     }
     Ok(None)

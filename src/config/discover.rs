@@ -2,6 +2,8 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::diag::Diagnostic;
 use crate::names::ServerName;
 use crate::Error;
@@ -68,10 +70,16 @@ pub fn discover(args: &[PathBuf]) -> Result<(Vec<ConfigFile>, Vec<Diagnostic>), 
         );
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    // The same file named twice (`collected` and `./collected`) is one file, not two servers.
+    // The same file named twice (`collected` and `./collected`, or through a symbolic link)
+    // is one file, not two servers. Resolving a path is a system call per folder in it:
+    // done in parallel.
+    let real: Vec<PathBuf> = files
+        .par_iter()
+        .map(|f| std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone()))
+        .collect();
     let mut seen = std::collections::HashSet::new();
-    files
-        .retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
+    let mut real = real.into_iter();
+    files.retain(|_| real.next().is_some_and(|path| seen.insert(path)));
     Ok((files, diagnostics))
 }
 
