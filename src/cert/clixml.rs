@@ -29,16 +29,23 @@ const EXPORT_AGAIN: &str = "export again with Get-ExchangeCertificate | Export-C
 /// (origin `"{shown}#object {n}"`, n from 1) and what is wrong.
 pub fn read(bytes: &[u8], shown: &str) -> Result<Records, String> {
     let (text, _) = encoding::decode(bytes).map_err(|e| e.to_string())?;
-    Parser::new(shown).run(&text)
+    read_text(&text, shown)
+}
+
+/// [`read`] for a file already decoded.
+pub fn read_text(text: &str, shown: &str) -> Result<Records, String> {
+    Parser::new(shown).run(text)
 }
 
 /// Whether the bytes look like CLIXML (after decoding: first element is <Objs ...>), for
 /// recognising files by content.
 pub fn looks_like(bytes: &[u8]) -> bool {
-    let Ok((text, _)) = encoding::decode(bytes) else {
-        return false;
-    };
-    let mut reader = Reader::from_str(&text);
+    encoding::decode(bytes).is_ok_and(|(text, _)| looks_like_text(&text))
+}
+
+/// [`looks_like`] for a file already decoded: reads no further than its first element.
+pub fn looks_like_text(text: &str) -> bool {
+    let mut reader = Reader::from_str(text);
     loop {
         match reader.read_event() {
             Ok(Event::Start(tag) | Event::Empty(tag)) => {

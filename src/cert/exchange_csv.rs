@@ -398,7 +398,12 @@ const NO_HEADER: &str = "there is no header line (a file from 'Export-Csv' has o
 /// zone is unknown, so they may be off by up to 14 hours either way.
 pub fn read(bytes: &[u8], shown: &str, culture: &Culture) -> Result<Records, String> {
     let (text, _) = encoding::decode(bytes).map_err(|e| e.to_string())?;
-    let (skipped, body) = split_preamble(&text);
+    read_text(&text, shown, culture)
+}
+
+/// [`read`] for a file already decoded.
+pub fn read_text(text: &str, shown: &str, culture: &Culture) -> Result<Records, String> {
+    let (skipped, body) = split_preamble(text);
     let mut reader = csv_reader(body);
     let headers = reader
         .headers()
@@ -432,10 +437,12 @@ pub fn read(bytes: &[u8], shown: &str, culture: &Culture) -> Result<Records, Str
 /// line, then a header line naming Thumbprint, or SerialNumber and Issuer, or RawData.
 /// `read` may still refuse it, with a message that says why.
 pub fn looks_like(bytes: &[u8]) -> bool {
-    let Ok((text, _)) = encoding::decode(bytes) else {
-        return false;
-    };
-    let (_, body) = split_preamble(&text);
+    encoding::decode(bytes).is_ok_and(|(text, _)| looks_like_text(&text))
+}
+
+/// [`looks_like`] for a file already decoded.
+pub fn looks_like_text(text: &str) -> bool {
+    let (_, body) = split_preamble(text);
     let mut reader = csv_reader(body);
     let Ok(headers) = reader.headers() else {
         return false;

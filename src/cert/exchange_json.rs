@@ -16,13 +16,15 @@ use crate::config::encoding;
 /// first object, with a certificate property at its top level. Other JSON files that sit in
 /// a certificate folder are not exports.
 pub fn looks_like(bytes: &[u8]) -> bool {
-    let Ok((text, _)) = encoding::decode(bytes) else {
-        return false;
-    };
+    encoding::decode(bytes).is_ok_and(|(text, _)| looks_like_text(&text))
+}
+
+/// [`looks_like`] for a file already decoded.
+pub fn looks_like_text(text: &str) -> bool {
     if !text.trim_start().starts_with(['{', '[']) {
         return false;
     }
-    let Ok(value) = serde_json::from_str::<Value>(&text) else {
+    let Ok(value) = serde_json::from_str::<Value>(text) else {
         // Broken JSON that names a certificate property is a damaged export, worth a message.
         let lower = text.to_ascii_lowercase();
         return ["\"thumbprint\"", "\"rawdata\""]
@@ -43,7 +45,12 @@ pub fn looks_like(bytes: &[u8]) -> bool {
 /// Err when the file is not JSON at all; otherwise one entry per object.
 pub fn read(bytes: &[u8], shown: &str) -> Result<Records, String> {
     let (text, _) = encoding::decode(bytes).map_err(|e| e.to_string())?;
-    let value: Value = serde_json::from_str(&text).map_err(|e| {
+    read_text(&text, shown)
+}
+
+/// [`read`] for a file already decoded.
+pub fn read_text(text: &str, shown: &str) -> Result<Records, String> {
+    let value: Value = serde_json::from_str(text).map_err(|e| {
         format!("not JSON ({e}); export again with Get-ExchangeCertificate | ConvertTo-Json")
     })?;
     let objects = match value {

@@ -147,18 +147,23 @@ fn recognise(path: &Path, shown: &str, bytes: &[u8], reading: &Reading) -> Conte
     if matches!(ext.as_str(), "pfx" | "p12") || pkcs12::looks_like(bytes) {
         return done("pkcs12", read_pkcs12(bytes, path, shown, reading));
     }
-    if clixml::looks_like(bytes) {
-        return export("clixml", clixml::read(bytes, shown), path);
-    }
-    if exchange_json::looks_like(bytes) {
-        return export("json", exchange_json::read(bytes, shown), path);
-    }
-    if exchange_csv::looks_like(bytes) {
-        return export(
-            "csv",
-            exchange_csv::read(bytes, shown, &reading.csv_culture),
-            path,
-        );
+    // The exports are text: decoded once (a CLIXML export of a large organisation is tens
+    // of megabytes of UTF-16), then recognised and read from the text.
+    let text = crate::config::encoding::decode(bytes);
+    if let Ok((text, _)) = &text {
+        if clixml::looks_like_text(text) {
+            return export("clixml", clixml::read_text(text, shown), path);
+        }
+        if exchange_json::looks_like_text(text) {
+            return export("json", exchange_json::read_text(text, shown), path);
+        }
+        if exchange_csv::looks_like_text(text) {
+            return export(
+                "csv",
+                exchange_csv::read_text(text, shown, &reading.csv_culture),
+                path,
+            );
+        }
     }
     if matches!(ext.as_str(), "p7b" | "p7c") {
         return Content::Unreadable(
@@ -181,7 +186,7 @@ fn recognise(path: &Path, shown: &str, bytes: &[u8], reading: &Reading) -> Conte
     if matches!(ext.as_str(), "csv" | "json") {
         // An export that is not even text (a BOM that does not match its encoding, say) is
         // a damaged export, not a stray file.
-        if let Err(e) = crate::config::encoding::decode(bytes) {
+        if let Err(e) = text {
             return Content::Unreadable("unknown", e.to_string(), Vec::new());
         }
     }
