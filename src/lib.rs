@@ -133,15 +133,20 @@ pub fn prepare(options: &ConvertOptions) -> Result<Prepared> {
     let (index, sources, source_diagnostics) = certificates?;
     let mut plan = plan::resolve_all(read, map.as_ref(), Some(&index), &options.inputs.settings);
     add_run_diagnostics(&mut plan, run, source_diagnostics);
-    let report = Report::new(&plan, Some(sources), false);
     let generated = options
         .generated
         .map_or_else(|| "not recorded".to_string(), plan::rfc3339);
-    let context =
-        serde_json::to_value(Context::new(&plan, generated)).map_err(|e| Error::Template {
-            name: "context".into(),
-            message: e.to_string(),
-        })?;
+    let (report, context) = rayon::join(
+        || Report::new(&plan, Some(sources), false),
+        || Context::new(&plan, generated).into_value(),
+    );
+    let context = context.map_err(|e| Error::Template {
+        name: "context".into(),
+        message: e.to_string(),
+    })?;
+    // Freeing a large organisation's plan and certificates takes a while; nothing waits
+    // for it.
+    rayon::spawn(move || drop((plan, index, map)));
     Ok(Prepared { report, context })
 }
 
@@ -150,7 +155,11 @@ pub fn prepare(options: &ConvertOptions) -> Result<Prepared> {
 pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
     output::check_out_dir(&options.out, options.force)?;
     let change = ChangeTemplate::choose(options.template.as_deref())?;
-    let renderer = Renderer::new(&change)?;
+    let mut templates = vec!["sp1", "undo"];
+    for &extra in &options.extras {
+        templates.extend(render::templates_of(extra));
+    }
+    let renderer = Renderer::for_templates(&change, &templates)?;
     let Prepared { report, context } = prepare(options)?;
     let data = render::Data::new(context)?;
     // Each output is rendered on its own, in parallel; the change script is the longest.

@@ -7,6 +7,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use tempfile::NamedTempFile;
 
 use crate::Error;
@@ -37,14 +38,18 @@ pub fn write_all(out: &Path, files: &[(String, Vec<u8>)]) -> Result<Vec<PathBuf>
         move |source| Error::Output { path, source }
     };
     std::fs::create_dir_all(out).map_err(fail(out))?;
-    let mut staged = Vec::with_capacity(files.len());
-    for (name, bytes) in files {
-        let target = out.join(name);
-        let mut temp = temporary(out).map_err(fail(&target))?;
-        temp.write_all(bytes).map_err(fail(&target))?;
-        temp.as_file().sync_all().map_err(fail(&target))?;
-        staged.push((temp, target));
-    }
+    // Each file is written and flushed to disk on its own, in parallel; if any fails, the
+    // temporaries already made are removed as they are dropped.
+    let staged: Vec<(NamedTempFile, PathBuf)> = files
+        .par_iter()
+        .map(|(name, bytes)| {
+            let target = out.join(name);
+            let mut temp = temporary(out).map_err(fail(&target))?;
+            temp.write_all(bytes).map_err(fail(&target))?;
+            temp.as_file().sync_all().map_err(fail(&target))?;
+            Ok((temp, target))
+        })
+        .collect::<Result<_, Error>>()?;
     let mut written = Vec::with_capacity(staged.len());
     for (temp, target) in staged {
         temp.persist(&target).map_err(|e| Error::Output {

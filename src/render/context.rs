@@ -5,6 +5,7 @@
 //! character in an input shows as `\u{a}` in a comment instead of stopping the render.
 
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::plan::{Plan, ServerPlan, Status};
@@ -147,6 +148,24 @@ impl Context {
             issuers: Vec::new(),
         }
         .with_pools()
+    }
+
+    /// The context as Handlebars reads it. The same JSON as `serde_json::to_value(self)`,
+    /// with the per-server entries, most of it, converted in parallel.
+    pub fn into_value(mut self) -> Result<Value, serde_json::Error> {
+        use rayon::prelude::*;
+        let servers: Vec<Value> = std::mem::take(&mut self.servers)
+            .par_iter()
+            .map(serde_json::to_value)
+            .collect::<Result<_, _>>()?;
+        let skipped: Vec<Value> = std::mem::take(&mut self.skipped)
+            .par_iter()
+            .map(serde_json::to_value)
+            .collect::<Result<_, _>>()?;
+        let mut value = serde_json::to_value(self)?;
+        value["servers"] = Value::Array(servers);
+        value["skipped"] = Value::Array(skipped);
+        Ok(value)
     }
 
     /// Pools and issuers, derived from the servers (sorted, each once).

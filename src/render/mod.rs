@@ -159,13 +159,26 @@ pub struct Renderer {
 }
 
 impl Renderer {
+    /// Every built-in, and the user's change script if there is one.
     pub fn new(change: &ChangeTemplate) -> Result<Renderer, Error> {
+        Self::compile(change, |_| true)
+    }
+
+    /// Only the built-ins named (and the partials): a run compiles what it renders.
+    pub fn for_templates(change: &ChangeTemplate, names: &[&str]) -> Result<Renderer, Error> {
+        Self::compile(change, |name| names.contains(&name))
+    }
+
+    fn compile(change: &ChangeTemplate, wanted: impl Fn(&str) -> bool) -> Result<Renderer, Error> {
         let mut renderer = Renderer {
             powershell: registry(Kind::PowerShell),
             markdown: registry(Kind::Markdown),
             html: registry(Kind::Html),
         };
-        for b in BUILTINS {
+        for b in BUILTINS
+            .iter()
+            .filter(|b| b.output.is_none() || wanted(b.name))
+        {
             let registry = renderer.registry_mut(b.kind);
             let registered = match b.output {
                 None => registry.register_partial(b.name, b.source),
@@ -244,21 +257,28 @@ impl Data {
     }
 }
 
+/// The built-in templates an opt-in output renders.
+pub fn templates_of(extra: crate::cli::Extra) -> &'static [&'static str] {
+    use crate::cli::Extra;
+    match extra {
+        Extra::PerServer => &["sp1"],
+        Extra::Plan => &["plan-md", "plan-html"],
+        Extra::Exchange2013 => &["exchange2013"],
+        Extra::Sp2CrossSite => &["sp2-cross-site"],
+        Extra::Verify => &["verify"],
+    }
+}
+
 /// The files of an opt-in output.
 pub fn extra(
     renderer: &Renderer,
     extra: crate::cli::Extra,
     data: &Data,
 ) -> Result<Vec<(String, Vec<u8>)>, Error> {
-    use crate::cli::Extra;
-    let names: &[&str] = match extra {
-        Extra::PerServer => return per_server(renderer, data.value()),
-        Extra::Plan => &["plan-md", "plan-html"],
-        Extra::Exchange2013 => &["exchange2013"],
-        Extra::Sp2CrossSite => &["sp2-cross-site"],
-        Extra::Verify => &["verify"],
-    };
-    names
+    if extra == crate::cli::Extra::PerServer {
+        return per_server(renderer, data.value());
+    }
+    templates_of(extra)
         .iter()
         .filter_map(|name| builtin(name))
         .map(|b| {
