@@ -98,3 +98,52 @@ fn a_terminal_gets_colour_unless_no_color_is_set() {
     assert!(run(None).contains(&0x1b), "no colour on a terminal");
     assert!(!run(Some("1")).contains(&0x1b), "colour despite NO_COLOR");
 }
+
+#[test]
+fn a_long_run_shows_progress_on_a_terminal_only() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("util-linux script is not installed; the terminal case is not checked here");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::web_config(&common::im_keys(
+        "naocs.contoso.com",
+        "CN=ContosoCA, DC=contoso, DC=com",
+        "61 0E 0A 00 00 00 00 00 00 21",
+    ));
+    for n in 0..250 {
+        common::write(dir.path(), &format!("CAS{n:03}/web.config"), &config);
+    }
+    let binary = assert_cmd::cargo::cargo_bin("owa-im-migrate");
+    let on_terminal = |extra: &str| {
+        let command = format!("{} scan {} {extra}", binary.display(), dir.path().display());
+        let output = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let seen = on_terminal("");
+    assert!(
+        seen.contains("/250 web.config files"),
+        "no progress bar on a terminal: {seen:?}"
+    );
+    assert!(
+        seen.contains("250 web.config files:"),
+        "no summary: {seen:?}"
+    );
+    let quiet = on_terminal("--quiet");
+    assert!(
+        !quiet.contains("web.config files"),
+        "--quiet still drew: {quiet:?}"
+    );
+    let piped = bin().arg("scan").arg(dir.path()).output().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&piped.stderr).contains("web.config files"),
+        "a progress bar on a pipe"
+    );
+}
