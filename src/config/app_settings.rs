@@ -85,8 +85,9 @@ pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
     reader.config_mut().check_end_names = true;
     let mut lines = LineCounter::new(text);
     let mut state = State::new(file);
-    // The open elements, as much as the appSettings rules need, with where each began.
-    let mut stack: Vec<(Open, usize)> = Vec::new();
+    // The open elements, as much as the appSettings rules need, with where each began and
+    // the length of its name (for the message if one is never closed).
+    let mut stack: Vec<(Open, usize, usize)> = Vec::new();
     let mut root_seen = false;
     loop {
         let start = position(reader.buffer_position());
@@ -110,7 +111,11 @@ pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
                         .apply(&tag, line)
                         .map_err(|m| lines.malformed(start, m))?;
                 }
-                stack.push((Open::of(&tag, stack.len()), start));
+                stack.push((
+                    Open::of(&tag, stack.len()),
+                    start,
+                    tag.name().as_ref().len(),
+                ));
             }
             Event::Empty(tag) => {
                 check_attributes(&tag).map_err(|m| lines.malformed(start, m))?;
@@ -154,12 +159,11 @@ pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
             "there is no <configuration> element: this is not a web.config".into(),
         ));
     }
-    if let Some(&(_, opened)) = stack.last() {
-        let name: String = text[opened..]
-            .trim_start_matches('<')
-            .chars()
-            .take_while(|c| !c.is_whitespace() && !matches!(c, '>' | '/'))
-            .collect();
+    if let Some(&(_, opened, name_len)) = stack.last() {
+        // `opened` is the offset of the `<`; the name follows it.
+        let name = text
+            .get(opened + 1..opened + 1 + name_len)
+            .unwrap_or_default();
         let line = lines.line_at(opened);
         return Err(Malformed {
             message: format!("element <{name}> opened on line {line} is never closed"),
@@ -231,14 +235,14 @@ impl Open {
 
 /// The application's own appSettings: under the root, or under a `<location>` that names the
 /// application itself (`path="."` or no path).
-fn is_app_settings_child(stack: &[(Open, usize)]) -> bool {
+fn is_app_settings_child(stack: &[(Open, usize, usize)]) -> bool {
     matches!(
         stack,
-        [(Open::Configuration, _), (Open::AppSettings, _)]
+        [(Open::Configuration, ..), (Open::AppSettings, ..)]
             | [
-                (Open::Configuration, _),
-                (Open::SelfLocation, _),
-                (Open::AppSettings, _)
+                (Open::Configuration, ..),
+                (Open::SelfLocation, ..),
+                (Open::AppSettings, ..)
             ]
     )
 }
@@ -547,6 +551,23 @@ mod tests {
             err.message.contains("<appSettings> opened on line 2"),
             "{err:?}"
         );
+        for (text, named) in [
+            (
+                "<configuration>\n<location path=\".\">\n<appSettings/>",
+                "<location> opened on line 2",
+            ),
+            (
+                "<configuration>\r\n<system.webServer>\r\n<x:handlers\u{a0}y>",
+                "<x:handlers\u{a0}y> opened on line 3",
+            ),
+            (
+                "<configuration\n  a=\"1\">",
+                "<configuration> opened on line 1",
+            ),
+        ] {
+            let err = read(text, "w").unwrap_err();
+            assert!(err.message.contains(named), "{text:?}: {err:?}");
+        }
     }
 
     #[test]
