@@ -240,6 +240,39 @@ fn a_user_template_replaces_the_change_script() {
 }
 
 #[test]
+fn a_user_template_may_include_the_built_ins() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = common::write(
+        dir.path(),
+        "wrapped.ps1.hbs",
+        "# Change CHG0042: check first, then the usual functions\n{{> verify}}\n{{> common tool}}\n",
+    );
+    let out = dir.path().join("m");
+    bin()
+        .args([
+            "convert",
+            "examples/contoso/configs",
+            "--certs",
+            "examples/contoso/certs",
+            "--at",
+            "2026-11-24",
+            "--template",
+        ])
+        .arg(&template)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(1);
+    let script = common::read_script(&out.join("Set-OwaInstantMessaging.ps1"));
+    common::pwsh::assert_parses(&script);
+    assert!(script.starts_with("# Change CHG0042"), "{script}");
+    assert!(
+        !common::pwsh::commands_named(&script, "Get-OwaVirtualDirectory").is_empty(),
+        "the verify built-in was not included"
+    );
+}
+
+#[test]
 fn quiet_prints_only_errors_and_help_has_examples() {
     let dir = tempfile::tempdir().unwrap();
     let output = bin()

@@ -164,9 +164,11 @@ impl Renderer {
         Self::compile(change, |_| true)
     }
 
-    /// Only the built-ins named (and the partials): a run compiles what it renders.
+    /// Only the built-ins named (and the partials): a run compiles what it renders. A
+    /// user's template gets every built-in, which it may include as a partial.
     pub fn for_templates(change: &ChangeTemplate, names: &[&str]) -> Result<Renderer, Error> {
-        Self::compile(change, |name| names.contains(&name))
+        let user = matches!(change, ChangeTemplate::User { .. });
+        Self::compile(change, |name| user || names.contains(&name))
     }
 
     fn compile(change: &ChangeTemplate, wanted: impl Fn(&str) -> bool) -> Result<Renderer, Error> {
@@ -294,7 +296,16 @@ fn per_server(renderer: &Renderer, context: &Value) -> Result<Vec<(String, Vec<u
     use rayon::prelude::*;
     let servers = context["servers"].as_array().map_or(&[][..], Vec::as_slice);
     // Everything but the server lists, copied once; each script adds its one server.
-    let mut shared = context.clone();
+    let mut shared = match context {
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .filter(|(key, _)| !matches!(key.as_str(), "servers" | "skipped"))
+                .map(|(key, value)| (key.clone(), value.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    };
     shared["servers"] = Value::Array(Vec::new());
     shared["skipped"] = Value::Array(Vec::new());
     servers
@@ -306,6 +317,8 @@ fn per_server(renderer: &Renderer, context: &Value) -> Result<Vec<(String, Vec<u
             let script = renderer.render("sp1", &Data::new(one)?)?;
             Ok((format!("Set-OwaInstantMessaging-{name}.ps1"), script))
         })
+        .collect::<Vec<_>>()
+        .into_iter()
         .collect()
 }
 
