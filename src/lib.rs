@@ -101,8 +101,13 @@ pub struct Outcome {
 
 /// `scan`: what the configs say, without certificates.
 pub fn scan(inputs: &Inputs) -> Result<Report> {
-    let bar = Progress::new(inputs.progress);
-    let (read, map, run) = read_configs(inputs, &bar)?;
+    let (files, map, run) = gather(inputs)?;
+    let read = read_configs(
+        &files,
+        map.as_ref(),
+        &inputs.settings,
+        &Progress::new(inputs.progress),
+    );
     let mut plan = plan::resolve_all(read, map.as_ref(), None, &inputs.settings);
     add_run_diagnostics(&mut plan, run, Vec::new());
     Ok(Report::new(&plan, None, true))
@@ -116,21 +121,17 @@ pub struct Prepared {
 
 /// Reads, resolves and plans, without writing (`convert --dump-context` stops here).
 pub fn prepare(options: &ConvertOptions) -> Result<Prepared> {
+    // Every file is found first, so that a path that does not exist stops the run before
+    // anything is read or a password asked for.
+    let (files, map, run) = gather(&options.inputs)?;
+    let found = source::find(&options.certs)?;
     let bar = Progress::new(options.inputs.progress);
     // Neither side needs the other until the lookups: the certificates (one large export
     // is one worker's job) are read while the web.config files are.
-    let (configs, certificates) = rayon::join(
-        || read_configs(&options.inputs, &bar),
-        || {
-            load_certificates(
-                &options.certs,
-                options.csv_culture.clone(),
-                Some(bar.bar.clone()),
-            )
-        },
+    let (read, (index, sources, source_diagnostics)) = rayon::join(
+        || read_configs(&files, map.as_ref(), &options.inputs.settings, &bar),
+        || index_certificates(found, options.csv_culture.clone(), Some(bar.bar.clone())),
     );
-    let (read, map, run) = configs?;
-    let (index, sources, source_diagnostics) = certificates?;
     let mut plan = plan::resolve_all(read, map.as_ref(), Some(&index), &options.inputs.settings);
     add_run_diagnostics(&mut plan, run, source_diagnostics);
     let generated = options
@@ -178,6 +179,9 @@ pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
                 Output::Extra(extra) => render::extra(&renderer, extra, &data)?,
             })
         })
+        .collect::<Vec<Result<_>>>()
+        .into_iter()
+        // The first failure in the outputs' order, whichever worker met one first.
         .collect::<Result<_>>()?;
     let files: Vec<(String, Vec<u8>)> = rendered.into_iter().flatten().collect();
     let written = output::write_all(&options.out, &files)?;
@@ -225,7 +229,7 @@ pub fn resolve(
     csv_culture: Culture,
     at: OffsetDateTime,
 ) -> Result<Resolved> {
-    let (index, sources, mut diagnostics) = load_certificates(certs, csv_culture, None)?;
+    let (index, sources, mut diagnostics) = load_certificates(certs, csv_culture)?;
     let (issuer_text, removed_issuer) = hidden::strip(issuer);
     let (serial_text, removed_serial) = hidden::strip(serial);
     if !removed_issuer.is_empty() || !removed_serial.is_empty() {
@@ -333,19 +337,18 @@ impl Progress {
     }
 }
 
-/// Finds and reads every web.config file and checks its settings; what is left needs the
+/// Reads every web.config file and checks its settings; what is left needs the
 /// certificates.
 fn read_configs(
-    inputs: &Inputs,
+    files: &[ConfigFile],
+    map: Option<&ServerMap>,
+    settings: &Settings,
     progress: &Progress,
-) -> Result<(Vec<plan::ReadServer>, Option<ServerMap>, Vec<Diagnostic>)> {
-    let (files, map, run) = gather(inputs)?;
+) -> Vec<plan::ReadServer> {
     progress.start(files.len());
-    let read = plan::read_all(&files, map.as_ref(), &inputs.settings, &|| {
-        progress.bar.inc(1);
-    });
+    let read = plan::read_all(files, map, settings, &|| progress.bar.inc(1));
     progress.bar.finish_and_clear();
-    Ok((read, map, run))
+    read
 }
 
 fn gather(inputs: &Inputs) -> Result<(Vec<ConfigFile>, Option<ServerMap>, Vec<Diagnostic>)> {
@@ -371,19 +374,27 @@ fn gather(inputs: &Inputs) -> Result<(Vec<ConfigFile>, Option<ServerMap>, Vec<Di
 fn load_certificates(
     paths: &[PathBuf],
     csv_culture: Culture,
-    progress: Option<indicatif::ProgressBar>,
 ) -> Result<(CertIndex, Vec<SourceFile>, Vec<Diagnostic>)> {
+    Ok(index_certificates(source::find(paths)?, csv_culture, None))
+}
+
+/// Reads the certificate files found and indexes every certificate once.
+fn index_certificates(
+    found: source::Found,
+    csv_culture: Culture,
+    progress: Option<indicatif::ProgressBar>,
+) -> (CertIndex, Vec<SourceFile>, Vec<Diagnostic>) {
     let reading = source::Reading {
         csv_culture,
         progress,
         ..source::Reading::default()
     };
-    let loaded = source::load(paths, &reading)?;
+    let loaded = source::read(found, &reading);
     let mut index = CertIndex::default();
     for (cert, source) in loaded.certificates {
         index.insert(cert, source);
     }
-    Ok((index, loaded.files, loaded.diagnostics))
+    (index, loaded.files, loaded.diagnostics)
 }
 
 /// Run-level diagnostics (server map rows, unreadable folders and certificate files) go

@@ -49,6 +49,9 @@ pub fn write_all(out: &Path, files: &[(String, Vec<u8>)]) -> Result<Vec<PathBuf>
             temp.as_file().sync_all().map_err(fail(&target))?;
             Ok((temp, target))
         })
+        .collect::<Vec<Result<_, Error>>>()
+        .into_iter()
+        // The first failure in the files' order, whichever worker met one first.
         .collect::<Result<_, Error>>()?;
     let mut written = Vec::with_capacity(staged.len());
     for (temp, target) in staged {

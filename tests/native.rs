@@ -147,3 +147,114 @@ fn a_long_run_shows_progress_on_a_terminal_only() {
         "a progress bar on a pipe"
     );
 }
+
+/// Runs `command` on a pseudo-terminal (util-linux `script`), as a person's shell would,
+/// typing `typed` at it: the exit status (`None` if it had to be stopped after a minute,
+/// waiting for input that never came) and everything the terminal showed. `None` when
+/// `script` is not installed.
+fn at_a_terminal(command: &str, typed: &str) -> Option<(Option<i32>, String)> {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("util-linux script is not installed; the terminal case is not checked here");
+        return None;
+    }
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", command, "/dev/null"])
+        .current_dir(common::root())
+        .env_remove("OWA_IM_MIGRATE_PFX_PASSWORD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        let _ = stdout.read_to_end(&mut seen);
+        String::from_utf8_lossy(&seen).into_owned()
+    });
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(typed.as_bytes()).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code();
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    drop(stdin);
+    Some((status, reader.join().unwrap()))
+}
+
+#[test]
+fn no_password_is_asked_for_a_run_that_cannot_start() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let binary = assert_cmd::cargo::cargo_bin("owa-im-migrate");
+    let command = format!(
+        "{} convert {} --certs tests/fixtures/sources/cas22-aes.pfx --out {}",
+        binary.display(),
+        empty.path().display(),
+        out.path().join("m").display()
+    );
+    let Some((status, seen)) = at_a_terminal(&command, "") else {
+        return;
+    };
+    assert_eq!(status, Some(2), "{seen:?}");
+    assert!(!seen.contains("Password"), "asked anyway: {seen:?}");
+    assert!(seen.contains("web.config"), "no reason given: {seen:?}");
+}
+
+#[test]
+fn the_password_prompt_and_the_progress_bar_share_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::web_config(&common::im_keys(
+        "naocs.contoso.com",
+        "CN=ContosoCA, DC=contoso, DC=com",
+        "61 0E 0A 00 00 00 00 00 00 21",
+    ));
+    for n in 0..250 {
+        common::write(
+            dir.path(),
+            &format!("configs/CAS{n:03}/web.config"),
+            &config,
+        );
+    }
+    let out = dir.path().join("m");
+    let binary = assert_cmd::cargo::cargo_bin("owa-im-migrate");
+    let command = format!(
+        "{} convert {} --certs tests/fixtures/sources/cas22-aes.pfx --out {} --at 2026-11-24",
+        binary.display(),
+        dir.path().join("configs").display(),
+        out.display()
+    );
+    let Some((status, seen)) = at_a_terminal(&command, "Contoso!2010\n") else {
+        return;
+    };
+    assert_eq!(status, Some(1), "{seen:?}");
+    assert!(
+        seen.contains("Password for the PKCS#12 files"),
+        "no prompt: {seen:?}"
+    );
+    assert!(seen.contains("/250 web.config files"), "no bar: {seen:?}");
+    // (The typed password may show: the terminal echoes input typed ahead of the prompt,
+    // before the prompt turns echo off.)
+    let report = common::report(&out);
+    let source = report["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["file"].as_str().unwrap_or("").ends_with("cas22-aes.pfx"))
+        .expect("the PFX is in the report");
+    assert_eq!(source["status"], "read", "the typed password was not used");
+}

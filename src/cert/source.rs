@@ -61,8 +61,21 @@ const CERT_EXTENSIONS: &[&str] = &[
 /// and, inside a folder, of the sorted file names, so the index is the same on every run.
 /// A path that does not exist stops the run (SPEC §4).
 pub fn load(paths: &[PathBuf], reading: &Reading) -> Result<Loaded, Error> {
-    let mut loaded = Loaded::default();
-    let mut files = Vec::new();
+    Ok(read(find(paths)?, reading))
+}
+
+/// The certificate files named, found before any is read.
+#[derive(Debug, Default)]
+pub struct Found {
+    files: Vec<PathBuf>,
+    /// Folders that could not be searched.
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Every file the `--certs` paths name: a path that does not exist stops the run before
+/// anything is read (or a password asked for).
+pub fn find(paths: &[PathBuf]) -> Result<Found, Error> {
+    let mut found = Found::default();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|source| Error::Input {
             path: path.clone(),
@@ -70,14 +83,24 @@ pub fn load(paths: &[PathBuf], reading: &Reading) -> Result<Loaded, Error> {
             source,
         })?;
         if meta.is_file() {
-            files.push(path.clone());
+            found.files.push(path.clone());
             continue;
         }
-        let (found, walked) = crate::walk::files(path);
-        loaded.diagnostics.extend(walked);
-        files.extend(found);
+        let (files, walked) = crate::walk::files(path);
+        found.diagnostics.extend(walked);
+        found.files.extend(files);
     }
-    let contents: Vec<(String, Content)> = files
+    Ok(found)
+}
+
+/// Reads the files found, in parallel.
+pub fn read(found: Found, reading: &Reading) -> Loaded {
+    let mut loaded = Loaded {
+        diagnostics: found.diagnostics,
+        ..Loaded::default()
+    };
+    let contents: Vec<(String, Content)> = found
+        .files
         .par_iter()
         .map(|path| {
             let shown = path.display().to_string();
@@ -91,7 +114,7 @@ pub fn load(paths: &[PathBuf], reading: &Reading) -> Result<Loaded, Error> {
     for (shown, content) in contents {
         add(&mut loaded, shown, content);
     }
-    Ok(loaded)
+    loaded
 }
 
 /// What a file turned out to hold.
