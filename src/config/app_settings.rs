@@ -604,4 +604,78 @@ mod tests {
         let err = read(&text, "w").unwrap_err();
         assert_eq!(err.line, 4, "{err:?}");
     }
+
+    /// A value as an administrator may have typed it: printable text, markup characters,
+    /// typed line breaks and tabs, and references.
+    #[derive(Debug, Clone)]
+    enum Piece {
+        Text(String),
+        /// `&amp;`, `&lt;`, `&quot;`, `&apos;`, `&gt;`: the character itself.
+        Entity(&'static str, char),
+        /// `&#10;` or `&#x9;`: the character, not a space.
+        Reference(String, char),
+        /// A line break or tab typed in the file: a space. (A lone CR is left out: before an
+        /// LF piece it would make one CRLF, one space.)
+        Typed(&'static str),
+    }
+
+    fn piece() -> impl proptest::strategy::Strategy<Value = Piece> {
+        use proptest::prelude::*;
+        prop_oneof![
+            4 => "[ !#-%'-;=?-~\u{a0}\u{e9}\u{200e}\u{4e2d}]{1,12}".prop_map(Piece::Text),
+            1 => prop::sample::select(vec![
+                ("&amp;", '&'),
+                ("&lt;", '<'),
+                ("&gt;", '>'),
+                ("&quot;", '"'),
+                ("&apos;", '\''),
+            ])
+            .prop_map(|(e, c)| Piece::Entity(e, c)),
+            1 => prop::sample::select(vec![
+                ("&#10;", '\n'),
+                ("&#x9;", '\t'),
+                ("&#13;", '\r'),
+                ("&#x41;", 'A'),
+            ])
+            .prop_map(|(r, c)| Piece::Reference(r.to_string(), c)),
+            1 => prop::sample::select(vec!["\r\n", "\n", "\t"]).prop_map(Piece::Typed),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+
+        /// Borrowed or decoded, a value reads as XML 1.0 says it reads.
+        #[test]
+        fn values_read_as_xml_defines_them(pieces in proptest::collection::vec(piece(), 0..8)) {
+            let mut written = String::new();
+            let mut expected = String::new();
+            for piece in &pieces {
+                match piece {
+                    Piece::Text(text) => {
+                        written.push_str(text);
+                        expected.push_str(text);
+                    }
+                    Piece::Entity(entity, c) => {
+                        written.push_str(entity);
+                        expected.push(*c);
+                    }
+                    Piece::Reference(reference, c) => {
+                        written.push_str(reference);
+                        expected.push(*c);
+                    }
+                    Piece::Typed(typed) => {
+                        written.push_str(typed);
+                        expected.push(' ');
+                    }
+                }
+            }
+            let text = config(&format!("<add key=\"IMCertificateIssuer\" value=\"{written}\" />"));
+            let read = read(&text, "w").unwrap();
+            proptest::prop_assert_eq!(
+                value(&read, ImKey::CertificateIssuer).map(|v| v.0),
+                Some(expected.as_str())
+            );
+        }
+    }
 }
