@@ -203,14 +203,11 @@ fn templates_list_and_show() {
         .stderr(contains("templates list"));
 }
 
-#[test]
-fn a_user_template_replaces_the_change_script() {
+/// The change script `convert` writes for the example organisation with `template` (the
+/// template's text) as `--template FILE`; it must parse as PowerShell.
+fn change_script_with_template(template: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
-    let template = common::write(
-        dir.path(),
-        "mine.ps1.hbs",
-        "{{#each servers}}Write-Host {{server}} {{rtm.issuer}}\n{{/each}}",
-    );
+    let template = common::write(dir.path(), "mine.ps1.hbs", template);
     let out = dir.path().join("m");
     bin()
         .args([
@@ -229,6 +226,14 @@ fn a_user_template_replaces_the_change_script() {
         .code(1);
     let script = common::read_script(&out.join("Set-OwaInstantMessaging.ps1"));
     common::pwsh::assert_parses(&script);
+    script
+}
+
+#[test]
+fn a_user_template_replaces_the_change_script() {
+    let script = change_script_with_template(
+        "{{#each servers}}Write-Host {{server}} {{rtm.issuer}}\n{{/each}}",
+    );
     let hosts = common::pwsh::commands_named(&script, "Write-Host");
     assert_eq!(hosts.len(), 3);
     assert_eq!(
@@ -241,30 +246,9 @@ fn a_user_template_replaces_the_change_script() {
 
 #[test]
 fn a_user_template_may_include_the_built_ins() {
-    let dir = tempfile::tempdir().unwrap();
-    let template = common::write(
-        dir.path(),
-        "wrapped.ps1.hbs",
+    let script = change_script_with_template(
         "# Change CHG0042: check first, then the usual functions\n{{> verify}}\n{{> common tool}}\n",
     );
-    let out = dir.path().join("m");
-    bin()
-        .args([
-            "convert",
-            "examples/contoso/configs",
-            "--certs",
-            "examples/contoso/certs",
-            "--at",
-            "2026-11-24",
-            "--template",
-        ])
-        .arg(&template)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(1);
-    let script = common::read_script(&out.join("Set-OwaInstantMessaging.ps1"));
-    common::pwsh::assert_parses(&script);
     assert!(script.starts_with("# Change CHG0042"), "{script}");
     assert!(
         !common::pwsh::commands_named(&script, "Get-OwaVirtualDirectory").is_empty(),

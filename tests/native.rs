@@ -99,35 +99,27 @@ fn a_terminal_gets_colour_unless_no_color_is_set() {
     assert!(!run(Some("1")).contains(&0x1b), "colour despite NO_COLOR");
 }
 
-#[test]
-fn a_long_run_shows_progress_on_a_terminal_only() {
-    if std::process::Command::new("script")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("util-linux script is not installed; the terminal case is not checked here");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
+/// `count` copies of one server's web.config, `CAS000/web.config` and so on, under `dir`.
+fn many_configs(dir: &std::path::Path, count: usize) {
     let config = common::web_config(&common::im_keys(
         "naocs.contoso.com",
         "CN=ContosoCA, DC=contoso, DC=com",
         "61 0E 0A 00 00 00 00 00 00 21",
     ));
-    for n in 0..250 {
-        common::write(dir.path(), &format!("CAS{n:03}/web.config"), &config);
+    for n in 0..count {
+        common::write(dir, &format!("CAS{n:03}/web.config"), &config);
     }
+}
+
+#[test]
+fn a_long_run_shows_progress_on_a_terminal_only() {
+    let dir = tempfile::tempdir().unwrap();
+    many_configs(dir.path(), 250);
     let binary = assert_cmd::cargo::cargo_bin("owa-im-migrate");
-    let on_terminal = |extra: &str| {
-        let command = format!("{} scan {} {extra}", binary.display(), dir.path().display());
-        let output = std::process::Command::new("script")
-            .args(["-qec", &command, "/dev/null"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&output.stdout).into_owned()
+    let scan = |extra: &str| format!("{} scan {} {extra}", binary.display(), dir.path().display());
+    let Some((_, seen)) = at_a_terminal(&scan(""), "") else {
+        return;
     };
-    let seen = on_terminal("");
     assert!(
         seen.contains("/250 web.config files"),
         "no progress bar on a terminal: {seen:?}"
@@ -136,7 +128,7 @@ fn a_long_run_shows_progress_on_a_terminal_only() {
         seen.contains("250 web.config files:"),
         "no summary: {seen:?}"
     );
-    let quiet = on_terminal("--quiet");
+    let (_, quiet) = at_a_terminal(&scan("--quiet"), "").expect("script is installed");
     assert!(
         !quiet.contains("web.config files"),
         "--quiet still drew: {quiet:?}"
@@ -218,18 +210,7 @@ fn no_password_is_asked_for_a_run_that_cannot_start() {
 #[test]
 fn the_password_prompt_and_the_progress_bar_share_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
-    let config = common::web_config(&common::im_keys(
-        "naocs.contoso.com",
-        "CN=ContosoCA, DC=contoso, DC=com",
-        "61 0E 0A 00 00 00 00 00 00 21",
-    ));
-    for n in 0..250 {
-        common::write(
-            dir.path(),
-            &format!("configs/CAS{n:03}/web.config"),
-            &config,
-        );
-    }
+    many_configs(&dir.path().join("configs"), 250);
     let out = dir.path().join("m");
     let binary = assert_cmd::cargo::cargo_bin("owa-im-migrate");
     let command = format!(
