@@ -57,13 +57,6 @@ const CERT_EXTENSIONS: &[&str] = &[
     "cer", "crt", "der", "pem", "cert", "p7b", "pfx", "p12", "clixml",
 ];
 
-/// Reads every `--certs` path, files in parallel; the result is in the order of the paths
-/// and, inside a folder, of the sorted file names, so the index is the same on every run.
-/// A path that does not exist stops the run (SPEC §4).
-pub fn load(paths: &[PathBuf], reading: &Reading) -> Result<Loaded, Error> {
-    Ok(read(find(paths)?, reading))
-}
-
 /// The certificate files named, found before any is read.
 #[derive(Debug, Default)]
 pub struct Found {
@@ -72,8 +65,8 @@ pub struct Found {
     diagnostics: Vec<Diagnostic>,
 }
 
-/// Every file the `--certs` paths name: a path that does not exist stops the run before
-/// anything is read (or a password asked for).
+/// Every file the `--certs` paths name: a path that does not exist stops the run (SPEC §4)
+/// before anything is read or a password asked for.
 pub fn find(paths: &[PathBuf]) -> Result<Found, Error> {
     let mut found = Found::default();
     for path in paths {
@@ -93,7 +86,8 @@ pub fn find(paths: &[PathBuf]) -> Result<Found, Error> {
     Ok(found)
 }
 
-/// Reads the files found, in parallel.
+/// Reads the files found, in parallel; the result is in the order of the paths and, inside
+/// a folder, of the sorted file names, so the index is the same on every run.
 pub fn read(found: Found, reading: &Reading) -> Loaded {
     let mut loaded = Loaded {
         diagnostics: found.diagnostics,

@@ -121,17 +121,6 @@ pub struct Plan {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Plans every config file. `index` is `None` for `scan`, which resolves no certificate.
-pub fn plan(
-    files: &[ConfigFile],
-    map: Option<&ServerMap>,
-    index: Option<&CertIndex>,
-    settings: &Settings,
-) -> Plan {
-    let read = read_all(files, map, settings, &|| {});
-    resolve_all(read, map, index, settings)
-}
-
 /// A config file read and its settings checked: everything that needs no certificate, so
 /// that it can run while the certificates are still being read.
 pub struct ReadServer {
