@@ -209,16 +209,8 @@ fn change_script_with_template(template: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let template = common::write(dir.path(), "mine.ps1.hbs", template);
     let out = dir.path().join("m");
-    bin()
-        .args([
-            "convert",
-            "examples/contoso/configs",
-            "--certs",
-            "examples/contoso/certs",
-            "--at",
-            "2026-11-24",
-            "--template",
-        ])
+    common::convert_example()
+        .arg("--template")
         .arg(&template)
         .arg("--out")
         .arg(&out)

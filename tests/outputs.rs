@@ -9,19 +9,8 @@ use common::{bin, read_script};
 
 /// The example with its server map (sites, Internet-facing servers) and every output.
 fn convert_all(out: &Path) {
-    bin()
-        .args([
-            "convert",
-            "examples/contoso/configs",
-            "--certs",
-            "examples/contoso/certs",
-        ])
-        .args([
-            "--server-map",
-            "examples/contoso/server-map.csv",
-            "--at",
-            "2026-11-24",
-        ])
+    common::convert_example()
+        .args(["--server-map", "examples/contoso/server-map.csv"])
         .args([
             "--with",
             "per-server",
@@ -220,18 +209,10 @@ fn hostile_values_stay_text_in_the_plan() {
 
 #[test]
 fn dump_context_prints_the_documented_model_and_writes_nothing() {
-    let output = bin()
-        .args([
-            "convert",
-            "examples/contoso/configs",
-            "--certs",
-            "examples/contoso/certs",
-        ])
+    let output = common::convert_example()
         .args([
             "--server-map",
             "examples/contoso/server-map.csv",
-            "--at",
-            "2026-11-24",
             "--dump-context",
         ])
         .output()

@@ -25,6 +25,21 @@ pub fn bin() -> Command {
     cmd
 }
 
+/// `convert` of the example organisation (its configs and certificates, the report's date
+/// pinned to 2026-11-24); add the rest.
+pub fn convert_example() -> Command {
+    let mut cmd = bin();
+    cmd.args([
+        "convert",
+        "examples/contoso/configs",
+        "--certs",
+        "examples/contoso/certs",
+        "--at",
+        "2026-11-24",
+    ]);
+    cmd
+}
+
 /// SHA-1 by ring, an implementation independent of the `sha1` crate the tool uses.
 pub fn independent_sha1(der: &[u8]) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, der);
