@@ -2,6 +2,7 @@
 //! checking generated PowerShell.
 #![allow(dead_code)]
 
+pub mod exchange;
 pub mod pwsh;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,468 @@
+# A simulated Exchange 2010 SP1 organisation: the Exchange Management Shell exactly where the
+# generated scripts touch it, and nothing more.
+#
+# The organisation is a JSON file named by $env:OWA_SIM_ORG (see tests/common/exchange.rs for its
+# shape). It is read when the module is imported and written back after every change, so a test
+# reads the organisation after a run (even a run whose session died) instead of what a script
+# printed.
+#
+# Why a module: in the Exchange 2010 shell the cmdlets are functions of the module that
+# Import-PSSession builds for the remote session (implicit remoting). Functions of a module see the
+# global scope and their own, never the calling script's: the script's $ErrorActionPreference,
+# $WhatIfPreference and $ConfirmPreference do not reach them. Only parameters passed explicitly do
+# (-ErrorAction, -WhatIf, -Confirm), and errors of the remote command are non-terminating unless
+# -ErrorAction Stop (about_Preference_Variables, about_Scopes, about_Modules; Exchange team:
+# "Exchange Management Shell and implicit remoting"). The functions below are module functions, so
+# they behave the same way here.
+#
+# Parameter names, parameter sets and SupportsShouldProcess follow Microsoft's Exchange 2010
+# cmdlet reference (technet "Exchange 2010 cmdlets": Get-ExchangeServer, Get-ExchangeCertificate,
+# Get-OwaVirtualDirectory, Set-OwaVirtualDirectory, Get-OwaMailboxPolicy). Parameters these
+# scripts never pass are left out: a call that uses one fails here, which a test then shows.
+# Parameters are declared without types (except switches), as implicit-remoting proxy functions
+# declare them; the value reaches the "server" as given and is bound to the Exchange type there.
+
+Set-StrictMode -Version 2.0
+
+$script:OrgPath = $env:OWA_SIM_ORG
+if (-not $script:OrgPath) {
+    throw 'OWA_SIM_ORG does not name the simulated organisation (a JSON file).'
+}
+$script:Org = Get-Content -LiteralPath $script:OrgPath -Raw | ConvertFrom-Json
+$script:DieAfter = $null
+
+# ---------------------------------------------------------------------------------------------
+# Bookkeeping
+
+function Save-SimOrganization {
+    $json = $script:Org | ConvertTo-Json -Depth 20
+    $temp = $script:OrgPath + '.tmp'
+    [System.IO.File]::WriteAllText($temp, $json)
+    Move-Item -LiteralPath $temp -Destination $script:OrgPath -Force
+}
+
+function Add-SimEvent {
+    param([string] $Kind, [hashtable] $Data)
+    $event = [ordered]@{ Seq = @($script:Org.Events).Count + 1; Clock = [int] $script:Org.Clock; Kind = $Kind }
+    foreach ($key in $Data.Keys) { $event[$key] = $Data[$key] }
+    $script:Org.Events = @($script:Org.Events) + @([pscustomobject] $event)
+    Save-SimOrganization
+}
+
+function Get-SimFault {
+    # The first fault for this operation and server that has uses left; using it counts.
+    param([string] $Operation, [string] $Server)
+    foreach ($fault in @($script:Org.Faults)) {
+        if ($fault.Operation -ne $Operation) { continue }
+        if ($fault.Server -and ($fault.Server -ne $Server)) { continue }
+        if ($fault.PSObject.Properties['Times']) {
+            if ([int] $fault.Times -le 0) { continue }
+            $fault.Times = [int] $fault.Times - 1
+        }
+        return $fault
+    }
+    return $null
+}
+
+function Write-SimError {
+    # Exchange writes a non-terminating error; the caller's -ErrorAction decides what it does.
+    param($Cmdlet, [string] $Message, [string] $Category = 'NotSpecified', $Target = $null)
+    $exception = New-Object System.InvalidOperationException $Message
+    $record = New-Object System.Management.Automation.ErrorRecord $exception, 'SimulatedExchange', ([System.Management.Automation.ErrorCategory] $Category), $Target
+    $Cmdlet.WriteError($record)
+}
+
+function Invoke-SimFault {
+    # Returns $true when a fault fired (its error written); a 'die' fault ends the session after
+    # the operation, which the caller performs first.
+    param($Cmdlet, [string] $Operation, [string] $Server)
+    $fault = Get-SimFault -Operation $Operation -Server $Server
+    if (-not $fault) { return $false }
+    if ($fault.Effect -eq 'Die') {
+        $script:DieAfter = $fault
+        return $false
+    }
+    Save-SimOrganization
+    Write-SimError -Cmdlet $Cmdlet -Message ([string] $fault.Message) -Target $Server
+    return $true
+}
+
+function Stop-SimSessionIfDying {
+    if ($script:DieAfter) {
+        Add-SimEvent -Kind 'SessionDied' -Data @{ Operation = [string] $script:DieAfter.Operation; Server = [string] $script:DieAfter.Server }
+        # The remote session is gone and the shell with it (a lost connection, a closed window):
+        # nothing after this point runs.
+        [Environment]::Exit(254)
+    }
+}
+
+function Get-SimDomainController {
+    param([string] $DomainController)
+    if ($DomainController) {
+        $known = @($script:Org.DomainControllers | Where-Object { $_.Name -eq $DomainController })
+        if ($known.Count -eq 0) {
+            throw "The domain controller '$DomainController' is not available."
+        }
+        return $known[0].Name
+    }
+    return [string] $script:Org.ShellDomainController
+}
+
+function Get-SimLag {
+    param([string] $DomainController)
+    foreach ($dc in @($script:Org.DomainControllers)) {
+        if ($dc.Name -eq $DomainController) { return [int] $dc.LagSeconds }
+    }
+    return 0
+}
+
+function Get-SimServer {
+    param([string] $Name)
+    $wanted = ([string] $Name).Split('.')[0]
+    foreach ($server in @($script:Org.Servers)) {
+        if ($server.Name -eq $wanted) { return $server }
+    }
+    return $null
+}
+
+function Get-SimValues {
+    # What one domain controller returns for a virtual directory: the latest write made on it,
+    # or made elsewhere at least its replication lag ago.
+    param($VirtualDirectory, [string] $DomainController)
+    $lag = Get-SimLag -DomainController $DomainController
+    $seen = $null
+    foreach ($write in @($VirtualDirectory.Writes)) {
+        if (($write.DomainController -eq $DomainController) -or ($write.DomainController -eq '*') -or
+            ([int] $write.Clock + $lag -le [int] $script:Org.Clock)) {
+            $seen = $write.Values
+        }
+    }
+    return $seen
+}
+
+function Find-SimVirtualDirectory {
+    param([string] $Identity)
+    foreach ($vdir in @($script:Org.VirtualDirectories)) {
+        if ($vdir.Identity -eq $Identity) { return $vdir }
+    }
+    return $null
+}
+
+function New-SimVirtualDirectoryObject {
+    param($VirtualDirectory, $Values)
+    # Deserialized Microsoft.Exchange.Management.SystemConfigurationTasks.ADOwaVirtualDirectory:
+    # enums and ADObjectIds arrive as their text, booleans as booleans.
+    $object = New-Object PSObject
+    $object | Add-Member NoteProperty 'Identity' ([string] $VirtualDirectory.Identity)
+    $object | Add-Member NoteProperty 'Name' ([string] ($VirtualDirectory.Identity.Split('\')[1]))
+    $object | Add-Member NoteProperty 'Server' ([string] $VirtualDirectory.Server)
+    $object | Add-Member NoteProperty 'OwaVersion' 'Exchange2010'
+    $object | Add-Member NoteProperty 'ExternalUrl' $VirtualDirectory.ExternalUrl
+    $object | Add-Member NoteProperty 'InstantMessagingServerName' ([string] $Values.InstantMessagingServerName)
+    $object | Add-Member NoteProperty 'InstantMessagingCertificateThumbprint' ([string] $Values.InstantMessagingCertificateThumbprint)
+    $object | Add-Member NoteProperty 'InstantMessagingEnabled' ([bool] $Values.InstantMessagingEnabled)
+    $object | Add-Member NoteProperty 'InstantMessagingType' ([string] $Values.InstantMessagingType)
+    return $object
+}
+
+function Test-SimServerReachable {
+    param($Cmdlet, [string] $Server, [string] $Operation)
+    $known = Get-SimServer -Name $Server
+    if (-not $known) {
+        Write-SimError -Cmdlet $Cmdlet -Category 'ObjectNotFound' -Target $Server -Message "The operation couldn't be performed because object '$Server' couldn't be found on '$($script:Org.ShellDomainController)'."
+        return $null
+    }
+    return $known
+}
+
+# ---------------------------------------------------------------------------------------------
+# Exchange cmdlets
+
+function Get-ExchangeServer {
+    # Exchange 2010: Get-ExchangeServer [[-Identity] <ServerIdParameter>] [-Domain <Fqdn>]
+    #   [-DomainController <Fqdn>] [-Status]. -Status adds CurrentDomainControllers,
+    #   CurrentGlobalCatalogs and CurrentConfigDomainController, read from the server itself.
+    [CmdletBinding(DefaultParameterSetName = 'Identity')]
+    param(
+        [Parameter(ParameterSetName = 'Identity', Position = 0, ValueFromPipeline = $true)]
+        $Identity,
+        [Parameter(ParameterSetName = 'Domain')]
+        $Domain,
+        $DomainController,
+        [switch] $Status
+    )
+    process {
+        $null = Get-SimDomainController -DomainController $DomainController
+        $servers = @($script:Org.Servers)
+        if ($Identity) {
+            $one = Test-SimServerReachable -Cmdlet $PSCmdlet -Server ([string] $Identity) -Operation 'Get-ExchangeServer'
+            if (-not $one) { return }
+            $servers = @($one)
+        }
+        foreach ($server in $servers) {
+            if (Invoke-SimFault -Cmdlet $PSCmdlet -Operation 'Get-ExchangeServer' -Server $server.Name) { continue }
+            if ($Status -and (Invoke-SimFault -Cmdlet $PSCmdlet -Operation 'Get-ExchangeServer -Status' -Server $server.Name)) { continue }
+            $version = New-Object PSObject
+            $text = 'Version ' + $server.Version + ' (Build ' + $server.Build + ')'
+            $version | Add-Member ScriptMethod 'ToString' ([scriptblock]::Create("'$text'")) -Force
+            $object = New-Object PSObject
+            $object | Add-Member NoteProperty 'Name' ([string] $server.Name)
+            $object | Add-Member NoteProperty 'Identity' ([string] $server.Name)
+            $object | Add-Member NoteProperty 'Fqdn' ([string] $server.Fqdn)
+            $object | Add-Member NoteProperty 'Site' ('contoso.com/Configuration/Sites/' + $server.Site)
+            $object | Add-Member NoteProperty 'AdminDisplayVersion' $version
+            $object | Add-Member NoteProperty 'IsClientAccessServer' ([bool] ($server.Roles -contains 'ClientAccess'))
+            $object | Add-Member NoteProperty 'ServerRole' ([string] ($server.Roles -join ', '))
+            if ($Status) {
+                $configDc = [string] $server.ConfigDomainController
+                if (-not $configDc) { $configDc = [string] $script:Org.ShellDomainController }
+                $object | Add-Member NoteProperty 'CurrentConfigDomainController' $configDc
+                $object | Add-Member NoteProperty 'CurrentDomainControllers' @($configDc)
+                $object | Add-Member NoteProperty 'CurrentGlobalCatalogs' @($configDc)
+            }
+            $object
+        }
+    }
+}
+
+function Get-ExchangeCertificate {
+    # Exchange 2010: Get-ExchangeCertificate [[-Identity] <ExchangeCertificateIdParameter>]
+    #   | [-Thumbprint <String>] [-Server <ServerIdParameter>] | -Instance <X509Certificate2>,
+    #   [-DomainController <Fqdn>].
+    [CmdletBinding(DefaultParameterSetName = 'Thumbprint')]
+    param(
+        [Parameter(ParameterSetName = 'Identity', Position = 0, ValueFromPipeline = $true)]
+        $Identity,
+        [Parameter(ParameterSetName = 'Thumbprint', Position = 0)]
+        $Thumbprint,
+        [Parameter(ParameterSetName = 'Thumbprint')]
+        $Server,
+        $DomainController
+    )
+    process {
+        $null = Get-SimDomainController -DomainController $DomainController
+        $name = [string] $Server
+        if (-not $name) { $name = [string] $script:Org.ShellServer }
+        $host_ = Test-SimServerReachable -Cmdlet $PSCmdlet -Server $name -Operation 'Get-ExchangeCertificate'
+        if (-not $host_) { return }
+        if (Invoke-SimFault -Cmdlet $PSCmdlet -Operation 'Get-ExchangeCertificate' -Server $host_.Name) { return }
+        $found = @($script:Org.Certificates | Where-Object {
+                ($_.Server -eq $host_.Name) -and ((-not $Thumbprint) -or ($_.Thumbprint -eq [string] $Thumbprint))
+            })
+        if ($Thumbprint -and ($found.Count -eq 0)) {
+            Write-SimError -Cmdlet $PSCmdlet -Category 'ObjectNotFound' -Target $Thumbprint -Message "The certificate with thumbprint $Thumbprint was not found."
+            return
+        }
+        foreach ($certificate in $found) {
+            $object = New-Object PSObject
+            $object | Add-Member NoteProperty 'Thumbprint' ([string] $certificate.Thumbprint)
+            $object | Add-Member NoteProperty 'Identity' ($host_.Name + '\' + $certificate.Thumbprint)
+            $object | Add-Member NoteProperty 'Subject' ([string] $certificate.Subject)
+            $object | Add-Member NoteProperty 'HasPrivateKey' ([bool] $certificate.HasPrivateKey)
+            $object
+        }
+    }
+}
+
+function Get-OwaVirtualDirectory {
+    # Exchange 2010: Get-OwaVirtualDirectory [[-Identity] <VirtualDirectoryIdParameter>]
+    #   | -Server <ServerIdParameter>, [-ADPropertiesOnly] [-DomainController <Fqdn>].
+    [CmdletBinding(DefaultParameterSetName = 'Identity')]
+    param(
+        [Parameter(ParameterSetName = 'Identity', Position = 0, ValueFromPipeline = $true)]
+        $Identity,
+        [Parameter(ParameterSetName = 'Server', Mandatory = $true)]
+        $Server,
+        [switch] $ADPropertiesOnly,
+        $DomainController
+    )
+    process {
+        $dc = Get-SimDomainController -DomainController $DomainController
+        $vdirs = @($script:Org.VirtualDirectories)
+        if ($PSCmdlet.ParameterSetName -eq 'Server') {
+            $one = Test-SimServerReachable -Cmdlet $PSCmdlet -Server ([string] $Server) -Operation 'Get-OwaVirtualDirectory'
+            if (-not $one) { return }
+            $vdirs = @($vdirs | Where-Object { $_.Server -eq $one.Name })
+        }
+        elseif ($Identity) {
+            $vdir = Find-SimVirtualDirectory -Identity ([string] $Identity)
+            if (-not $vdir) {
+                Write-SimError -Cmdlet $PSCmdlet -Category 'ObjectNotFound' -Target $Identity -Message "The operation couldn't be performed because object '$Identity' couldn't be found on '$dc'."
+                return
+            }
+            $vdirs = @($vdir)
+        }
+        foreach ($vdir in $vdirs) {
+            if (Invoke-SimFault -Cmdlet $PSCmdlet -Operation 'Get-OwaVirtualDirectory' -Server $vdir.Server) { continue }
+            Add-SimEvent -Kind 'Read' -Data @{ Identity = [string] $vdir.Identity; DomainController = $dc }
+            New-SimVirtualDirectoryObject -VirtualDirectory $vdir -Values (Get-SimValues -VirtualDirectory $vdir -DomainController $dc)
+        }
+    }
+}
+
+function Set-OwaVirtualDirectory {
+    # Exchange 2010 SP1: Set-OwaVirtualDirectory [-Identity] <VirtualDirectoryIdParameter>
+    #   [-InstantMessagingServerName <String>] [-InstantMessagingCertificateThumbprint <String>]
+    #   [-InstantMessagingEnabled <$true|$false>] [-InstantMessagingType <None|Ocs>]
+    #   [-DomainController <Fqdn>] [-Confirm] [-WhatIf] (and many more this script never sets).
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true)]
+        $Identity,
+        $InstantMessagingServerName,
+        $InstantMessagingCertificateThumbprint,
+        $InstantMessagingEnabled,
+        $InstantMessagingType,
+        $DomainController
+    )
+    process {
+        $dc = Get-SimDomainController -DomainController $DomainController
+        $vdir = Find-SimVirtualDirectory -Identity ([string] $Identity)
+        if (-not $vdir) {
+            Write-SimError -Cmdlet $PSCmdlet -Category 'ObjectNotFound' -Target $Identity -Message "The operation couldn't be performed because object '$Identity' couldn't be found on '$dc'."
+            return
+        }
+        if (Invoke-SimFault -Cmdlet $PSCmdlet -Operation 'Set-OwaVirtualDirectory' -Server $vdir.Server) { return }
+        $current = Get-SimValues -VirtualDirectory $vdir -DomainController $dc
+        $values = [ordered]@{
+            InstantMessagingServerName = $current.InstantMessagingServerName
+            InstantMessagingCertificateThumbprint = $current.InstantMessagingCertificateThumbprint
+            InstantMessagingEnabled = [bool] $current.InstantMessagingEnabled
+            InstantMessagingType = [string] $current.InstantMessagingType
+        }
+        # Bound on the server as Exchange binds them. The two names are String properties whose
+        # schema default is String.Empty (ADOwaVirtualDirectorySchema): cleared, they read back
+        # as ''. Exchange's documented way to clear a value is $null ("To clear the value of this
+        # parameter, use the value $null"); whether '' is accepted for these two is not
+        # documented, so the event records how each was given and a test can insist on $null.
+        $given = @{}
+        foreach ($name in @('InstantMessagingServerName', 'InstantMessagingCertificateThumbprint')) {
+            if ($PSBoundParameters.ContainsKey($name)) {
+                $value = $PSBoundParameters[$name]
+                if ($null -eq $value) {
+                    $given[$name] = 'null'
+                    $values[$name] = ''
+                }
+                elseif ([string] $value -eq '') {
+                    $given[$name] = 'empty'
+                    $values[$name] = ''
+                }
+                else {
+                    $given[$name] = 'value'
+                    $values[$name] = [string] $value
+                }
+            }
+        }
+        if ($PSBoundParameters.ContainsKey('InstantMessagingEnabled')) {
+            if ($InstantMessagingEnabled -isnot [bool]) {
+                Write-SimError -Cmdlet $PSCmdlet -Category 'InvalidArgument' -Message "Cannot process argument transformation on parameter 'InstantMessagingEnabled'. Cannot convert value '$InstantMessagingEnabled' to type 'System.Boolean'."
+                return
+            }
+            $values.InstantMessagingEnabled = $InstantMessagingEnabled
+        }
+        if ($PSBoundParameters.ContainsKey('InstantMessagingType')) {
+            $type = @('None', 'Ocs') | Where-Object { $_ -eq [string] $InstantMessagingType }
+            if (-not $type) {
+                Write-SimError -Cmdlet $PSCmdlet -Category 'InvalidArgument' -Message "Cannot process argument transformation on parameter 'InstantMessagingType'. Unable to match the identifier name $InstantMessagingType to a valid enumerator name. Specify one of the following enumerator names and try again: None, Ocs"
+                return
+            }
+            $values.InstantMessagingType = $type
+        }
+        if (-not $PSCmdlet.ShouldProcess([string] $Identity, 'Set OWA virtual directory')) { return }
+        $vdir.Writes = @($vdir.Writes) + @([pscustomobject] @{ Clock = [int] $script:Org.Clock; DomainController = $dc; Values = [pscustomobject] $values })
+        $vdir.Current = [pscustomobject] $values
+        Add-SimEvent -Kind 'Set' -Data @{ Identity = [string] $vdir.Identity; Server = [string] $vdir.Server; DomainController = $dc; Values = [pscustomobject] $values; Given = [pscustomobject] $given }
+        Stop-SimSessionIfDying
+    }
+}
+
+function Get-OwaMailboxPolicy {
+    # Exchange 2010: Get-OwaMailboxPolicy [[-Identity] <MailboxPolicyIdParameter>]
+    #   [-DomainController <Fqdn>] [-Organization <OrganizationIdParameter>].
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 0, ValueFromPipeline = $true)]
+        $Identity,
+        $DomainController,
+        $Organization
+    )
+    process {
+        $null = Get-SimDomainController -DomainController $DomainController
+        if (Invoke-SimFault -Cmdlet $PSCmdlet -Operation 'Get-OwaMailboxPolicy' -Server '') { return }
+        foreach ($policy in @($script:Org.MailboxPolicies)) {
+            if ($Identity -and ($policy.Name -ne [string] $Identity)) { continue }
+            $object = New-Object PSObject
+            $object | Add-Member NoteProperty 'Name' ([string] $policy.Name)
+            $object | Add-Member NoteProperty 'Identity' ([string] $policy.Name)
+            $object | Add-Member NoteProperty 'InstantMessagingEnabled' ([bool] $policy.InstantMessagingEnabled)
+            $object | Add-Member NoteProperty 'IsDefault' ([bool] $policy.IsDefault)
+            $object
+        }
+    }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Windows outside Exchange: what the scripts reach through one small function each.
+
+function iisreset.exe {
+    # iisreset <computer> /noforce: stops and starts IIS on that computer over RPC; a non-zero exit
+    # code when it could not (e.g. a service would not stop without /force).
+    $computer = [string] $args[0]
+    $server = Get-SimServer -Name $computer
+    Add-SimEvent -Kind 'RestartBegin' -Data @{ Server = $computer; How = 'iisreset'; Arguments = (@($args) -join ' ') }
+    $fault = Get-SimFault -Operation 'iisreset' -Server $computer
+    if ((-not $server) -or $fault) {
+        Save-SimOrganization
+        Write-Output "Restart attempt failed."
+        Add-SimEvent -Kind 'RestartFailed' -Data @{ Server = $computer }
+        $global:LASTEXITCODE = 1
+        return
+    }
+    Add-SimEvent -Kind 'RestartEnd' -Data @{ Server = $computer; How = 'iisreset' }
+    Write-Output "Attempting stop..."
+    Write-Output "Internet services successfully stopped"
+    Write-Output "Attempting start..."
+    Write-Output "Internet services successfully restarted"
+    $global:LASTEXITCODE = 0
+}
+
+function Get-WmiObject {
+    # Only the one query the scripts make: root\WebAdministration ApplicationPool by name.
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true)] $Class,
+        $Namespace,
+        $ComputerName,
+        $Filter,
+        $Authentication
+    )
+    if (Get-SimFault -Operation 'Get-WmiObject' -Server ([string] $ComputerName)) {
+        Save-SimOrganization
+        Write-SimError -Cmdlet $PSCmdlet -Message 'The RPC server is unavailable. (Exception from HRESULT: 0x800706BA)'
+        return
+    }
+    if (($Namespace -ne 'root\WebAdministration') -or ($Class -ne 'ApplicationPool') -or ($Filter -ne "Name='MSExchangeOWAAppPool'")) {
+        return
+    }
+    $pool = New-Object PSObject
+    $pool | Add-Member NoteProperty 'Name' 'MSExchangeOWAAppPool'
+    $pool | Add-Member NoteProperty 'PSComputerName' ([string] $ComputerName)
+    $pool | Add-Member ScriptMethod 'Recycle' {
+        Add-SimEvent -Kind 'RestartBegin' -Data @{ Server = [string] $this.PSComputerName; How = 'recycle' }
+        Add-SimEvent -Kind 'RestartEnd' -Data @{ Server = [string] $this.PSComputerName; How = 'recycle' }
+    }
+    $pool
+}
+
+function Start-Sleep {
+    # The clock replication waits read: advanced, never slept.
+    [CmdletBinding()]
+    param([Parameter(Position = 0)] [int] $Seconds)
+    $script:Org.Clock = [int] $script:Org.Clock + $Seconds
+    Add-SimEvent -Kind 'Sleep' -Data @{ Seconds = $Seconds }
+}
+
+Export-ModuleMember -Function @(
+    'Get-ExchangeServer', 'Get-ExchangeCertificate', 'Get-OwaVirtualDirectory',
+    'Set-OwaVirtualDirectory', 'Get-OwaMailboxPolicy', 'iisreset.exe', 'Get-WmiObject', 'Start-Sleep'
+)
