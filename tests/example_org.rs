@@ -109,27 +109,20 @@ fn every_change_is_guarded_by_should_process() {
     let script = common::read_script(&out.join("Set-OwaInstantMessaging.ps1"));
     assert!(script.contains("[CmdletBinding(SupportsShouldProcess = $true)]"));
     // Each state-changing statement sits in the body of its own ShouldProcess check.
-    for changing in [
-        "Set-OwaVirtualDirectory -Identity",
-        "Export-Clixml",
-        "& iisreset.exe",
-        "$pool.Recycle()",
+    for name in [
+        "Set-OwaInstantMessaging.ps1",
+        "Undo-OwaInstantMessaging.ps1",
     ] {
-        assert!(
-            common::assert_guarded(&script, changing) > 0,
-            "{changing} not found"
-        );
-    }
-    let undo = common::read_script(&out.join("Undo-OwaInstantMessaging.ps1"));
-    for changing in [
-        "Set-OwaVirtualDirectory @parameters",
-        "& iisreset.exe",
-        "$pool.Recycle()",
-    ] {
-        assert!(
-            common::assert_guarded(&undo, changing) > 0,
-            "{changing} not found"
-        );
+        let script = common::read_script(&out.join(name));
+        for call in [
+            "Set-OwaVirtualDirectory",
+            "Invoke-ImChange -Server",
+            "Invoke-ImIisReset -Server",
+            "Invoke-ImAppPoolRecycle -Server",
+        ] {
+            assert!(script.contains(call), "{name}: {call} not found");
+        }
+        assert!(common::assert_changes_guarded(&script) >= 4, "{name}");
     }
 }
 

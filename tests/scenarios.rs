@@ -56,6 +56,20 @@ fn collected_with(
         .assert()
         .code(predicates::ord::lt(2));
     let report = common::report(&out_path);
+    // What runs here must also run in the Exchange 2010 shell: nothing newer than PowerShell
+    // 2.0, and strict mode 2.0 on from the start.
+    for entry in std::fs::read_dir(&out_path).expect("readable") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "ps1") {
+            let script = common::read_script(&path);
+            common::assert_powershell_2(&script);
+            assert!(
+                script.contains("\r\nSet-StrictMode -Version 2.0\r\n"),
+                "{}",
+                path.display()
+            );
+        }
+    }
     let sim = Simulation::new(pwsh, &edit(Organization::from_report(&report)));
     copy_dir(&out_path, &sim.out());
     Some((sim, report))
@@ -145,4 +159,626 @@ fn a_run_sets_exactly_the_planned_values_and_restarts_each_changed_server_once()
         assert_eq!(pair[1]["Kind"], "RestartEnd");
         assert_eq!(pair[0]["Server"], pair[1]["Server"]);
     }
+}
+
+/// The state files the change script left beside itself.
+fn state_files(sim: &Simulation) -> Vec<String> {
+    written(sim)
+        .into_iter()
+        .filter(|name| name.starts_with("OwaInstantMessaging-state"))
+        .collect()
+}
+
+/// For every server, whether a completed restart came after its last change at or after
+/// `clock` (the simulated clock when the values reached the domain controller it reads from).
+fn restarted_after(sim: &Simulation, server: &str, clock: i64) -> bool {
+    sim.events("RestartEnd")
+        .iter()
+        .any(|e| e["Server"] == server && e["Clock"].as_i64().unwrap_or(-1) >= clock)
+}
+
+fn last_set_clock(sim: &Simulation, server: &str) -> i64 {
+    sim.events("Set")
+        .iter()
+        .filter(|e| e["Server"] == server)
+        .filter_map(|e| e["Clock"].as_i64())
+        .max()
+        .unwrap_or_else(|| panic!("{server} was never set"))
+}
+
+#[test]
+fn finding1_a_rerun_restarts_what_an_interrupted_run_changed() {
+    // The session dies right after CAS04's change, before any restart.
+    let Some((sim, report)) = collected("finding1_interrupted", |o| {
+        o.dies_after("Set-OwaVirtualDirectory", "CAS04")
+    }) else {
+        return;
+    };
+    let first = sim.run(SET, &[]);
+    assert_eq!(
+        first.code, 254,
+        "the session should have died:\n{}",
+        first.output
+    );
+    assert!(sim.restarted().is_empty());
+    assert_eq!(
+        sim.values(CAS04),
+        im_values(POOL, &thumbprint(&report, "CAS04"))
+    );
+
+    let second = sim.run(SET, &[]);
+    assert_eq!(second.code, 0, "{}", second.output);
+    // CAS01 and CAS04 were changed by the first run, CAS05 by this one: each restarted once.
+    assert_eq!(
+        sim.restarted(),
+        ["CAS01", "CAS04", "CAS05"],
+        "{}",
+        second.output
+    );
+    let third = sim.run(SET, &[]);
+    assert_eq!(third.code, 0, "{}", third.output);
+    assert_eq!(
+        sim.restarted(),
+        ["CAS01", "CAS04", "CAS05"],
+        "a converged run restarts nothing"
+    );
+}
+
+#[test]
+fn finding1_servers_restart_only_once_the_values_reached_their_domain_controller() {
+    // CAS04 and CAS05 are in Lyon and read from dc02, which replicates from dc01 after 900 s.
+    let lyon = |o: Organization| {
+        o.lag("dc02.contoso.com", 900)
+            .server("CAS04", "Site", json!("Lyon"))
+            .server("CAS04", "ConfigDomainController", json!("dc02.contoso.com"))
+            .server("CAS05", "Site", json!("Lyon"))
+            .server("CAS05", "ConfigDomainController", json!("dc02.contoso.com"))
+    };
+    let Some((sim, _)) = collected("finding1_replication", lyon) else {
+        return;
+    };
+    let first = sim.run(SET, &[]);
+    assert_eq!(
+        first.code, 1,
+        "the Lyon servers are not done yet:\n{}",
+        first.output
+    );
+    assert!(restarted_after(
+        &sim,
+        "CAS01",
+        last_set_clock(&sim, "CAS01")
+    ));
+    assert_eq!(
+        first.outcomes("CAS04").last().map(String::as_str),
+        Some("RestartPending"),
+        "{}",
+        first.output
+    );
+
+    // As the warning says: run again with a replication wait.
+    let second = sim.run(SET, &[Param::Number("ReplicationWaitSeconds", 1200)]);
+    assert_eq!(second.code, 0, "{}", second.output);
+    for server in ["CAS04", "CAS05"] {
+        let replicated = last_set_clock(&sim, server) + 900;
+        assert!(
+            restarted_after(&sim, server, replicated),
+            "{server} was not restarted after its values reached dc02:\n{}",
+            second.output
+        );
+    }
+    assert_eq!(sim.restarted().iter().filter(|s| *s == "CAS01").count(), 1);
+}
+
+#[test]
+fn finding2_a_failed_read_is_reported_as_itself_and_saves_nothing() {
+    let message = "The operation couldn't be performed because object 'CAS04\\owa (Default Web Site)' couldn't be found on 'dc01.contoso.com'.";
+    let Some((sim, _)) = collected("finding2", |o| {
+        o.fault("Get-OwaVirtualDirectory", "CAS04", message)
+    }) else {
+        return;
+    };
+    let run = sim.run(SET, &[]);
+    assert_eq!(run.code, 1, "{}", run.output);
+    let cas04 = run.rows_of("CAS04");
+    assert!(
+        cas04
+            .iter()
+            .any(|r| r.outcome == "Failed" && r.detail.contains(message)),
+        "CAS04's own error is not reported: {cas04:?}\n{}",
+        run.output
+    );
+    assert_eq!(sim.values(CAS04), defaults());
+    assert!(!sim.sets().iter().any(|s| s == CAS04));
+    // The others went on.
+    let mut sets = sim.sets();
+    sets.sort();
+    assert_eq!(sets, [CAS01, CAS05, CAS05_BACK_END]);
+    // Nothing was saved for CAS04, so an undo cannot "restore" empty values over it.
+    let undo = sim.run(UNDO, &[]);
+    assert_eq!(undo.code, 0, "{}", undo.output);
+    assert!(undo.rows_of("CAS04").is_empty(), "{}", undo.output);
+}
+
+#[test]
+fn finding3_restarts_stop_after_a_failed_iisreset() {
+    let Some((sim, _)) = collected("finding3", |o| o.fault("iisreset", "CAS01", "")) else {
+        return;
+    };
+    let run = sim.run(SET, &[]);
+    assert_eq!(run.code, 1, "{}", run.output);
+    assert!(
+        sim.restarted().is_empty(),
+        "restarts went on after CAS01's failed: {:?}",
+        sim.restarted()
+    );
+    for server in ["CAS04", "CAS05"] {
+        assert_eq!(
+            run.outcomes(server).last().map(String::as_str),
+            Some("RestartPending"),
+            "{}",
+            run.output
+        );
+    }
+    // Once IIS on CAS01 is fixed, a re-run restarts the three, and only them.
+    sim.edit_org(|org| org["Faults"] = json!([]));
+    let again = sim.run(SET, &[]);
+    assert_eq!(again.code, 0, "{}", again.output);
+    assert_eq!(sim.restarted(), ["CAS01", "CAS04", "CAS05"]);
+    assert_eq!(sim.sets().len(), 4, "nothing is set twice");
+}
+
+#[test]
+fn finding4_declining_under_confirm_leaves_a_row_and_fails_the_run() {
+    let Some((sim, _)) = collected("finding4_declined", |o| o) else {
+        return;
+    };
+    // "No to All" at the first question.
+    let run = sim.run_answering(SET, &[Param::Switch("Confirm")], "L\n");
+    assert_eq!(run.code, 1, "{}", run.output);
+    assert!(sim.sets().is_empty());
+    for server in ["CAS01", "CAS04", "CAS05"] {
+        assert!(
+            run.outcomes(server).contains(&"Declined".to_string()),
+            "{server} has no Declined row:\n{}",
+            run.output
+        );
+    }
+    assert!(
+        state_files(&sim).is_empty(),
+        "a declined change saves no state"
+    );
+}
+
+#[test]
+fn finding4_a_server_left_out_of_the_script_fails_the_run() {
+    // Without --domain, CAS04's single-label pool keeps it out of the script.
+    let Some((sim, _)) = collected_with("finding4_left_out", &[], |o| o) else {
+        return;
+    };
+    let run = sim.run(SET, &[]);
+    assert_eq!(run.outcomes("CAS04"), ["NotInScript"], "{}", run.output);
+    assert_eq!(run.outcomes("CAS03"), ["NotConfigured"], "{}", run.output);
+    assert_eq!(run.code, 1, "CAS04 is not migrated:\n{}", run.output);
+}
+
+#[test]
+fn finding5_a_wrong_state_path_ends_with_a_summary_and_a_closed_transcript() {
+    let Some((sim, _)) = collected("finding5", |o| o) else {
+        return;
+    };
+    let missing = sim.dir.path().join("no-such-state.xml");
+    let undo = sim.run(
+        UNDO,
+        &[Param::Text("StatePath", &missing.display().to_string())],
+    );
+    assert_eq!(undo.code, 1, "{}", undo.output);
+    assert!(undo.output.contains("no-such-state.xml"), "{}", undo.output);
+    assert_transcripts_closed(&sim);
+
+    // The same in the change script: a state file that cannot be read changes nothing.
+    let broken = sim.dir.path().join("broken-state.xml");
+    std::fs::write(&broken, "not CLIXML").expect("written");
+    let run = sim.run(
+        SET,
+        &[Param::Text("StatePath", &broken.display().to_string())],
+    );
+    assert_eq!(run.code, 1, "{}", run.output);
+    assert!(sim.sets().is_empty(), "{}", run.output);
+    assert!(run.output.contains("broken-state.xml"), "{}", run.output);
+    assert_transcripts_closed(&sim);
+}
+
+/// Every transcript beside the scripts was stopped (PowerShell writes its end banner then).
+fn assert_transcripts_closed(sim: &Simulation) {
+    let logs: Vec<String> = written(sim)
+        .into_iter()
+        .filter(|n| n.ends_with(".log"))
+        .collect();
+    assert!(!logs.is_empty(), "no transcript was written");
+    for log in logs {
+        let text = std::fs::read_to_string(sim.out().join(&log)).expect("readable");
+        assert!(
+            text.contains("PowerShell transcript end"),
+            "{log} was never stopped:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn finding6_undo_clears_with_null_and_restores_empty_values_and_none() {
+    let Some((sim, report)) = collected("finding6", |o| o) else {
+        return;
+    };
+    let before = sim.org()["VirtualDirectories"].clone();
+    let run = sim.run(SET, &[]);
+    assert_eq!(run.code, 0, "{}", run.output);
+    let sets = sim.events("Set").len();
+    let undo = sim.run(UNDO, &[]);
+    assert_eq!(undo.code, 0, "{}", undo.output);
+    for identity in [CAS01, CAS04, CAS05, CAS05_BACK_END] {
+        assert_eq!(
+            sim.values(identity),
+            defaults(),
+            "{identity}:\n{}",
+            undo.output
+        );
+    }
+    assert_eq!(
+        sim.values(CAS02),
+        im_values(POOL, &thumbprint(&report, "CAS02"))
+    );
+    for vdir in before.as_array().expect("array") {
+        let identity = vdir["Identity"].as_str().expect("identity");
+        assert_eq!(sim.values(identity), vdir["Current"], "{identity}");
+    }
+    // Exchange documents $null as the way to clear a value; '' is not documented for these.
+    for event in &sim.events("Set")[sets..] {
+        assert_eq!(
+            event["Given"],
+            json!({ "InstantMessagingServerName": "null", "InstantMessagingCertificateThumbprint": "null" }),
+            "{event}"
+        );
+    }
+    // OWA restarted to read them again.
+    assert_eq!(
+        sim.restarted(),
+        ["CAS01", "CAS04", "CAS05", "CAS01", "CAS04", "CAS05"]
+    );
+}
+
+#[test]
+fn finding7_per_server_scripts_say_what_they_change_and_share_one_undo() {
+    let Some((sim, _)) = collected("finding7", |o| o) else {
+        return;
+    };
+    let script = common::read_script(&sim.out().join("Set-OwaInstantMessaging-CAS01.ps1"));
+    assert!(
+        script.contains("servers in this script '1'"),
+        "{}",
+        &script[..script.len().min(3000)]
+    );
+    for server in ["CAS01", "CAS04", "CAS05"] {
+        let run = sim.run(&format!("Set-OwaInstantMessaging-{server}.ps1"), &[]);
+        assert_eq!(run.code, 0, "{}", run.output);
+    }
+    assert_eq!(state_files(&sim).len(), 1, "{:?}", written(&sim));
+    let undo = sim.run(UNDO, &[]);
+    assert_eq!(undo.code, 0, "{}", undo.output);
+    for identity in [CAS01, CAS04, CAS05, CAS05_BACK_END] {
+        assert_eq!(
+            sim.values(identity),
+            defaults(),
+            "{identity}:\n{}",
+            undo.output
+        );
+    }
+}
+
+#[test]
+fn confirming_asks_once_per_change_and_never_for_bookkeeping() {
+    let Some((sim, _)) = collected("confirm_yes", |o| o) else {
+        return;
+    };
+    // Four virtual directories to set and three servers to restart: seven questions, no more
+    // (the transcript and the state file are not questions).
+    let run = sim.run_answering(SET, &[Param::Switch("Confirm")], &"Y\n".repeat(7));
+    assert_eq!(run.code, 0, "{}", run.output);
+    assert_eq!(
+        run.output
+            .matches("Are you sure you want to perform this action?")
+            .count(),
+        7,
+        "{}",
+        run.output
+    );
+    assert_eq!(sim.sets().len(), 4);
+    assert_eq!(sim.restarted(), ["CAS01", "CAS04", "CAS05"]);
+}
+
+#[test]
+fn a_failure_on_one_server_does_not_stop_the_others_and_undo_restores_what_was_there() {
+    let message = "Active Directory operation failed on dc01.contoso.com. This error is not retriable. Additional information: Insufficient access rights to perform the operation.";
+    let Some((sim, _)) = collected("failure_then_undo", |o| {
+        o.fault("Set-OwaVirtualDirectory", "CAS04", message)
+    }) else {
+        return;
+    };
+    let before: Vec<(String, Value)> = vdirs(&sim.org());
+    let run = sim.run(SET, &[]);
+    assert_eq!(run.code, 1, "{}", run.output);
+    assert!(
+        run.rows_of("CAS04")
+            .iter()
+            .any(|r| r.outcome == "Failed" && r.detail.contains(message)),
+        "{}",
+        run.output
+    );
+    let mut sets = sim.sets();
+    sets.sort();
+    assert_eq!(sets, [CAS01, CAS05, CAS05_BACK_END]);
+    assert_eq!(
+        sim.restarted(),
+        ["CAS01", "CAS05"],
+        "a server whose change failed is not restarted"
+    );
+
+    let undo = sim.run(UNDO, &[]);
+    assert_eq!(undo.code, 0, "{}", undo.output);
+    assert_eq!(vdirs(&sim.org()), before, "{}", undo.output);
+    assert_eq!(sim.restarted(), ["CAS01", "CAS05", "CAS01", "CAS05"]);
+    // Undo converges too.
+    let again = sim.run(UNDO, &[]);
+    assert_eq!(again.code, 0, "{}", again.output);
+    assert_eq!(sim.restarted().len(), 4, "{}", again.output);
+}
+
+/// Every virtual directory with its current values.
+fn vdirs(org: &Value) -> Vec<(String, Value)> {
+    org["VirtualDirectories"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|v| {
+            (
+                v["Identity"].as_str().unwrap_or("").to_string(),
+                v["Current"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_same_run_twice_converges() {
+    let Some((sim, _)) = collected("converges", |o| o) else {
+        return;
+    };
+    let first = sim.run(SET, &[]);
+    assert_eq!(first.code, 0, "{}", first.output);
+    let after_first = vdirs(&sim.org());
+    let second = sim.run(SET, &[]);
+    assert_eq!(second.code, 0, "{}", second.output);
+    assert_eq!(vdirs(&sim.org()), after_first);
+    assert_eq!(sim.sets().len(), 4, "nothing set twice");
+    assert_eq!(
+        sim.restarted(),
+        ["CAS01", "CAS04", "CAS05"],
+        "nothing restarted twice"
+    );
+    for server in ["CAS01", "CAS02", "CAS04", "CAS05"] {
+        assert!(
+            second.outcomes(server).iter().all(|o| o == "AlreadySet"),
+            "{}",
+            second.output
+        );
+    }
+}
+
+#[test]
+fn servers_still_on_rtm_or_without_the_certificate_are_skipped() {
+    let Some((sim, _)) = collected("skipped", |o| {
+        o.server("CAS01", "Version", json!("14.0"))
+            .server("CAS01", "Build", json!("639.21"))
+            .without_certificate("CAS04")
+    }) else {
+        return;
+    };
+    let run = sim.run(SET, &[]);
+    assert_eq!(run.code, 1, "{}", run.output);
+    let cas01 = run.rows_of("CAS01");
+    assert!(
+        cas01
+            .iter()
+            .any(|r| r.outcome == "Skipped" && r.detail.contains("Version 14.0 (Build 639.21)")),
+        "{cas01:?}"
+    );
+    assert!(
+        run.rows_of("CAS04")
+            .iter()
+            .any(|r| r.outcome == "Skipped" && r.detail.contains("was not found on CAS04")),
+        "{}",
+        run.output
+    );
+    assert_eq!(sim.values(CAS01), defaults());
+    assert_eq!(sim.values(CAS04), defaults());
+    assert_eq!(sim.restarted(), ["CAS05"]);
+}
+
+#[test]
+fn recycling_the_app_pool_instead_of_iisreset() {
+    let Some((sim, _)) = collected("recycle", |o| o) else {
+        return;
+    };
+    let run = sim.run(SET, &[Param::Text("Restart", "RecycleOwaAppPool")]);
+    assert_eq!(run.code, 0, "{}", run.output);
+    let how: Vec<(String, String)> = sim
+        .events("RestartEnd")
+        .iter()
+        .map(|e| {
+            (
+                e["Server"].as_str().unwrap_or("").into(),
+                e["How"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        how,
+        [
+            ("CAS01".into(), "recycle".into()),
+            ("CAS04".into(), "recycle".into()),
+            ("CAS05".into(), "recycle".into())
+        ]
+    );
+}
+
+#[test]
+fn restart_none_leaves_the_servers_pending_for_a_later_run() {
+    let Some((sim, _)) = collected("restart_none", |o| o) else {
+        return;
+    };
+    let run = sim.run(SET, &[Param::Text("Restart", "None")]);
+    assert_eq!(
+        run.code, 1,
+        "the change is not in effect yet:\n{}",
+        run.output
+    );
+    assert!(sim.restarted().is_empty());
+    for server in ["CAS01", "CAS04", "CAS05"] {
+        assert_eq!(
+            run.outcomes(server).last().map(String::as_str),
+            Some("RestartPending"),
+            "{}",
+            run.output
+        );
+    }
+    let later = sim.run(SET, &[]);
+    assert_eq!(later.code, 0, "{}", later.output);
+    assert_eq!(sim.restarted(), ["CAS01", "CAS04", "CAS05"]);
+}
+
+/// The rows of a Verify evidence file: (Server, Identity, Result).
+fn evidence(path: &std::path::Path) -> Vec<(String, String, String)> {
+    let mut reader = csv::Reader::from_path(path).expect("evidence CSV");
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("row");
+            (r[0].to_string(), r[1].to_string(), r[2].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn verify_says_ok_after_the_change_and_mismatch_where_it_differs() {
+    let Some((sim, _)) = collected("verify", |o| o) else {
+        return;
+    };
+    let before = sim.run(VERIFY, &[]);
+    assert_eq!(before.code, 1, "nothing is set yet:\n{}", before.output);
+    assert!(
+        before
+            .output
+            .contains("CAS01  CAS01\\owa (Default Web Site)  MISMATCH"),
+        "{}",
+        before.output
+    );
+
+    assert_eq!(sim.run(SET, &[]).code, 0);
+    let path = sim.dir.path().join("evidence.csv");
+    let after = sim.run(VERIFY, &[Param::Text("Path", &path.display().to_string())]);
+    assert_eq!(after.code, 0, "{}", after.output);
+    let rows = evidence(&path);
+    let results: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|(s, i, r)| (s.as_str(), i.as_str(), r.as_str()))
+        .collect();
+    assert_eq!(
+        results,
+        [
+            ("CAS01", CAS01, "OK"),
+            ("CAS02", CAS02, "OK"),
+            ("CAS04", CAS04, "OK"),
+            ("CAS05", CAS05, "OK"),
+            ("CAS05", CAS05_BACK_END, "OK"),
+            (
+                "CAS03",
+                "",
+                "NOT CONFIGURED: no IM under RTM, nothing to verify"
+            ),
+        ]
+    );
+
+    // Someone points CAS05's back end at another certificate.
+    let other = "0000000000000000000000000000000000000000";
+    sim.set_values(CAS05_BACK_END, im_values(POOL, other));
+    let changed = sim.run(VERIFY, &[Param::Text("Path", &path.display().to_string())]);
+    assert_eq!(changed.code, 1, "{}", changed.output);
+    let rows = evidence(&path);
+    let back_end = rows
+        .iter()
+        .find(|(_, i, _)| i == CAS05_BACK_END)
+        .expect("row");
+    assert!(
+        back_end.2.starts_with("MISMATCH: InstantMessagingCertificateThumbprint is '0000000000000000000000000000000000000000'"),
+        "{back_end:?}"
+    );
+    assert!(rows
+        .iter()
+        .filter(|(_, i, _)| i != CAS05_BACK_END && !i.is_empty())
+        .all(|(_, _, r)| r == "OK"));
+}
+
+#[test]
+fn verify_names_the_servers_left_out_of_the_change() {
+    let Some((sim, _)) = collected_with("verify_left_out", &[], |o| o) else {
+        return;
+    };
+    sim.run(SET, &[]);
+    let run = sim.run(VERIFY, &[]);
+    assert_eq!(run.code, 1, "{}", run.output);
+    assert!(
+        run.output.contains("CAS04  NOT IN CHANGE: pool-not-fqdn"),
+        "{}",
+        run.output
+    );
+}
+
+#[test]
+fn verify_against_a_lagging_domain_controller_sees_the_old_values_until_replication() {
+    let Some((sim, _)) = collected("verify_lagging", |o| o.lag("dc02.contoso.com", 900)) else {
+        return;
+    };
+    assert_eq!(sim.run(SET, &[]).code, 0);
+    let dc02 = [Param::Text("DomainController", "dc02.contoso.com")];
+    let early = sim.run(VERIFY, &dc02);
+    assert_eq!(early.code, 1, "{}", early.output);
+    assert!(
+        early.output.contains(
+            "CAS01  CAS01\\owa (Default Web Site)  MISMATCH: InstantMessagingServerName is ''"
+        ),
+        "{}",
+        early.output
+    );
+    sim.advance_clock(900);
+    let later = sim.run(VERIFY, &dc02);
+    assert_eq!(later.code, 0, "{}", later.output);
+}
+
+#[test]
+fn verify_reports_a_failed_read_as_itself() {
+    let message = "The operation couldn't be performed because object 'CAS04\\owa (Default Web Site)' couldn't be found on 'dc01.contoso.com'.";
+    let Some((sim, _)) = collected("verify_failed_read", |o| o) else {
+        return;
+    };
+    assert_eq!(sim.run(SET, &[]).code, 0);
+    sim.edit_org(|org| {
+        org["Faults"] = json!([{ "Operation": "Get-OwaVirtualDirectory", "Server": "CAS04", "Message": message, "Effect": "Error" }]);
+    });
+    let run = sim.run(VERIFY, &[]);
+    assert_eq!(run.code, 1, "{}", run.output);
+    assert!(
+        run.output
+            .contains(&format!("CAS04  {CAS04}  ERROR: {message}")),
+        "{}",
+        run.output
+    );
 }

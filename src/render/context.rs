@@ -64,6 +64,8 @@ impl Tool {
 pub struct Counts {
     pub configs: usize,
     pub converted: usize,
+    /// The servers this script changes: all converted ones, or one in a per-server script.
+    pub in_script: usize,
     pub not_configured: usize,
     pub failed: usize,
 }
@@ -134,6 +136,7 @@ impl Context {
             counts: Counts {
                 configs: plan.servers.len(),
                 converted: count(Status::Converted),
+                in_script: count(Status::Converted),
                 not_configured: count(Status::NotConfigured),
                 failed: count(Status::Failed),
             },

@@ -314,6 +314,7 @@ fn per_server(renderer: &Renderer, context: &Value) -> Result<Vec<(String, Vec<u
             let name = server["server"].as_str().unwrap_or("SERVER").to_string();
             let mut one = shared.clone();
             one["servers"] = Value::Array(vec![server.clone()]);
+            one["counts"]["in_script"] = Value::from(1);
             let script = renderer.render("sp1", &Data::new(one)?)?;
             Ok((format!("Set-OwaInstantMessaging-{name}.ps1"), script))
         })

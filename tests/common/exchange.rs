@@ -66,16 +66,64 @@ pub struct Run {
     pub output: String,
 }
 
+/// The outcomes the scripts give a planned item, as their summary prints them.
+const OUTCOMES: &[&str] = &[
+    "Changed",
+    "AlreadySet",
+    "WhatIf",
+    "Declined",
+    "Skipped",
+    "Failed",
+    "NotInScript",
+    "NotConfigured",
+    "Restarted",
+    "RestartPending",
+    "Restored",
+    "AlreadyRestored",
+];
+
+/// One row of a script's results: server, identity ('' for the server itself), outcome, detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub server: String,
+    pub identity: String,
+    pub outcome: String,
+    pub detail: String,
+}
+
 impl Run {
-    /// The row of the summary table for `server` and `identity` ('' for a server row): its
-    /// outcome word, read from the lines the script prints for each result.
-    pub fn outcomes(&self, server: &str) -> Vec<String> {
-        let prefix = format!("{server} ");
+    /// The result lines the script printed as it went (`SERVER IDENTITY: Outcome - detail`).
+    pub fn rows(&self) -> Vec<Row> {
         self.output
             .lines()
-            .filter_map(|line| line.trim_start_matches("WARNING: ").strip_prefix(&prefix))
-            .filter_map(|rest| rest.split_once(": ").map(|(_, outcome)| outcome))
-            .map(|outcome| outcome.split(" - ").next().unwrap_or("").trim().to_string())
+            .filter_map(|line| {
+                let line = line.strip_prefix("WARNING: ").unwrap_or(line);
+                let (server, rest) = line.split_once(' ')?;
+                let (identity, after) = rest.split_once(": ")?;
+                let (outcome, detail) = after.split_once(" - ").unwrap_or((after, ""));
+                OUTCOMES.contains(&outcome.trim()).then(|| Row {
+                    server: server.to_string(),
+                    identity: identity.to_string(),
+                    outcome: outcome.trim().to_string(),
+                    detail: detail.to_string(),
+                })
+            })
+            .collect()
+    }
+
+    /// The rows of one server.
+    pub fn rows_of(&self, server: &str) -> Vec<Row> {
+        self.rows()
+            .into_iter()
+            .filter(|r| r.server == server)
+            .collect()
+    }
+
+    /// The outcomes of one server's rows, in order.
+    pub fn outcomes(&self, server: &str) -> Vec<String> {
+        self.rows_of(server)
+            .into_iter()
+            .map(|r| r.outcome)
             .collect()
     }
 }
@@ -120,6 +168,31 @@ impl Simulation {
         let mut org = self.org();
         edit(&mut org);
         self.set_org(&org);
+    }
+
+    /// Someone else changes a virtual directory (on every domain controller at once).
+    pub fn set_values(&self, identity: &str, values: Value) {
+        self.edit_org(|org| {
+            let clock = org["Clock"].clone();
+            let vdir = org["VirtualDirectories"]
+                .as_array_mut()
+                .expect("VirtualDirectories")
+                .iter_mut()
+                .find(|v| v["Identity"] == identity)
+                .unwrap_or_else(|| panic!("no virtual directory {identity}"));
+            vdir["Current"] = values.clone();
+            vdir["Writes"]
+                .as_array_mut()
+                .expect("Writes")
+                .push(json!({ "Clock": clock, "DomainController": "*", "Values": values }));
+        });
+    }
+
+    /// Advances the simulated clock, as time passing between two runs.
+    pub fn advance_clock(&self, seconds: i64) {
+        self.edit_org(|org| {
+            org["Clock"] = json!(org["Clock"].as_i64().unwrap_or(0) + seconds);
+        });
     }
 
     /// The values a virtual directory holds now (the latest write, on any domain controller).
@@ -211,6 +284,10 @@ impl Simulation {
         assert_ne!(
             code, 99,
             "a terminating error escaped the script:\n{output}"
+        );
+        assert_ne!(
+            code, 98,
+            "the script left its transcript running:\n{output}"
         );
         Run { code, output }
     }

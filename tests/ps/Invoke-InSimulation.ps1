@@ -19,4 +19,14 @@ catch {
     Write-Output ('UNCAUGHT: ' + $_.Exception.Message)
     exit 99
 }
-exit $LASTEXITCODE
+$code = $LASTEXITCODE
+# The administrator's shell stays open after the script: a transcript the script did not stop
+# would go on recording whatever they type next.
+try {
+    Stop-Transcript -ErrorAction Stop | Out-Null
+    Write-Output 'TRANSCRIPT LEFT RUNNING'
+    exit 98
+}
+catch {
+}
+exit $code
