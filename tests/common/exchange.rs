@@ -252,7 +252,7 @@ impl Simulation {
         let driver = super::root().join("tests/ps/Invoke-InSimulation.ps1");
         let table: Vec<String> = params.iter().map(Param::source).collect();
         let command = format!(
-            "& {} -Script {} -Parameters @{{ {} }}",
+            "& {} -Script {} -Parameters @{{ {} }}; exit $LASTEXITCODE",
             quote(&driver.display().to_string()),
             quote(&script.display().to_string()),
             table.join("; ")
