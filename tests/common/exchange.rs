@@ -419,6 +419,27 @@ impl Organization {
         self
     }
 
+    /// Sets the private-key flag of a server's certificates.
+    pub fn private_key(mut self, server: &str, has: bool) -> Organization {
+        for certificate in self.0["Certificates"].as_array_mut().expect("array") {
+            if certificate["Server"] == server {
+                certificate["HasPrivateKey"] = json!(has);
+            }
+        }
+        self
+    }
+
+    /// Adds an OWA mailbox policy.
+    pub fn mailbox_policy(mut self, name: &str, im_enabled: bool) -> Organization {
+        self.0["MailboxPolicies"]
+            .as_array_mut()
+            .expect("array")
+            .push(
+                json!({ "Name": name, "IsDefault": false, "InstantMessagingEnabled": im_enabled }),
+            );
+        self
+    }
+
     /// Removes a server's certificates.
     pub fn without_certificate(mut self, server: &str) -> Organization {
         self.0["Certificates"]
