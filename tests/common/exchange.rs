@@ -141,7 +141,39 @@ impl Simulation {
         let dir = tempfile::tempdir().expect("temporary folder");
         let sim = Simulation { pwsh, dir };
         sim.set_org(&org.0);
+        sim.lay_out_shares(&org.0);
         sim
+    }
+
+    /// The folder that stands for the servers' administrative shares (`SERVER/C/...`).
+    pub fn shares(&self) -> PathBuf {
+        self.dir.path().join("shares")
+    }
+
+    /// Puts each server's `WebConfig` (a path from the project root) where its administrative
+    /// share shows `<InstallPath>ClientAccess\Owa\web.config`.
+    fn lay_out_shares(&self, org: &Value) {
+        for server in org["Servers"].as_array().into_iter().flatten() {
+            let (Some(name), Some(install), Some(source)) = (
+                server["Name"].as_str(),
+                server["InstallPath"].as_str(),
+                server["WebConfig"].as_str(),
+            ) else {
+                continue;
+            };
+            let (drive, rest) = install
+                .split_once(":\\")
+                .expect("a drive-letter install path");
+            let mut target = self.shares().join(name).join(drive.to_uppercase());
+            for part in rest.split('\\').filter(|p| !p.is_empty()) {
+                target.push(part);
+            }
+            target.push("ClientAccess");
+            target.push("Owa");
+            std::fs::create_dir_all(&target).expect("share folder");
+            std::fs::copy(super::root().join(source), target.join("web.config"))
+                .expect("web.config laid out");
+        }
     }
 
     pub fn out(&self) -> PathBuf {
@@ -265,6 +297,7 @@ impl Simulation {
         cmd.args(["-Command", &command])
             .current_dir(self.dir.path())
             .env("OWA_SIM_ORG", self.org_path())
+            .env("OWA_SIM_SHARES", self.shares())
             .env("NO_COLOR", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -374,6 +407,23 @@ impl Organization {
             }
         }
         Organization(org)
+    }
+
+    /// The Contoso organisation before SP1 (tests/fixtures/organization/contoso.json): five
+    /// Exchange 2010 RTM Client Access servers with the example organisation's web.config files,
+    /// certificate stores and OWA virtual directories.
+    pub fn contoso_rtm() -> Organization {
+        let path = super::root().join("tests/fixtures/organization/contoso.json");
+        let text = std::fs::read_to_string(&path).expect("organisation readable");
+        Organization(serde_json::from_str(&text).expect("organisation is JSON"))
+    }
+
+    /// A server that is down: nothing reaches it (registry, share, RPC), though Active
+    /// Directory still lists it.
+    pub fn down(self, server: &str) -> Organization {
+        let message = "The RPC server is unavailable. (Exception from HRESULT: 0x800706BA)";
+        self.fault("down", server, message)
+            .fault("Get-ExchangeCertificate", server, message)
     }
 
     /// Adds a fault: `operation` (`Set-OwaVirtualDirectory`, `Get-OwaVirtualDirectory`,

@@ -153,6 +153,7 @@ function New-SimVirtualDirectoryObject {
     # Deserialized Microsoft.Exchange.Management.SystemConfigurationTasks.ADOwaVirtualDirectory:
     # enums and ADObjectIds arrive as their text, booleans as booleans.
     $object = New-Object PSObject
+    $object.PSObject.TypeNames.Insert(0, 'Deserialized.Microsoft.Exchange.Data.Directory.SystemConfiguration.ADOwaVirtualDirectory')
     $object | Add-Member NoteProperty 'Identity' ([string] $VirtualDirectory.Identity)
     $object | Add-Member NoteProperty 'Name' ([string] ($VirtualDirectory.Identity.Split('\')[1]))
     $object | Add-Member NoteProperty 'Server' ([string] $VirtualDirectory.Server)
@@ -162,6 +163,49 @@ function New-SimVirtualDirectoryObject {
     $object | Add-Member NoteProperty 'InstantMessagingCertificateThumbprint' ([string] $Values.InstantMessagingCertificateThumbprint)
     $object | Add-Member NoteProperty 'InstantMessagingEnabled' ([bool] $Values.InstantMessagingEnabled)
     $object | Add-Member NoteProperty 'InstantMessagingType' ([string] $Values.InstantMessagingType)
+    return $object
+}
+
+function Get-SimThumbprint {
+    # The organisation gives a certificate by its DER (Der, base64) or by its thumbprint alone.
+    param($Certificate)
+    if ($Certificate.PSObject.Properties['Der'] -and $Certificate.Der) {
+        $raw = [Convert]::FromBase64String([string] $Certificate.Der)
+        return (New-Object System.Security.Cryptography.X509Certificates.X509Certificate2 (, $raw)).Thumbprint
+    }
+    return [string] $Certificate.Thumbprint
+}
+
+function New-SimCertificateObject {
+    # Deserialized Microsoft.Exchange.Management.SystemConfigurationTasks.ExchangeCertificate, as
+    # Get-ExchangeCertificate returns it through implicit remoting: the X509Certificate2
+    # properties (Issuer and Subject as Windows prints them, RawData the DER), Exchange's own
+    # (HasPrivateKey, Services, IsSelfSigned, Identity SERVER\THUMBPRINT), and PSComputerName,
+    # which is the host of the remote session, not the server asked about.
+    param($Certificate, $Server)
+    $object = New-Object PSObject
+    $object.PSObject.TypeNames.Insert(0, 'Deserialized.Microsoft.Exchange.Management.SystemConfigurationTasks.ExchangeCertificate')
+    $thumbprint = Get-SimThumbprint -Certificate $Certificate
+    $object | Add-Member NoteProperty 'Thumbprint' $thumbprint
+    $object | Add-Member NoteProperty 'Identity' ($Server.Name + '\' + $thumbprint)
+    $object | Add-Member NoteProperty 'HasPrivateKey' ([bool] $Certificate.HasPrivateKey)
+    if ($Certificate.PSObject.Properties['Der'] -and $Certificate.Der) {
+        $raw = [Convert]::FromBase64String([string] $Certificate.Der)
+        $x509 = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2 (, $raw)
+        $object | Add-Member NoteProperty 'Subject' $x509.Subject
+        $object | Add-Member NoteProperty 'Issuer' $x509.Issuer
+        $object | Add-Member NoteProperty 'SerialNumber' $x509.SerialNumber
+        $object | Add-Member NoteProperty 'NotBefore' $x509.NotBefore.ToUniversalTime()
+        $object | Add-Member NoteProperty 'NotAfter' $x509.NotAfter.ToUniversalTime()
+        $object | Add-Member NoteProperty 'IsSelfSigned' ($x509.Subject -eq $x509.Issuer)
+        $object | Add-Member NoteProperty 'FriendlyName' ([string] $Certificate.FriendlyName)
+        $object | Add-Member NoteProperty 'Services' ([string] $Certificate.Services)
+        $object | Add-Member NoteProperty 'RawData' $raw
+    }
+    else {
+        $object | Add-Member NoteProperty 'Subject' ([string] $Certificate.Subject)
+    }
+    $object | Add-Member NoteProperty 'PSComputerName' ([string] (Get-SimServer -Name $script:Org.ShellServer).Fqdn)
     return $object
 }
 
@@ -247,19 +291,14 @@ function Get-ExchangeCertificate {
         if (-not $host_) { return }
         if (Invoke-SimFault -Cmdlet $PSCmdlet -Operation 'Get-ExchangeCertificate' -Server $host_.Name) { return }
         $found = @($script:Org.Certificates | Where-Object {
-                ($_.Server -eq $host_.Name) -and ((-not $Thumbprint) -or ($_.Thumbprint -eq [string] $Thumbprint))
+                ($_.Server -eq $host_.Name) -and ((-not $Thumbprint) -or ((Get-SimThumbprint -Certificate $_) -eq [string] $Thumbprint))
             })
         if ($Thumbprint -and ($found.Count -eq 0)) {
             Write-SimError -Cmdlet $PSCmdlet -Category 'ObjectNotFound' -Target $Thumbprint -Message "The certificate with thumbprint $Thumbprint was not found."
             return
         }
         foreach ($certificate in $found) {
-            $object = New-Object PSObject
-            $object | Add-Member NoteProperty 'Thumbprint' ([string] $certificate.Thumbprint)
-            $object | Add-Member NoteProperty 'Identity' ($host_.Name + '\' + $certificate.Thumbprint)
-            $object | Add-Member NoteProperty 'Subject' ([string] $certificate.Subject)
-            $object | Add-Member NoteProperty 'HasPrivateKey' ([bool] $certificate.HasPrivateKey)
-            $object
+            New-SimCertificateObject -Certificate $certificate -Server $host_
         }
     }
 }
@@ -426,6 +465,126 @@ function iisreset.exe {
     $global:LASTEXITCODE = 0
 }
 
+function Resolve-SimSharePath {
+    # \\HOST\D$\REST on a simulated server -> the file that stands for it under $env:OWA_SIM_SHARES
+    # (SERVER/D/REST), or '' when the administrative share cannot be reached (server down,
+    # access denied). Any other path is not a share: $null.
+    param([string] $Path)
+    if ($Path -notmatch '^\\\\([^\\]+)\\([A-Za-z])\$\\(.*)$') {
+        return $null
+    }
+    $server = Get-SimServer -Name $matches[1]
+    $drive = $matches[2].ToUpperInvariant()
+    $rest = $matches[3]
+    if ((-not $server) -or (Get-SimFault -Operation 'share' -Server $server.Name) -or (Get-SimFault -Operation 'down' -Server $server.Name)) {
+        return ''
+    }
+    return (Join-Path (Join-Path (Join-Path $env:OWA_SIM_SHARES $server.Name) $drive) ($rest -replace '\\', '/'))
+}
+
+function Test-Path {
+    # The administrative shares of the simulated servers; every other path as usual.
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 0)] [string[]] $Path,
+        [string[]] $LiteralPath,
+        [Microsoft.PowerShell.Commands.TestPathType] $PathType = 'Any'
+    )
+    $given = @(@($Path) + @($LiteralPath) | Where-Object { $_ })
+    $mapped = Resolve-SimSharePath -Path ([string] $given[0])
+    if ($null -eq $mapped) {
+        return Microsoft.PowerShell.Management\Test-Path @PSBoundParameters
+    }
+    if (-not $mapped) {
+        return $false
+    }
+    return Microsoft.PowerShell.Management\Test-Path -LiteralPath $mapped -PathType $PathType
+}
+
+function Copy-Item {
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param(
+        [Parameter(Position = 0)] [string[]] $Path,
+        [string[]] $LiteralPath,
+        [Parameter(Position = 1)] [string] $Destination,
+        [switch] $Force
+    )
+    $given = @(@($Path) + @($LiteralPath) | Where-Object { $_ })
+    $mapped = Resolve-SimSharePath -Path ([string] $given[0])
+    if ($null -eq $mapped) {
+        Microsoft.PowerShell.Management\Copy-Item @PSBoundParameters
+        return
+    }
+    if ((-not $mapped) -or (-not (Microsoft.PowerShell.Management\Test-Path -LiteralPath $mapped))) {
+        throw "Access to the path '$($given[0])' is denied."
+    }
+    Microsoft.PowerShell.Management\Copy-Item -LiteralPath $mapped -Destination $Destination -Force:$Force -Confirm:$false -WhatIf:$false
+    Add-SimEvent -Kind 'Copy' -Data @{ From = [string] $given[0]; To = $Destination }
+}
+
+function Get-Item {
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 0)] [string[]] $Path,
+        [string[]] $LiteralPath
+    )
+    $given = @(@($Path) + @($LiteralPath) | Where-Object { $_ })
+    $mapped = Resolve-SimSharePath -Path ([string] $given[0])
+    if ($null -eq $mapped) {
+        return Microsoft.PowerShell.Management\Get-Item @PSBoundParameters
+    }
+    if (-not $mapped) {
+        throw "Access to the path '$($given[0])' is denied."
+    }
+    return Microsoft.PowerShell.Management\Get-Item -LiteralPath $mapped
+}
+
+function Get-Content {
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 0)] [string[]] $Path,
+        [string[]] $LiteralPath
+    )
+    $given = @(@($Path) + @($LiteralPath) | Where-Object { $_ })
+    $mapped = Resolve-SimSharePath -Path ([string] $given[0])
+    if ($null -eq $mapped) {
+        return Microsoft.PowerShell.Management\Get-Content @PSBoundParameters
+    }
+    if (-not $mapped) {
+        throw "Access to the path '$($given[0])' is denied."
+    }
+    return Microsoft.PowerShell.Management\Get-Content -LiteralPath $mapped
+}
+
+function reg.exe {
+    # reg query \\HOST\HKLM\KEY /v NAME, through the Remote Registry service of HOST.
+    $arguments = @($args)
+    $target = [string] $arguments[1]
+    $name = [string] $arguments[3]
+    $global:LASTEXITCODE = 1
+    if (($arguments[0] -ne 'query') -or ($target -notmatch '^\\\\([^\\]+)\\HKLM\\(.+)$') -or ($arguments[2] -ne '/v')) {
+        Write-Output 'ERROR: Invalid syntax.'
+        return
+    }
+    $server = Get-SimServer -Name $matches[1]
+    $key = $matches[2]
+    Add-SimEvent -Kind 'RegistryRead' -Data @{ Target = $target; Name = $name }
+    if ((-not $server) -or (Get-SimFault -Operation 'down' -Server $server.Name) -or (Get-SimFault -Operation 'reg' -Server $server.Name)) {
+        Save-SimOrganization
+        Write-Output 'ERROR: The network path was not found.'
+        return
+    }
+    if (($key -ne 'SOFTWARE\Microsoft\ExchangeServer\v14\Setup') -or ($name -ne 'MsiInstallPath') -or (-not $server.InstallPath)) {
+        Write-Output 'ERROR: The system was unable to find the specified registry key or value.'
+        return
+    }
+    Write-Output ''
+    Write-Output ('HKEY_LOCAL_MACHINE\' + $key)
+    Write-Output ('    ' + $name + '    REG_SZ    ' + $server.InstallPath)
+    Write-Output ''
+    $global:LASTEXITCODE = 0
+}
+
 function Get-WmiObject {
     # Only the one query the scripts make: root\WebAdministration ApplicationPool by name.
     [CmdletBinding()]
@@ -464,5 +623,6 @@ function Start-Sleep {
 
 Export-ModuleMember -Function @(
     'Get-ExchangeServer', 'Get-ExchangeCertificate', 'Get-OwaVirtualDirectory',
-    'Set-OwaVirtualDirectory', 'Get-OwaMailboxPolicy', 'iisreset.exe', 'Get-WmiObject', 'Start-Sleep'
+    'Set-OwaVirtualDirectory', 'Get-OwaMailboxPolicy', 'iisreset.exe', 'reg.exe', 'Get-WmiObject',
+    'Start-Sleep', 'Test-Path', 'Copy-Item', 'Get-Item', 'Get-Content'
 )
