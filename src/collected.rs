@@ -21,6 +21,10 @@ pub struct CurrentValues {
     pub enabled: bool,
     /// `None`, `Ocs` or `Msn`, as Exchange prints it.
     pub kind: String,
+    /// The OWA `ExternalUrl`: set on the virtual directories that take Internet traffic, the
+    /// ones SP2's cross-site redirection belongs on. Empty when not set or not collected.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub external_url: String,
 }
 
 impl CurrentValues {
@@ -63,11 +67,12 @@ fn parse(bytes: &[u8]) -> Result<Vec<CurrentValues>, String> {
         .collect();
     let column = |name: &str| headers.iter().position(|h| h == name);
     let identity = column("identity").ok_or("it has no Identity column")?;
-    let [enabled, kind, server_name, thumbprint] = [
+    let [enabled, kind, server_name, thumbprint, external_url] = [
         "instantmessagingenabled",
         "instantmessagingtype",
         "instantmessagingservername",
         "instantmessagingcertificatethumbprint",
+        "externalurl",
     ]
     .map(column);
     let mut rows = Vec::new();
@@ -85,6 +90,7 @@ fn parse(bytes: &[u8]) -> Result<Vec<CurrentValues>, String> {
             thumbprint: get(thumbprint),
             enabled: get(enabled).eq_ignore_ascii_case("true"),
             kind: get(kind),
+            external_url: get(external_url),
         });
     }
     Ok(rows)

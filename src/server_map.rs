@@ -3,8 +3,9 @@
 //!
 //! Columns, by header name in any case and order: `path`, `server` (required), `identity`,
 //! `fqdn`, `site`, `array` (the CAS array FQDN), `internet_facing` (`true`/`yes` for the
-//! CAS that take Internet OWA traffic, the ones SP2's cross-site redirection is set on). Several rows with the same path give several
-//! OWA virtual directories of one server.
+//! OWA virtual directories that take Internet traffic, the ones SP2's cross-site redirection is
+//! set on; `no`/`false` for the others; an empty cell leaves it to the collected `ExternalUrl`).
+//! Several rows with the same path give several OWA virtual directories of one server.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -26,7 +27,9 @@ pub struct Row {
     pub fqdn: Option<String>,
     pub site: Option<String>,
     pub array: Option<String>,
-    pub internet_facing: bool,
+    /// `yes`/`true`/`1`/`y` or `no`/`false`/`0`/`n`; None when the column is missing or the
+    /// cell empty (then the collected `ExternalUrl` decides).
+    pub internet_facing: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -215,9 +218,8 @@ impl Columns {
             fqdn,
             site: get(self.site).map(str::to_string),
             array: get(self.array).map(str::to_ascii_lowercase),
-            internet_facing: get(self.internet_facing).is_some_and(|v| {
-                matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "y")
-            }),
+            internet_facing: get(self.internet_facing)
+                .map(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "y")),
         })
     }
 }

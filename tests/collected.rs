@@ -133,3 +133,83 @@ fn the_summary_says_what_will_change() {
         "{text}"
     );
 }
+
+/// The Internet-facing virtual directories of each server in the template context.
+fn facing(map: &std::path::Path) -> Vec<(String, Vec<String>)> {
+    let output = bin()
+        .args([
+            "convert",
+            COLLECTED,
+            "--certs",
+            COLLECTED,
+            "--at",
+            "2026-11-24",
+            "--dump-context",
+            "--server-map",
+        ])
+        .arg(map)
+        .output()
+        .unwrap();
+    let context: Value = serde_json::from_slice(&output.stdout).expect("context JSON");
+    context["all_servers"]
+        .as_array()
+        .expect("all_servers")
+        .iter()
+        .map(|s| {
+            let facing = s["facing"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f.as_str().unwrap().to_string())
+                .collect();
+            (s["server"].as_str().unwrap().to_string(), facing)
+        })
+        .filter(|(_, f): &(String, Vec<String>)| !f.is_empty())
+        .collect()
+}
+
+#[test]
+fn internet_facing_comes_from_the_collected_external_url_unless_the_map_says_otherwise() {
+    let collected = common::root().join(COLLECTED).join("server-map.csv");
+    assert_eq!(
+        facing(&collected),
+        [
+            (
+                "CAS01".to_string(),
+                vec!["CAS01\\owa (Default Web Site)".to_string()]
+            ),
+            (
+                "CAS04".to_string(),
+                vec!["CAS04\\owa (Default Web Site)".to_string()]
+            ),
+        ]
+    );
+    // An internet_facing column wins where it has a value: CAS01 is not (a reverse proxy
+    // publishes another server), CAS05's back end is; an empty cell leaves CAS04 to its URL.
+    let dir = tempfile::tempdir().unwrap();
+    let map = dir.path().join("map.csv");
+    std::fs::write(
+        &map,
+        "path,server,identity,internet_facing\n\
+         CAS01/web.config,CAS01,CAS01\\owa (Default Web Site),no\n\
+         CAS02/web.config,CAS02,CAS02\\owa (Default Web Site),\n\
+         CAS03/web.config,CAS03,CAS03\\owa (Default Web Site),\n\
+         CAS04/web.config,CAS04,CAS04\\owa (Default Web Site),\n\
+         CAS05/web.config,CAS05,CAS05\\owa (Default Web Site),no\n\
+         CAS05/web.config,CAS05,CAS05\\owa (Exchange Back End),yes\n",
+    )
+    .unwrap();
+    assert_eq!(
+        facing(&map),
+        [
+            (
+                "CAS04".to_string(),
+                vec!["CAS04\\owa (Default Web Site)".to_string()]
+            ),
+            (
+                "CAS05".to_string(),
+                vec!["CAS05\\owa (Exchange Back End)".to_string()]
+            ),
+        ]
+    );
+}

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 const SET: &str = "Set-OwaInstantMessaging.ps1";
 const UNDO: &str = "Undo-OwaInstantMessaging.ps1";
 const VERIFY: &str = "Verify-OwaInstantMessaging.ps1";
+const SP2: &str = "Set-OwaCrossSiteRedirect.ps1";
 
 const CAS01: &str = "CAS01\\owa (Default Web Site)";
 const CAS02: &str = "CAS02\\owa (Default Web Site)";
@@ -49,6 +50,8 @@ fn collected_with(
             "verify",
             "--with",
             "per-server",
+            "--with",
+            "sp2-cross-site",
             "--out",
         ])
         .arg(&out_path)
@@ -804,6 +807,86 @@ fn verify_reports_a_failed_read_as_itself() {
     assert!(
         run.output
             .contains(&format!("CAS04  {CAS04}  ERROR: {message}")),
+        "{}",
+        run.output
+    );
+}
+
+/// Every server on SP2 (14.2).
+fn on_sp2(mut org: Organization) -> Organization {
+    for server in ["CAS01", "CAS02", "CAS03", "CAS04", "CAS05"] {
+        org = org
+            .server(server, "Version", json!("14.2"))
+            .server(server, "Build", json!("247.5"));
+    }
+    org
+}
+
+fn redirect(sim: &Simulation, identity: &str) -> Value {
+    sim.values(identity)["CrossSiteRedirectType"].clone()
+}
+
+#[test]
+fn sp2_sets_exactly_the_internet_facing_virtual_directories_and_undo_restores_them() {
+    // Without --domain CAS04's IM fails to convert; it is Internet-facing all the same (its
+    // collected ExternalUrl says so), as is CAS01. The others have no ExternalUrl.
+    let Some((sim, _)) = collected_with("sp2", &[], on_sp2) else {
+        return;
+    };
+    let script = common::read_script(&sim.out().join(SP2));
+    let run = sim.run(SP2, &[]);
+    assert_eq!(run.code, 0, "{}", run.output);
+    let mut sets = sim.sets();
+    sets.sort();
+    assert_eq!(sets, [CAS01, CAS04], "{script}");
+    for identity in [CAS01, CAS04] {
+        assert_eq!(redirect(&sim, identity), "Silent", "{identity}");
+    }
+    assert_eq!(sim.restarted(), ["CAS01", "CAS04"]);
+    assert_transcripts_closed(&sim);
+    assert!(
+        written(&sim)
+            .iter()
+            .any(|n| n.starts_with("Set-OwaCrossSiteRedirect-")),
+        "{:?}",
+        written(&sim)
+    );
+
+    let undo = sim.run(SP2, &[Param::Switch("Undo")]);
+    assert_eq!(undo.code, 0, "{}", undo.output);
+    for identity in [CAS01, CAS04] {
+        assert_eq!(redirect(&sim, identity), "Manual", "{identity}");
+    }
+    assert!(
+        written(&sim)
+            .iter()
+            .any(|n| n.starts_with("Undo-OwaCrossSiteRedirect-")),
+        "{:?}",
+        written(&sim)
+    );
+}
+
+#[test]
+fn sp2_what_if_changes_nothing_and_a_server_before_sp2_is_skipped() {
+    let Some((sim, _)) = collected_with("sp2_what_if", &[], |o| {
+        on_sp2(o).server("CAS04", "Version", json!("14.1")).server(
+            "CAS04",
+            "Build",
+            json!("218.15"),
+        )
+    }) else {
+        return;
+    };
+    let dry = sim.run(SP2, &[Param::Switch("WhatIf")]);
+    assert!(sim.sets().is_empty(), "{}", dry.output);
+    assert!(written(&sim).is_empty(), "{:?}", written(&sim));
+    let run = sim.run(SP2, &[]);
+    assert_eq!(run.code, 1, "{}", run.output);
+    assert_eq!(sim.sets(), [CAS01]);
+    assert!(
+        run.rows_of("CAS04")
+            .iter()
+            .any(|r| r.outcome == "Skipped" && r.detail.contains("before Exchange 2010 SP2")),
         "{}",
         run.output
     );

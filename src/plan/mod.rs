@@ -97,9 +97,14 @@ pub struct ServerPlan {
     /// The server map's AD site.
     #[serde(skip)]
     pub site: Option<String>,
-    /// The server map marks it Internet-facing (SP2 cross-site redirection is set on it).
+    /// Some of its OWA virtual directories take Internet traffic (SP2 cross-site redirection
+    /// is set on them).
     #[serde(skip)]
     pub internet_facing: bool,
+    /// Those virtual directories: the server map's `internet_facing` rows, else the collected
+    /// ones with an `ExternalUrl`.
+    #[serde(skip)]
+    pub facing: Vec<Identity>,
     /// The certificate's subject CN: the Authorized Host entry the OCS pool needs.
     #[serde(skip)]
     pub subject_cn: Option<String>,
@@ -218,6 +223,7 @@ fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerP
         folder: collected_folder(file),
         site: None,
         internet_facing: false,
+        facing: Vec::new(),
         subject_cn: None,
         rtm: None,
         sp1: None,
@@ -233,7 +239,6 @@ fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerP
         plan.fqdn = rows.iter().find_map(|r| r.fqdn.clone());
         plan.array = rows.iter().find_map(|r| r.array.clone());
         plan.site = rows.iter().find_map(|r| r.site.clone());
-        plan.internet_facing = rows.iter().any(|r| r.internet_facing);
         plan.group = plan
             .array
             .clone()
@@ -264,7 +269,40 @@ fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerP
         }
         plan.identity = plan.identities.first().cloned();
     }
+    plan.facing = facing(&plan, &rows);
+    plan.internet_facing = !plan.facing.is_empty();
     plan
+}
+
+/// The OWA virtual directories that take Internet traffic: as the server map says where it
+/// says it (a row without an identity stands for every one), else as Exchange says, by the
+/// `ExternalUrl` the collection script recorded.
+fn facing(plan: &ServerPlan, rows: &[&crate::server_map::Row]) -> Vec<Identity> {
+    let said: Vec<_> = rows
+        .iter()
+        .filter_map(|r| r.internet_facing.map(|f| (r, f)))
+        .collect();
+    if !said.is_empty() {
+        return plan
+            .identities
+            .iter()
+            .filter(|identity| {
+                said.iter()
+                    .any(|(r, f)| *f && r.identity.as_ref().is_none_or(|i| i == *identity))
+            })
+            .cloned()
+            .collect();
+    }
+    let current = plan.current.as_deref().unwrap_or_default();
+    plan.identities
+        .iter()
+        .filter(|identity| {
+            current.iter().any(|c| {
+                !c.external_url.is_empty() && c.identity.eq_ignore_ascii_case(identity.as_str())
+            })
+        })
+        .cloned()
+        .collect()
 }
 
 /// The collected virtual directories: they name the identities when the map does not.

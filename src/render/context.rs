@@ -24,6 +24,9 @@ pub struct Context {
     pub servers: Vec<ServerContext>,
     /// Every other config file, with why it is not in the script.
     pub skipped: Vec<Skipped>,
+    /// Every server, whatever its IM conversion gave: for settings that do not depend on it
+    /// (SP2 cross-site redirection on the Internet-facing virtual directories).
+    pub all_servers: Vec<AnyServer>,
     /// The OCS pools the converted servers use, with the Authorized Hosts each needs.
     pub pools: Vec<PoolContext>,
     /// The issuers of the converted servers' certificates: CAs both sides must trust.
@@ -116,6 +119,19 @@ pub struct CertificateContext {
     pub not_after: String,
 }
 
+/// A server of the organisation, converted or not.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnyServer {
+    pub server: String,
+    pub source: String,
+    /// `converted`, `not configured` or `failed`: its IM conversion.
+    pub status: &'static str,
+    pub site: Option<String>,
+    pub internet_facing: bool,
+    /// The OWA virtual directories that take Internet traffic.
+    pub facing: Vec<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Skipped {
     pub server: String,
@@ -147,6 +163,7 @@ impl Context {
                 .filter(|s| s.status != Status::Converted)
                 .map(skipped)
                 .collect(),
+            all_servers: plan.servers.iter().filter_map(any_server).collect(),
             pools: Vec::new(),
             issuers: Vec::new(),
         }
@@ -259,13 +276,28 @@ fn server_context(s: &ServerPlan) -> Option<ServerContext> {
     })
 }
 
-fn skipped(s: &ServerPlan) -> Skipped {
-    let status = match s.status {
+fn status_text(status: Status) -> &'static str {
+    match status {
         Status::NotConfigured => "not configured",
         Status::Failed => "failed",
         Status::Configured => "configured",
         Status::Converted => "converted",
-    };
+    }
+}
+
+fn any_server(s: &ServerPlan) -> Option<AnyServer> {
+    Some(AnyServer {
+        server: s.server.as_ref()?.to_string(),
+        source: printable(&s.source),
+        status: status_text(s.status),
+        site: s.site.as_deref().map(printable),
+        internet_facing: s.internet_facing,
+        facing: s.facing.iter().map(|i| i.as_str().to_string()).collect(),
+    })
+}
+
+fn skipped(s: &ServerPlan) -> Skipped {
+    let status = status_text(s.status);
     let reasons: Vec<String> = s
         .diagnostics
         .iter()

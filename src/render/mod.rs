@@ -300,7 +300,7 @@ fn per_server(renderer: &Renderer, context: &Value) -> Result<Vec<(String, Vec<u
         Value::Object(fields) => Value::Object(
             fields
                 .iter()
-                .filter(|(key, _)| !matches!(key.as_str(), "servers" | "skipped"))
+                .filter(|(key, _)| !matches!(key.as_str(), "servers" | "skipped" | "all_servers"))
                 .map(|(key, value)| (key.clone(), value.clone()))
                 .collect(),
         ),
@@ -308,6 +308,7 @@ fn per_server(renderer: &Renderer, context: &Value) -> Result<Vec<(String, Vec<u
     };
     shared["servers"] = Value::Array(Vec::new());
     shared["skipped"] = Value::Array(Vec::new());
+    shared["all_servers"] = Value::Array(Vec::new());
     servers
         .par_iter()
         .map(|server| {

@@ -383,13 +383,16 @@ impl Organization {
                     }),
                     None => defaults(),
                 };
+                let external_url = current
+                    .and_then(|c| c["external_url"].as_str())
+                    .filter(|u| !u.is_empty());
                 org["VirtualDirectories"]
                     .as_array_mut()
                     .expect("array")
                     .push(json!({
                         "Identity": identity,
                         "Server": name,
-                        "ExternalUrl": null,
+                        "ExternalUrl": external_url,
                         "Current": values,
                         "Writes": [{ "Clock": 0, "DomainController": "*", "Values": values }]
                     }));

@@ -163,6 +163,15 @@ function New-SimVirtualDirectoryObject {
     $object | Add-Member NoteProperty 'InstantMessagingCertificateThumbprint' ([string] $Values.InstantMessagingCertificateThumbprint)
     $object | Add-Member NoteProperty 'InstantMessagingEnabled' ([bool] $Values.InstantMessagingEnabled)
     $object | Add-Member NoteProperty 'InstantMessagingType' ([string] $Values.InstantMessagingType)
+    # Exchange 2010 SP2 added CrossSiteRedirectType (Manual by default, or Silent).
+    $server = Get-SimServer -Name $VirtualDirectory.Server
+    if ($server -and ([version] ([string] $server.Version + '.0') -ge [version] '14.2.0')) {
+        $redirect = 'Manual'
+        if ($Values.PSObject.Properties['CrossSiteRedirectType'] -and $Values.CrossSiteRedirectType) {
+            $redirect = [string] $Values.CrossSiteRedirectType
+        }
+        $object | Add-Member NoteProperty 'CrossSiteRedirectType' $redirect
+    }
     return $object
 }
 
@@ -352,6 +361,7 @@ function Set-OwaVirtualDirectory {
         $InstantMessagingCertificateThumbprint,
         $InstantMessagingEnabled,
         $InstantMessagingType,
+        $CrossSiteRedirectType,
         $DomainController
     )
     process {
@@ -368,6 +378,23 @@ function Set-OwaVirtualDirectory {
             InstantMessagingCertificateThumbprint = $current.InstantMessagingCertificateThumbprint
             InstantMessagingEnabled = [bool] $current.InstantMessagingEnabled
             InstantMessagingType = [string] $current.InstantMessagingType
+        }
+        if ($current.PSObject.Properties['CrossSiteRedirectType']) {
+            $values.CrossSiteRedirectType = [string] $current.CrossSiteRedirectType
+        }
+        if ($PSBoundParameters.ContainsKey('CrossSiteRedirectType')) {
+            # Background 004: Exchange 2010 SP2's parameter, Manual (the default) or Silent.
+            $server = Get-SimServer -Name $vdir.Server
+            if ([version] ([string] $server.Version + '.0') -lt [version] '14.2.0') {
+                Write-SimError -Cmdlet $PSCmdlet -Message "CrossSiteRedirectType can't be set on $($vdir.Identity): its server runs a version of Exchange before Exchange 2010 SP2."
+                return
+            }
+            $redirect = @('Manual', 'Silent') | Where-Object { $_ -eq [string] $CrossSiteRedirectType }
+            if (-not $redirect) {
+                Write-SimError -Cmdlet $PSCmdlet -Category 'InvalidArgument' -Message "Cannot process argument transformation on parameter 'CrossSiteRedirectType'. Specify one of the following enumerator names and try again: Manual, Silent"
+                return
+            }
+            $values.CrossSiteRedirectType = $redirect
         }
         # Bound on the server as Exchange binds them. The two names are String properties whose
         # schema default is String.Empty (ADOwaVirtualDirectorySchema): cleared, they read back
