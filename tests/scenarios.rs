@@ -11,6 +11,7 @@ const SET: &str = "Set-OwaInstantMessaging.ps1";
 const UNDO: &str = "Undo-OwaInstantMessaging.ps1";
 const VERIFY: &str = "Verify-OwaInstantMessaging.ps1";
 const SP2: &str = "Set-OwaCrossSiteRedirect.ps1";
+const EXCHANGE2013: &str = "Set-OwaInstantMessaging-Exchange2013.ps1";
 
 const CAS01: &str = "CAS01\\owa (Default Web Site)";
 const CAS02: &str = "CAS02\\owa (Default Web Site)";
@@ -52,6 +53,8 @@ fn collected_with(
             "per-server",
             "--with",
             "sp2-cross-site",
+            "--with",
+            "exchange2013",
             "--out",
         ])
         .arg(&out_path)
@@ -890,4 +893,187 @@ fn sp2_what_if_changes_nothing_and_a_server_before_sp2_is_skipped() {
         "{}",
         run.output
     );
+}
+
+const EX2013: &str = "EX2013\\owa (Default Web Site)";
+const EX2013_BACK_END: &str = "EX2013\\owa (Exchange Back End)";
+const EX2013_CERT: &str = "A013A013A013A013A013A013A013A013A013A013";
+const EX2016_CERT: &str = "A016A016A016A016A016A016A016A016A016A016";
+const LYNC_POOL: &str = "pool01.contoso.com";
+
+/// The Contoso organisation with an Exchange 2013 server (Client Access and Mailbox) and an
+/// Exchange 2016 server beside its Exchange 2010 ones: each new server has the self-signed
+/// certificate of setup, an expired CA certificate and the current one for its FQDN.
+fn with_new_servers(org: Organization) -> Organization {
+    let mut org = on_sp2(org);
+    let install = "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\";
+    for (name, version, build, thumbprint) in [
+        ("EX2013", "15.0", "1497.2", EX2013_CERT),
+        ("EX2016", "15.1", "2507.6", EX2016_CERT),
+    ] {
+        let fqdn = format!("{}.contoso.com", name.to_lowercase());
+        org.0["Servers"].as_array_mut().unwrap().push(json!({
+            "Name": name, "Fqdn": fqdn, "Version": version, "Build": build, "Site": "Paris",
+            "Roles": ["ClientAccess", "Mailbox"], "ConfigDomainController": "dc01.contoso.com",
+            "InstallPath": install, "WebConfig": "tests/fixtures/organization/exchange2013-owa-web.config"
+        }));
+        for vdir in ["owa (Default Web Site)", "owa (Exchange Back End)"] {
+            let values = json!({
+                "InstantMessagingServerName": "", "InstantMessagingCertificateThumbprint": "",
+                "InstantMessagingEnabled": true, "InstantMessagingType": "None"
+            });
+            org.0["VirtualDirectories"].as_array_mut().unwrap().push(json!({
+                "Identity": format!("{name}\\{vdir}"), "Server": name, "ExternalUrl": null,
+                "Current": values, "Writes": [{ "Clock": 0, "DomainController": "*", "Values": values }]
+            }));
+        }
+        let certificates = org.0["Certificates"].as_array_mut().unwrap();
+        certificates.push(json!({ "Server": name, "Thumbprint": thumbprint.replace('A', "B"),
+            "Subject": format!("CN={name}"), "Issuer": format!("CN={name}"), "IsSelfSigned": true,
+            "HasPrivateKey": true, "Services": "IMAP, POP, IIS, SMTP", "NotAfter": "2030-01-01T00:00:00Z" }));
+        certificates.push(
+            json!({ "Server": name, "Thumbprint": thumbprint.replace('A', "C"),
+            "Subject": format!("CN={fqdn}"), "Issuer": "CN=ContosoCA, DC=contoso, DC=com",
+            "HasPrivateKey": true, "Services": "IIS", "NotAfter": "2020-01-01T00:00:00Z" }),
+        );
+        certificates.push(json!({ "Server": name, "Thumbprint": thumbprint,
+            "Subject": format!("CN={fqdn}, OU=Messaging, O=Contoso"), "Issuer": "CN=ContosoCA, DC=contoso, DC=com",
+            "HasPrivateKey": true, "Services": "IIS, SMTP", "NotAfter": "2031-01-01T00:00:00Z" }));
+    }
+    org.0["MailboxPolicies"][0]["InstantMessagingType"] = json!("None");
+    org
+}
+
+fn share_web_config(sim: &Simulation, server: &str) -> std::path::PathBuf {
+    sim.shares()
+        .join(server)
+        .join("C/Program Files/Microsoft/Exchange Server/V15/ClientAccess/Owa/web.config")
+}
+
+#[test]
+fn exchange2013_changes_only_the_new_servers_and_undo_restores_everything() {
+    let Some((sim, _)) = collected("exchange2013", with_new_servers) else {
+        return;
+    };
+    let original = std::fs::read(share_web_config(&sim, "EX2013")).expect("web.config");
+    let before = vdirs(&sim.org());
+    let exchange = [
+        Param::Text("Step", "Exchange"),
+        Param::Text("LyncPool", LYNC_POOL),
+    ];
+
+    // Without the pool it changes nothing, and says which parameter is missing.
+    let refused = sim.run(EXCHANGE2013, &[Param::Text("Step", "Exchange")]);
+    assert_eq!(refused.code, 1, "{}", refused.output);
+    assert!(
+        refused.output.contains("Give -LyncPool"),
+        "{}",
+        refused.output
+    );
+    assert!(
+        written(&sim).iter().all(|n| !n.contains("state")),
+        "{:?}",
+        written(&sim)
+    );
+
+    let run = sim.run(EXCHANGE2013, &exchange);
+    assert_eq!(run.code, 0, "{}", run.output);
+    // Exchange 2010 is left alone; on Exchange 2013 the front-end virtual directory only.
+    assert_eq!(sim.sets(), [EX2013], "{}", run.output);
+    assert_eq!(sim.values(EX2013)["InstantMessagingType"], "Ocs");
+    assert_eq!(sim.values(EX2013_BACK_END)["InstantMessagingType"], "None");
+    // Exchange 2013's web.config names the pool and the certificate for its FQDN.
+    let config = std::fs::read_to_string(share_web_config(&sim, "EX2013")).expect("web.config");
+    assert!(
+        config.contains(&format!(
+            r#"<add key="IMServerName" value="{LYNC_POOL}" />"#
+        )),
+        "{config}"
+    );
+    assert!(
+        config.contains(&format!(
+            r#"<add key="IMCertificateThumbprint" value="{EX2013_CERT}" />"#
+        )),
+        "{config}"
+    );
+    assert!(
+        config.contains(r#"<add key="owa.UserCacheTimeout" value="10" />"#),
+        "the rest stays: {config}"
+    );
+    // Exchange 2016 ignores web.config: a setting override with both values, then a refresh.
+    assert_eq!(
+        std::fs::read(share_web_config(&sim, "EX2016")).expect("web.config"),
+        original
+    );
+    let org = sim.org();
+    assert_eq!(
+        org["SettingOverrides"],
+        json!([{
+            "Name": "OWA IM EX2016", "Component": "OwaServer", "Section": "IMSettings",
+            "Parameters": [format!("IMServerName={LYNC_POOL}"), format!("IMCertificateThumbprint={EX2016_CERT}")],
+            "Reason": "OWA IM with Lync or Skype for Business", "Server": ["EX2016"]
+        }])
+    );
+    assert_eq!(sim.events("DiagnosticInfo").len(), 1);
+    assert_eq!(org["MailboxPolicies"][0]["InstantMessagingType"], "Ocs");
+    assert_eq!(sim.restarted(), ["EX2013", "EX2016"]);
+    assert!(
+        written(&sim)
+            .iter()
+            .any(|n| n.starts_with("Set-OwaInstantMessaging-Exchange2013-")),
+        "a transcript: {:?}",
+        written(&sim)
+    );
+
+    // Again: nothing more to do.
+    let again = sim.run(EXCHANGE2013, &exchange);
+    assert_eq!(again.code, 0, "{}", again.output);
+    assert_eq!(sim.sets().len(), 1);
+    assert_eq!(sim.restarted().len(), 2, "{}", again.output);
+
+    // Undo puts back every value, the policy and the web.config included.
+    let undo = sim.run(
+        EXCHANGE2013,
+        &[Param::Text("Step", "Exchange"), Param::Switch("Undo")],
+    );
+    assert_eq!(undo.code, 0, "{}", undo.output);
+    assert_eq!(
+        std::fs::read(share_web_config(&sim, "EX2013")).expect("web.config"),
+        original
+    );
+    let org = sim.org();
+    assert_eq!(org["SettingOverrides"], json!([]));
+    assert_eq!(org["MailboxPolicies"][0]["InstantMessagingType"], "None");
+    assert_eq!(vdirs(&org), before);
+}
+
+#[test]
+fn exchange2013_leaves_the_policy_alone_when_no_new_server_can_take_the_settings() {
+    let Some((sim, _)) = collected("exchange2013_no_certificate", |o| {
+        with_new_servers(o)
+            .without_certificate("EX2013")
+            .without_certificate("EX2016")
+    }) else {
+        return;
+    };
+    let run = sim.run(
+        EXCHANGE2013,
+        &[
+            Param::Text("Step", "Exchange"),
+            Param::Text("LyncPool", LYNC_POOL),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.output);
+    assert!(
+        run.rows_of("EX2013")
+            .iter()
+            .any(|r| r.outcome == "Failed" && r.detail.contains("subject CN ex2013.contoso.com")),
+        "{}",
+        run.output
+    );
+    assert_eq!(
+        sim.org()["MailboxPolicies"][0]["InstantMessagingType"],
+        "None"
+    );
+    assert!(sim.sets().is_empty());
 }

@@ -351,6 +351,7 @@ impl Organization {
             "MailboxPolicies": [
                 { "Name": "Default", "IsDefault": true, "InstantMessagingEnabled": true }
             ],
+            "SettingOverrides": [],
             "Faults": [],
             "Events": []
         });

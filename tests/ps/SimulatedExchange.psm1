@@ -212,7 +212,17 @@ function New-SimCertificateObject {
         $object | Add-Member NoteProperty 'RawData' $raw
     }
     else {
+        # Given by its properties alone (no DER): what the organisation file says.
         $object | Add-Member NoteProperty 'Subject' ([string] $Certificate.Subject)
+        foreach ($name in @('Issuer', 'Services', 'FriendlyName')) {
+            $value = ''
+            if ($Certificate.PSObject.Properties[$name]) { $value = [string] $Certificate.$name }
+            $object | Add-Member NoteProperty $name $value
+        }
+        $notAfter = [datetime] '2099-01-01'
+        if ($Certificate.PSObject.Properties['NotAfter']) { $notAfter = [datetime] $Certificate.NotAfter }
+        $object | Add-Member NoteProperty 'NotAfter' $notAfter
+        $object | Add-Member NoteProperty 'IsSelfSigned' ([bool] ($Certificate.PSObject.Properties['IsSelfSigned'] -and $Certificate.IsSelfSigned))
     }
     $object | Add-Member NoteProperty 'PSComputerName' ([string] (Get-SimServer -Name $script:Org.ShellServer).Fqdn)
     return $object
@@ -265,6 +275,7 @@ function Get-ExchangeServer {
             $object | Add-Member NoteProperty 'Site' ('contoso.com/Configuration/Sites/' + $server.Site)
             $object | Add-Member NoteProperty 'AdminDisplayVersion' $version
             $object | Add-Member NoteProperty 'IsClientAccessServer' ([bool] ($server.Roles -contains 'ClientAccess'))
+            $object | Add-Member NoteProperty 'IsMailboxServer' ([bool] ($server.Roles -contains 'Mailbox'))
             $object | Add-Member NoteProperty 'ServerRole' ([string] ($server.Roles -join ', '))
             if ($Status) {
                 $configDc = [string] $server.ConfigDomainController
@@ -461,10 +472,136 @@ function Get-OwaMailboxPolicy {
             $object | Add-Member NoteProperty 'Name' ([string] $policy.Name)
             $object | Add-Member NoteProperty 'Identity' ([string] $policy.Name)
             $object | Add-Member NoteProperty 'InstantMessagingEnabled' ([bool] $policy.InstantMessagingEnabled)
+            $type = 'None'
+            if ($policy.PSObject.Properties['InstantMessagingType'] -and $policy.InstantMessagingType) { $type = [string] $policy.InstantMessagingType }
+            $object | Add-Member NoteProperty 'InstantMessagingType' $type
             $object | Add-Member NoteProperty 'IsDefault' ([bool] $policy.IsDefault)
             $object
         }
     }
+}
+
+function Set-OwaMailboxPolicy {
+    # Exchange 2013/2016: Set-OwaMailboxPolicy [-Identity] <MailboxPolicyIdParameter>
+    #   [-InstantMessagingEnabled <Boolean>] [-InstantMessagingType <None|Ocs>] [-DomainController <Fqdn>].
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true)]
+        $Identity,
+        $InstantMessagingEnabled,
+        $InstantMessagingType,
+        $DomainController
+    )
+    process {
+        $null = Get-SimDomainController -DomainController $DomainController
+        $policy = @($script:Org.MailboxPolicies | Where-Object { $_.Name -eq [string] $Identity })
+        if ($policy.Count -eq 0) {
+            Write-SimError -Cmdlet $PSCmdlet -Category 'ObjectNotFound' -Message "The operation couldn't be performed because object '$Identity' couldn't be found on '$($script:Org.ShellDomainController)'."
+            return
+        }
+        if (Invoke-SimFault -Cmdlet $PSCmdlet -Operation 'Set-OwaMailboxPolicy' -Server '') { return }
+        if (-not $PSCmdlet.ShouldProcess([string] $Identity, 'Set OWA mailbox policy')) { return }
+        if ($PSBoundParameters.ContainsKey('InstantMessagingEnabled')) {
+            $policy[0].InstantMessagingEnabled = [bool] $InstantMessagingEnabled
+        }
+        if ($PSBoundParameters.ContainsKey('InstantMessagingType')) {
+            $type = @('None', 'Ocs') | Where-Object { $_ -eq [string] $InstantMessagingType }
+            if (-not $type) {
+                Write-SimError -Cmdlet $PSCmdlet -Category 'InvalidArgument' -Message "Cannot process argument transformation on parameter 'InstantMessagingType'."
+                return
+            }
+            $policy[0] | Add-Member NoteProperty 'InstantMessagingType' $type -Force
+        }
+        Add-SimEvent -Kind 'SetPolicy' -Data @{ Identity = [string] $Identity }
+    }
+}
+
+# Setting overrides (Exchange 2016 and later): New/Get/Set/Remove-SettingOverride. Set replaces
+# the whole parameter list (Microsoft's cmdlet reference).
+function Get-SettingOverride {
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 0)] $Identity,
+        $DomainController
+    )
+    $null = Get-SimDomainController -DomainController $DomainController
+    foreach ($override in @($script:Org.SettingOverrides)) {
+        if ($Identity -and ($override.Name -ne [string] $Identity)) { continue }
+        $object = New-Object PSObject
+        foreach ($name in @('Name', 'Component', 'Section', 'Reason')) {
+            $object | Add-Member NoteProperty $name ([string] $override.$name)
+        }
+        $object | Add-Member NoteProperty 'Parameters' @($override.Parameters | ForEach-Object { [string] $_ })
+        $object | Add-Member NoteProperty 'Server' @($override.Server | ForEach-Object { [string] $_ })
+        $object
+    }
+}
+
+function New-SettingOverride {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0)] $Name,
+        [Parameter(Mandatory = $true)] $Component,
+        [Parameter(Mandatory = $true)] $Section,
+        [Parameter(Mandatory = $true)] $Parameters,
+        [Parameter(Mandatory = $true)] $Reason,
+        $Server,
+        $MinVersion,
+        $MaxVersion,
+        $DomainController
+    )
+    if (@($script:Org.SettingOverrides | Where-Object { $_.Name -eq [string] $Name }).Count -gt 0) {
+        Write-SimError -Cmdlet $PSCmdlet -Message "The setting override '$Name' already exists."
+        return
+    }
+    if (-not $PSCmdlet.ShouldProcess([string] $Name, 'New setting override')) { return }
+    $override = [pscustomobject] @{ Name = [string] $Name; Component = [string] $Component; Section = [string] $Section; Parameters = @($Parameters | ForEach-Object { [string] $_ }); Reason = [string] $Reason; Server = @($Server | ForEach-Object { [string] $_ }) }
+    $script:Org.SettingOverrides = @($script:Org.SettingOverrides) + @($override)
+    Add-SimEvent -Kind 'NewSettingOverride' -Data @{ Identity = [string] $Name }
+}
+
+function Set-SettingOverride {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0)] $Identity,
+        $Parameters,
+        $Reason,
+        $Server,
+        $DomainController
+    )
+    $override = @($script:Org.SettingOverrides | Where-Object { $_.Name -eq [string] $Identity })
+    if ($override.Count -eq 0) {
+        Write-SimError -Cmdlet $PSCmdlet -Category 'ObjectNotFound' -Message "The operation couldn't be performed because object '$Identity' couldn't be found on '$($script:Org.ShellDomainController)'."
+        return
+    }
+    if (-not $PSCmdlet.ShouldProcess([string] $Identity, 'Set setting override')) { return }
+    if ($PSBoundParameters.ContainsKey('Parameters')) { $override[0].Parameters = @($Parameters | ForEach-Object { [string] $_ }) }
+    if ($PSBoundParameters.ContainsKey('Reason')) { $override[0].Reason = [string] $Reason }
+    Add-SimEvent -Kind 'SetSettingOverride' -Data @{ Identity = [string] $Identity }
+}
+
+function Remove-SettingOverride {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0)] $Identity,
+        $DomainController
+    )
+    if (-not $PSCmdlet.ShouldProcess([string] $Identity, 'Remove setting override')) { return }
+    $script:Org.SettingOverrides = @($script:Org.SettingOverrides | Where-Object { $_.Name -ne [string] $Identity })
+    Add-SimEvent -Kind 'RemoveSettingOverride' -Data @{ Identity = [string] $Identity }
+}
+
+function Get-ExchangeDiagnosticInfo {
+    [CmdletBinding()]
+    param(
+        $Server,
+        $Process,
+        $Component,
+        $Argument,
+        $DomainController
+    )
+    Add-SimEvent -Kind 'DiagnosticInfo' -Data @{ Server = [string] $Server; Process = [string] $Process; Component = [string] $Component; Argument = [string] $Argument }
+    [pscustomobject] @{ Result = '<Diagnostics />' }
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -538,14 +675,17 @@ function Copy-Item {
     )
     $given = @(@($Path) + @($LiteralPath) | Where-Object { $_ })
     $mapped = Resolve-SimSharePath -Path ([string] $given[0])
-    if ($null -eq $mapped) {
+    $target = Resolve-SimSharePath -Path $Destination
+    if (($null -eq $mapped) -and ($null -eq $target)) {
         Microsoft.PowerShell.Management\Copy-Item @PSBoundParameters
         return
     }
-    if ((-not $mapped) -or (-not (Microsoft.PowerShell.Management\Test-Path -LiteralPath $mapped))) {
-        throw "Access to the path '$($given[0])' is denied."
+    if ($null -eq $mapped) { $mapped = [string] $given[0] }
+    if ($null -eq $target) { $target = $Destination }
+    if ((-not $mapped) -or (-not $target) -or (-not (Microsoft.PowerShell.Management\Test-Path -LiteralPath $mapped))) {
+        throw "Access to the path '$($given[0])' or '$Destination' is denied."
     }
-    Microsoft.PowerShell.Management\Copy-Item -LiteralPath $mapped -Destination $Destination -Force:$Force -Confirm:$false -WhatIf:$false
+    Microsoft.PowerShell.Management\Copy-Item -LiteralPath $mapped -Destination $target -Force:$Force -Confirm:$false -WhatIf:$false
     Add-SimEvent -Kind 'Copy' -Data @{ From = [string] $given[0]; To = $Destination }
 }
 
@@ -601,7 +741,8 @@ function reg.exe {
         Write-Output 'ERROR: The network path was not found.'
         return
     }
-    if (($key -ne 'SOFTWARE\Microsoft\ExchangeServer\v14\Setup') -or ($name -ne 'MsiInstallPath') -or (-not $server.InstallPath)) {
+    $setupKey = 'SOFTWARE\Microsoft\ExchangeServer\v' + ([string] $server.Version).Split('.')[0] + '\Setup'
+    if (($key -ne $setupKey) -or ($name -ne 'MsiInstallPath') -or (-not $server.InstallPath)) {
         Write-Output 'ERROR: The system was unable to find the specified registry key or value.'
         return
     }
@@ -650,6 +791,8 @@ function Start-Sleep {
 
 Export-ModuleMember -Function @(
     'Get-ExchangeServer', 'Get-ExchangeCertificate', 'Get-OwaVirtualDirectory',
-    'Set-OwaVirtualDirectory', 'Get-OwaMailboxPolicy', 'iisreset.exe', 'reg.exe', 'Get-WmiObject',
+    'Set-OwaVirtualDirectory', 'Get-OwaMailboxPolicy', 'Set-OwaMailboxPolicy', 'Get-SettingOverride',
+    'New-SettingOverride', 'Set-SettingOverride', 'Remove-SettingOverride', 'Get-ExchangeDiagnosticInfo',
+    'iisreset.exe', 'reg.exe', 'Get-WmiObject',
     'Start-Sleep', 'Test-Path', 'Copy-Item', 'Get-Item', 'Get-Content'
 )
