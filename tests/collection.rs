@@ -105,7 +105,7 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 #[test]
-fn every_server_is_collected_and_converts_as_the_fixture_does() {
+fn collect_finding2_every_server_is_collected_and_converts_as_the_fixture_does() {
     let Some(sim) = collection("every_server_is_collected", |o| o) else {
         return;
     };
@@ -161,7 +161,7 @@ fn what_if_reads_everything_and_writes_nothing() {
 }
 
 #[test]
-fn failing_servers_are_failed_with_the_reason_and_the_others_collected() {
+fn collect_finding1_failing_servers_are_failed_with_the_reason_and_the_others_collected() {
     let export = "The certificate store of CAS05 could not be opened.";
     let Some(sim) = collection("collect_failures", |o| {
         o.down("CAS01")

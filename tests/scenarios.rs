@@ -830,7 +830,7 @@ fn redirect(sim: &Simulation, identity: &str) -> Value {
 }
 
 #[test]
-fn sp2_sets_exactly_the_internet_facing_virtual_directories_and_undo_restores_them() {
+fn sp2_finding3_sets_exactly_the_internet_facing_virtual_directories_and_undo_restores_them() {
     // Without --domain CAS04's IM fails to convert; it is Internet-facing all the same (its
     // collected ExternalUrl says so), as is CAS01. The others have no ExternalUrl.
     let Some((sim, _)) = collected_with("sp2", &[], on_sp2) else {
@@ -951,7 +951,7 @@ fn share_web_config(sim: &Simulation, server: &str) -> std::path::PathBuf {
 }
 
 #[test]
-fn exchange2013_changes_only_the_new_servers_and_undo_restores_everything() {
+fn exchange2013_finding4_changes_only_the_new_servers_and_undo_restores_everything() {
     let Some((sim, _)) = collected("exchange2013", with_new_servers) else {
         return;
     };
@@ -1048,7 +1048,7 @@ fn exchange2013_changes_only_the_new_servers_and_undo_restores_everything() {
 }
 
 #[test]
-fn exchange2013_leaves_the_policy_alone_when_no_new_server_can_take_the_settings() {
+fn exchange2013_finding4_leaves_the_policy_alone_when_no_new_server_can_take_the_settings() {
     let Some((sim, _)) = collected("exchange2013_no_certificate", |o| {
         with_new_servers(o)
             .without_certificate("EX2013")
@@ -1076,4 +1076,32 @@ fn exchange2013_leaves_the_policy_alone_when_no_new_server_can_take_the_settings
         "None"
     );
     assert!(sim.sets().is_empty());
+}
+
+#[test]
+fn sp2_and_exchange2013_finding5_each_run_keeps_a_transcript() {
+    let Some((sim, _)) = collected("transcripts", with_new_servers) else {
+        return;
+    };
+    assert_eq!(sim.run(SP2, &[]).code, 0);
+    let exchange = [
+        Param::Text("Step", "Exchange"),
+        Param::Text("LyncPool", LYNC_POOL),
+    ];
+    assert_eq!(sim.run(EXCHANGE2013, &exchange).code, 0);
+    let logs: Vec<String> = written(&sim)
+        .into_iter()
+        .filter(|n| n.ends_with(".log"))
+        .collect();
+    assert!(
+        logs.iter()
+            .any(|n| n.starts_with("Set-OwaCrossSiteRedirect-")),
+        "{logs:?}"
+    );
+    assert!(
+        logs.iter()
+            .any(|n| n.starts_with("Set-OwaInstantMessaging-Exchange2013-")),
+        "{logs:?}"
+    );
+    assert_transcripts_closed(&sim);
 }
