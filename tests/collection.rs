@@ -40,15 +40,7 @@ fn collect(sim: &Simulation, extra: &[Param]) -> common::exchange::Run {
 
 /// The collection summary's rows: (Server, Outcome, Detail).
 fn summary(folder: &Path) -> Vec<(String, String, String)> {
-    let mut reader =
-        csv::Reader::from_path(folder.join("collection-summary.csv")).expect("summary");
-    reader
-        .records()
-        .map(|r| {
-            let r = r.expect("row");
-            (r[0].to_string(), r[1].to_string(), r[2].to_string())
-        })
-        .collect()
+    common::exchange::three_columns(&folder.join("collection-summary.csv"))
 }
 
 fn outcome<'s>(rows: &'s [(String, String, String)], server: &str) -> &'s (String, String, String) {

@@ -524,3 +524,17 @@ pub fn im_values(server_name: &str, thumbprint: &str) -> Value {
         "InstantMessagingType": "Ocs"
     })
 }
+
+/// The first three columns of every row of a CSV file the scripts wrote (the collection
+/// summary, Verify's evidence).
+pub fn three_columns(path: &Path) -> Vec<(String, String, String)> {
+    let mut reader =
+        csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("row");
+            (r[0].to_string(), r[1].to_string(), r[2].to_string())
+        })
+        .collect()
+}

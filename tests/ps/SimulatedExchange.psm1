@@ -689,21 +689,27 @@ function Copy-Item {
     Add-SimEvent -Kind 'Copy' -Data @{ From = [string] $given[0]; To = $Destination }
 }
 
+function Invoke-SimShareRead {
+    # Get-Item or Get-Content: on a simulated administrative share, the file behind it.
+    param([string] $Command, [hashtable] $Bound)
+    $given = @(@($Bound['Path']) + @($Bound['LiteralPath']) | Where-Object { $_ })
+    $mapped = Resolve-SimSharePath -Path ([string] $given[0])
+    if ($null -eq $mapped) {
+        return & "Microsoft.PowerShell.Management\$Command" @Bound
+    }
+    if (-not $mapped) {
+        throw "Access to the path '$($given[0])' is denied."
+    }
+    return & "Microsoft.PowerShell.Management\$Command" -LiteralPath $mapped
+}
+
 function Get-Item {
     [CmdletBinding()]
     param(
         [Parameter(Position = 0)] [string[]] $Path,
         [string[]] $LiteralPath
     )
-    $given = @(@($Path) + @($LiteralPath) | Where-Object { $_ })
-    $mapped = Resolve-SimSharePath -Path ([string] $given[0])
-    if ($null -eq $mapped) {
-        return Microsoft.PowerShell.Management\Get-Item @PSBoundParameters
-    }
-    if (-not $mapped) {
-        throw "Access to the path '$($given[0])' is denied."
-    }
-    return Microsoft.PowerShell.Management\Get-Item -LiteralPath $mapped
+    return Invoke-SimShareRead -Command 'Get-Item' -Bound $PSBoundParameters
 }
 
 function Get-Content {
@@ -712,15 +718,7 @@ function Get-Content {
         [Parameter(Position = 0)] [string[]] $Path,
         [string[]] $LiteralPath
     )
-    $given = @(@($Path) + @($LiteralPath) | Where-Object { $_ })
-    $mapped = Resolve-SimSharePath -Path ([string] $given[0])
-    if ($null -eq $mapped) {
-        return Microsoft.PowerShell.Management\Get-Content @PSBoundParameters
-    }
-    if (-not $mapped) {
-        throw "Access to the path '$($given[0])' is denied."
-    }
-    return Microsoft.PowerShell.Management\Get-Content -LiteralPath $mapped
+    return Invoke-SimShareRead -Command 'Get-Content' -Bound $PSBoundParameters
 }
 
 function reg.exe {
