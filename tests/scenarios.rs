@@ -1098,3 +1098,40 @@ fn sp2_and_exchange2013_finding5_each_run_keeps_a_transcript() {
     );
     assert_transcripts_closed(&sim);
 }
+
+#[test]
+fn exchange2013_finding4_the_lync_step_trusts_the_new_servers_once() {
+    let Some((sim, _)) = collected("exchange2013_lync", |o| {
+        let mut org = with_new_servers(o);
+        org.0["Lync"] = json!({ "Pools": [], "Applications": [] });
+        org
+    }) else {
+        return;
+    };
+    let lync = [
+        Param::Text("Step", "Lync"),
+        Param::Text("LyncPool", LYNC_POOL),
+        Param::Text("ComputerFqdn", "ex2013.contoso.com"),
+        Param::Text("LyncSiteId", "1"),
+        Param::Text("PoolLayout", "PerServer"),
+    ];
+    // Without the site ID nothing is created, and the message says what to give.
+    let refused = sim.run(EXCHANGE2013, &lync[..4]);
+    assert_eq!(refused.code, 1, "{}", refused.output);
+    assert!(refused.output.contains("-PoolLayout"), "{}", refused.output);
+    assert!(sim.events("NewTrustedApplicationPool").is_empty());
+
+    let run = sim.run(EXCHANGE2013, &lync);
+    assert_eq!(run.code, 0, "{}", run.output);
+    let org = sim.org();
+    assert_eq!(org["Lync"]["Pools"][0]["Fqdn"], "ex2013.contoso.com");
+    assert_eq!(org["Lync"]["Pools"][0]["Registrar"], LYNC_POOL);
+    assert_eq!(org["Lync"]["Pools"][0]["TreatAsAuthenticated"], true);
+    assert_eq!(org["Lync"]["Applications"][0]["Port"], 5199);
+    assert_eq!(sim.events("EnableTopology").len(), 1);
+    // Again: everything is there, nothing is created, the topology is not published again.
+    let again = sim.run(EXCHANGE2013, &lync);
+    assert_eq!(again.code, 0, "{}", again.output);
+    assert_eq!(sim.events("NewTrustedApplicationPool").len(), 1);
+    assert_eq!(sim.events("EnableTopology").len(), 1);
+}

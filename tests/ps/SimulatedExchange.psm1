@@ -605,6 +605,96 @@ function Get-ExchangeDiagnosticInfo {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Lync Server 2013 / Skype for Business Server 2015 Management Shell: the trusted application
+# cmdlets (Lync Server cmdlet reference: New-CsTrustedApplicationPool, New-CsTrustedApplication-
+# Computer, New-CsTrustedApplication, Enable-CsTopology). References print with their kind, as
+# Lync prints them (Registrar:pool01.contoso.com, Site:1, TrustedApplicationPool:...).
+
+function Get-SimLync {
+    if (-not $script:Org.PSObject.Properties['Lync']) {
+        throw 'The term ''Get-CsTrustedApplicationPool'' is not recognized: this is not the Lync Server Management Shell.'
+    }
+    return $script:Org.Lync
+}
+
+function Get-CsTrustedApplicationPool {
+    [CmdletBinding()]
+    param([Parameter(Position = 0)] $Identity)
+    foreach ($pool in @((Get-SimLync).Pools)) {
+        [pscustomobject] @{ Identity = 'TrustedApplicationPool:' + $pool.Fqdn; PoolFqdn = [string] $pool.Fqdn; Registrar = 'Registrar:' + $pool.Registrar; Site = 'Site:' + $pool.Site; Computers = @($pool.Computers) }
+    }
+}
+
+function Get-CsTrustedApplicationComputer {
+    [CmdletBinding()]
+    param([Parameter(Position = 0)] $Identity)
+    foreach ($pool in @((Get-SimLync).Pools)) {
+        foreach ($computer in @($pool.Computers)) {
+            [pscustomobject] @{ Identity = [string] $computer; Pool = 'TrustedApplicationPool:' + $pool.Fqdn }
+        }
+    }
+}
+
+function Get-CsTrustedApplication {
+    [CmdletBinding()]
+    param([Parameter(Position = 0)] $Identity)
+    foreach ($application in @((Get-SimLync).Applications)) {
+        [pscustomobject] @{ Identity = $application.Pool + '/urn:application:' + $application.ApplicationId.ToLowerInvariant(); ApplicationId = 'urn:application:' + $application.ApplicationId.ToLowerInvariant(); TrustedApplicationPoolFqdn = 'TrustedApplicationPool:' + $application.Pool; Port = [int] $application.Port }
+    }
+}
+
+function New-CsTrustedApplicationPool {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0)] $Identity,
+        [Parameter(Mandatory = $true)] $Registrar,
+        $Site,
+        $ComputerFqdn,
+        [Nullable[bool]] $RequiresReplication,
+        [Nullable[bool]] $ThrottleAsServer,
+        [Nullable[bool]] $TreatAsAuthenticated
+    )
+    $lync = Get-SimLync
+    if (-not $PSCmdlet.ShouldProcess([string] $Identity, 'New trusted application pool')) { return }
+    $lync.Pools = @($lync.Pools) + @([pscustomobject] @{ Fqdn = [string] $Identity; Registrar = [string] $Registrar; Site = [string] $Site; Computers = @([string] $ComputerFqdn); RequiresReplication = $RequiresReplication; ThrottleAsServer = $ThrottleAsServer; TreatAsAuthenticated = $TreatAsAuthenticated })
+    Add-SimEvent -Kind 'NewTrustedApplicationPool' -Data @{ Identity = [string] $Identity }
+}
+
+function New-CsTrustedApplicationComputer {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0)] $Identity,
+        [Parameter(Mandatory = $true)] $Pool
+    )
+    $lync = Get-SimLync
+    $target = @($lync.Pools | Where-Object { $_.Fqdn -eq [string] $Pool })
+    if ($target.Count -eq 0) { throw "Pool $Pool was not found." }
+    if (-not $PSCmdlet.ShouldProcess([string] $Identity, 'New trusted application computer')) { return }
+    $target[0].Computers = @($target[0].Computers) + @([string] $Identity)
+    Add-SimEvent -Kind 'NewTrustedApplicationComputer' -Data @{ Identity = [string] $Identity; Pool = [string] $Pool }
+}
+
+function New-CsTrustedApplication {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param(
+        [Parameter(Mandatory = $true)] $ApplicationId,
+        [Parameter(Mandatory = $true)] $TrustedApplicationPoolFqdn,
+        [Parameter(Mandatory = $true)] [int] $Port
+    )
+    $lync = Get-SimLync
+    if (-not $PSCmdlet.ShouldProcess([string] $TrustedApplicationPoolFqdn, 'New trusted application')) { return }
+    $lync.Applications = @($lync.Applications) + @([pscustomobject] @{ ApplicationId = [string] $ApplicationId; Pool = [string] $TrustedApplicationPoolFqdn; Port = $Port })
+    Add-SimEvent -Kind 'NewTrustedApplication' -Data @{ Pool = [string] $TrustedApplicationPoolFqdn; Port = $Port }
+}
+
+function Enable-CsTopology {
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param()
+    $null = Get-SimLync
+    Add-SimEvent -Kind 'EnableTopology' -Data @{}
+}
+
+# ---------------------------------------------------------------------------------------------
 # Windows outside Exchange: what the scripts reach through one small function each.
 
 function iisreset.exe {
@@ -791,6 +881,9 @@ Export-ModuleMember -Function @(
     'Get-ExchangeServer', 'Get-ExchangeCertificate', 'Get-OwaVirtualDirectory',
     'Set-OwaVirtualDirectory', 'Get-OwaMailboxPolicy', 'Set-OwaMailboxPolicy', 'Get-SettingOverride',
     'New-SettingOverride', 'Set-SettingOverride', 'Remove-SettingOverride', 'Get-ExchangeDiagnosticInfo',
+    'Get-CsTrustedApplicationPool', 'Get-CsTrustedApplicationComputer', 'Get-CsTrustedApplication',
+    'New-CsTrustedApplicationPool', 'New-CsTrustedApplicationComputer', 'New-CsTrustedApplication',
+    'Enable-CsTopology',
     'iisreset.exe', 'reg.exe', 'Get-WmiObject',
     'Start-Sleep', 'Test-Path', 'Copy-Item', 'Get-Item', 'Get-Content'
 )
