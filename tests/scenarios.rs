@@ -1135,3 +1135,82 @@ fn exchange2013_finding4_the_lync_step_trusts_the_new_servers_once() {
     assert_eq!(sim.events("NewTrustedApplicationPool").len(), 1);
     assert_eq!(sim.events("EnableTopology").len(), 1);
 }
+
+#[test]
+fn exchange2013_after_a_cumulative_update_runs_again_and_undo_keeps_the_new_file() {
+    // EX2013 is Client Access only here, without a certificate for its name: its virtual
+    // directories need none. An Edge Transport server (no OWA) is left out.
+    let Some((sim, _)) = collected("exchange2013_cu", |o| {
+        let mut org = with_new_servers(o);
+        org.0["Servers"].as_array_mut().unwrap().push(json!({
+            "Name": "EDGE01", "Fqdn": "edge01.contoso.com", "Version": "15.0", "Build": "1497.2",
+            "Site": "Paris", "Roles": ["Edge"]
+        }));
+        org
+    }) else {
+        return;
+    };
+    let exchange = [
+        Param::Text("Step", "Exchange"),
+        Param::Text("LyncPool", LYNC_POOL),
+    ];
+    let before = std::fs::read_to_string(share_web_config(&sim, "EX2013")).expect("web.config");
+    assert_eq!(sim.run(EXCHANGE2013, &exchange).code, 0);
+    // A cumulative update replaces web.config: the keys are gone, something else is new.
+    let cu = before.replace(r#"value="10""#, r#"value="20""#);
+    std::fs::write(share_web_config(&sim, "EX2013"), &cu).expect("the update's web.config");
+    let again = sim.run(EXCHANGE2013, &exchange);
+    assert_eq!(again.code, 0, "{}", again.output);
+    assert!(
+        again
+            .rows_of("EX2013")
+            .iter()
+            .any(|r| r.identity == "web.config" && r.outcome == "Changed"),
+        "{}",
+        again.output
+    );
+    assert!(!again.output.contains("EDGE01"), "{}", again.output);
+    let undo = sim.run(
+        EXCHANGE2013,
+        &[Param::Text("Step", "Exchange"), Param::Switch("Undo")],
+    );
+    assert_eq!(undo.code, 0, "{}", undo.output);
+    assert_eq!(
+        std::fs::read_to_string(share_web_config(&sim, "EX2013")).expect("web.config"),
+        cu,
+        "undo takes the keys out of the update's file, it does not put the old file back"
+    );
+    let twice = sim.run(
+        EXCHANGE2013,
+        &[Param::Text("Step", "Exchange"), Param::Switch("Undo")],
+    );
+    assert_eq!(twice.code, 0, "{}", twice.output);
+    assert!(
+        twice
+            .rows_of("EX2013")
+            .iter()
+            .all(|r| r.outcome == "AlreadyRestored"),
+        "{}",
+        twice.output
+    );
+}
+
+#[test]
+fn exchange2013_a_client_access_server_needs_no_certificate_for_its_virtual_directories() {
+    let Some((sim, _)) = collected("exchange2013_cas_only", |o| {
+        with_new_servers(o)
+            .server("EX2013", "Roles", json!(["ClientAccess"]))
+            .without_certificate("EX2013")
+    }) else {
+        return;
+    };
+    let run = sim.run(
+        EXCHANGE2013,
+        &[
+            Param::Text("Step", "Exchange"),
+            Param::Text("LyncPool", LYNC_POOL),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.output);
+    assert_eq!(sim.values(EX2013)["InstantMessagingType"], "Ocs");
+}
