@@ -893,6 +893,11 @@ const EX2013_BACK_END: &str = "EX2013\\owa (Exchange Back End)";
 const EX2013_CERT: &str = "A013A013A013A013A013A013A013A013A013A013";
 const EX2016_CERT: &str = "A016A016A016A016A016A016A016A016A016A016";
 const LYNC_POOL: &str = "pool01.contoso.com";
+/// The Exchange step of the Exchange 2013/2016 script with the pool.
+const EXCHANGE_STEP: [Param; 2] = [
+    Param::Text("Step", "Exchange"),
+    Param::Text("LyncPool", LYNC_POOL),
+];
 
 /// The Contoso organisation with an Exchange 2013 server (Client Access and Mailbox) and an
 /// Exchange 2016 server beside its Exchange 2010 ones: each new server has the self-signed
@@ -950,10 +955,7 @@ fn exchange2013_finding4_changes_only_the_new_servers_and_undo_restores_everythi
     };
     let original = std::fs::read(share_web_config(&sim, "EX2013")).expect("web.config");
     let before = vdirs(&sim.org());
-    let exchange = [
-        Param::Text("Step", "Exchange"),
-        Param::Text("LyncPool", LYNC_POOL),
-    ];
+    let exchange = EXCHANGE_STEP;
 
     // Without the pool it changes nothing, and says which parameter is missing.
     let refused = sim.run(EXCHANGE2013, &[Param::Text("Step", "Exchange")]);
@@ -1049,13 +1051,7 @@ fn exchange2013_finding4_leaves_the_policy_alone_when_no_new_server_can_take_the
     }) else {
         return;
     };
-    let run = sim.run(
-        EXCHANGE2013,
-        &[
-            Param::Text("Step", "Exchange"),
-            Param::Text("LyncPool", LYNC_POOL),
-        ],
-    );
+    let run = sim.run(EXCHANGE2013, &EXCHANGE_STEP);
     assert_eq!(run.code, 1, "{}", run.output);
     assert!(
         run.rows_of("EX2013")
@@ -1077,10 +1073,7 @@ fn sp2_and_exchange2013_finding5_each_run_keeps_a_transcript() {
         return;
     };
     assert_eq!(sim.run(SP2, &[]).code, 0);
-    let exchange = [
-        Param::Text("Step", "Exchange"),
-        Param::Text("LyncPool", LYNC_POOL),
-    ];
+    let exchange = EXCHANGE_STEP;
     assert_eq!(sim.run(EXCHANGE2013, &exchange).code, 0);
     let logs: Vec<String> = written(&sim)
         .into_iter()
@@ -1150,10 +1143,7 @@ fn exchange2013_after_a_cumulative_update_runs_again_and_undo_keeps_the_new_file
     }) else {
         return;
     };
-    let exchange = [
-        Param::Text("Step", "Exchange"),
-        Param::Text("LyncPool", LYNC_POOL),
-    ];
+    let exchange = EXCHANGE_STEP;
     let before = std::fs::read_to_string(share_web_config(&sim, "EX2013")).expect("web.config");
     assert_eq!(sim.run(EXCHANGE2013, &exchange).code, 0);
     // A cumulative update replaces web.config: the keys are gone, something else is new.
@@ -1204,13 +1194,7 @@ fn exchange2013_a_client_access_server_needs_no_certificate_for_its_virtual_dire
     }) else {
         return;
     };
-    let run = sim.run(
-        EXCHANGE2013,
-        &[
-            Param::Text("Step", "Exchange"),
-            Param::Text("LyncPool", LYNC_POOL),
-        ],
-    );
+    let run = sim.run(EXCHANGE2013, &EXCHANGE_STEP);
     assert_eq!(run.code, 0, "{}", run.output);
     assert_eq!(sim.values(EX2013)["InstantMessagingType"], "Ocs");
 }
