@@ -42,7 +42,7 @@ impl CurrentValues {
 pub fn read(folder: &Path) -> Option<Result<Vec<CurrentValues>, Diagnostic>> {
     let path = folder.join(FILE);
     let bytes = std::fs::read(&path).ok()?;
-    let shown = path.display().to_string();
+    let shown = crate::paths::shown(&path);
     let fail = |message: String| {
         Diagnostic::new(
             Code::SourceUnreadable,

@@ -15,6 +15,7 @@ pub mod diag;
 pub mod hidden;
 pub mod names;
 pub mod output;
+pub mod paths;
 pub mod plan;
 pub mod render;
 pub mod report;
@@ -41,19 +42,19 @@ use crate::server_map::ServerMap;
 /// [`Diagnostic`]s instead, and the run goes on.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("cannot read {what} {}: {source}", path.display())]
+    #[error("cannot read {what} {}: {source}", paths::shown(path))]
     Input {
         path: PathBuf,
         what: &'static str,
         source: std::io::Error,
     },
-    #[error("no web.config file found in {}: name the collected files web.config or SERVER.web.config", .0.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    #[error("no web.config file found in {}: name the collected files web.config or SERVER.web.config", .0.iter().map(|p| paths::shown(p)).collect::<Vec<_>>().join(", "))]
     NoConfigs(Vec<PathBuf>),
-    #[error("server map {}: {message}", path.display())]
+    #[error("server map {}: {message}", paths::shown(path))]
     ServerMap { path: PathBuf, message: String },
-    #[error("--out {} is not empty: choose a new folder, or add --force to replace the files this tool writes there (other files are kept)", .0.display())]
+    #[error("--out {} is not empty: choose a new folder, or add --force to replace the files this tool writes there (other files are kept)", paths::shown(.0))]
     OutNotEmpty(PathBuf),
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("cannot write {}: {source}", paths::shown(path))]
     Output {
         path: PathBuf,
         source: std::io::Error,

@@ -55,11 +55,14 @@ fn run(cli: &Cli) -> Result<u8, Error> {
                 header_time(args.reproducible)?,
             )?;
             if cli.format == Format::Json {
-                let files: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+                let files: Vec<String> = written
+                    .iter()
+                    .map(|p| owa_im_migrate::paths::shown(p))
+                    .collect();
                 println!("{}", serde_json::json!({ "written": files }));
             } else if !cli.quiet {
                 for path in written {
-                    println!("Wrote {}", path.display());
+                    println!("Wrote {}", owa_im_migrate::paths::shown(&path));
                 }
                 println!("Next: copy it to a machine with the Exchange Management Shell and run it before SP1 setup (-WhatIf first).");
             }
@@ -128,7 +131,7 @@ fn convert(cli: &Cli, args: &ConvertArgs) -> Result<u8, Error> {
     if cli.format == Format::Text && !cli.quiet {
         println!("Wrote:");
         for path in &outcome.written {
-            println!("  {}", path.display());
+            println!("  {}", owa_im_migrate::paths::shown(path));
         }
         println!("Next: review the change script, run it with -WhatIf in the Exchange Management Shell, then run it for real.");
     }

@@ -85,7 +85,7 @@ impl ServerMap {
             array: column("array"),
             internet_facing: column("internet_facing"),
         };
-        let shown = path.display().to_string();
+        let shown = crate::paths::shown(path);
         let mut map = ServerMap {
             has_groups: columns.site.is_some() || columns.array.is_some(),
             shown: shown.clone(),

@@ -55,10 +55,7 @@ pub fn files(root: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>) {
 }
 
 fn walk_error(e: &walkdir::Error) -> Diagnostic {
-    let path = e
-        .path()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
+    let path = e.path().map(crate::paths::shown).unwrap_or_default();
     let reason = if e.loop_ancestor().is_some() {
         "a symbolic link leads back into a folder above it, so it was not followed".to_string()
     } else {

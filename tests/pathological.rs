@@ -177,14 +177,7 @@ fn nothing_is_written_outside_out() {
         .unwrap();
     let mut everything: Vec<String> = walkdir::WalkDir::new(dir.path())
         .into_iter()
-        .map(|e| {
-            e.unwrap()
-                .path()
-                .strip_prefix(dir.path())
-                .unwrap()
-                .display()
-                .to_string()
-        })
+        .map(|e| common::shown(e.unwrap().path().strip_prefix(dir.path()).unwrap()))
         .filter(|p| !p.starts_with("configs") && !p.is_empty())
         .collect();
     everything.sort();

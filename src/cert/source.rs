@@ -97,7 +97,7 @@ pub fn read(found: Found, reading: &Reading) -> Loaded {
         .files
         .par_iter()
         .map(|path| {
-            let shown = path.display().to_string();
+            let shown = crate::paths::shown(path);
             let content = match crate::walk::read(path) {
                 Ok(bytes) => recognise(path, &shown, &bytes, reading),
                 Err(reason) => Content::Unreadable("unknown", reason, Vec::new()),
@@ -291,7 +291,7 @@ fn export(format: &'static str, read: Result<Records, String>, path: &Path) -> C
         Ok(records) => records,
         Err(reason) => return Content::Unreadable(format, reason, Vec::new()),
     };
-    let shown = path.display().to_string();
+    let shown = crate::paths::shown(path);
     let mut certs = Vec::new();
     let mut diagnostics = Vec::new();
     for record in records {

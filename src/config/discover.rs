@@ -19,7 +19,7 @@ pub struct ConfigFile {
 impl ConfigFile {
     /// The path as the report and messages show it: what the user typed, plus what we walked.
     pub fn display(&self) -> String {
-        self.path.display().to_string()
+        crate::paths::shown(&self.path)
     }
 
     /// The path below the directory argument (`CAS01/ClientAccess/Owa/web.config`).

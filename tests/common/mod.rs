@@ -41,6 +41,15 @@ pub fn convert_example() -> Command {
     cmd
 }
 
+/// A path as the tool writes it (README: paths): forward slashes on every platform. Stated here
+/// again, independently of the tool's own `paths::shown`, for tests that compare a path they
+/// built with what the tool wrote.
+pub fn shown(path: &Path) -> String {
+    path.display()
+        .to_string()
+        .replace(std::path::MAIN_SEPARATOR, "/")
+}
+
 /// SHA-1 by ring, an implementation independent of the `sha1` crate the tool uses.
 pub fn independent_sha1(der: &[u8]) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, der);
