@@ -66,6 +66,57 @@ fn drive_letter_and_backslash_paths_for_every_path_option() {
 }
 
 #[test]
+fn drive_letter_paths_for_scan_resolve_and_collect_script() {
+    let root = common::root();
+    let scan = bin()
+        .arg("scan")
+        .arg(typed(&root.join("examples/contoso/configs")))
+        .output()
+        .unwrap();
+    assert_eq!(
+        scan.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&scan.stderr)
+    );
+    assert!(String::from_utf8_lossy(&scan.stdout)
+        .contains("/examples/contoso/configs/CAS04/web.config:82"));
+    let resolve = bin()
+        .args([
+            "resolve",
+            "--issuer",
+            "CN=ContosoCA, DC=contoso, DC=com",
+            "--serial",
+            "3C7B91D5000000000008",
+            "--certs",
+        ])
+        .arg(typed(&root.join("examples/contoso/certs")))
+        .output()
+        .unwrap();
+    assert_eq!(
+        resolve.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&resolve.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&resolve.stdout).trim().len(), 40);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("collect");
+    let collect = bin()
+        .args(["collect-script", "--out"])
+        .arg(typed(&out))
+        .output()
+        .unwrap();
+    assert_eq!(
+        collect.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&collect.stderr)
+    );
+    assert!(out.join("Collect-OwaImInputs.ps1").is_file());
+}
+
+#[test]
 fn relative_paths_with_backslashes_from_another_folder() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
