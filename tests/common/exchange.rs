@@ -119,6 +119,13 @@ impl Run {
             .collect()
     }
 
+    /// Whether `server` has a row with `outcome` whose detail contains `detail`.
+    pub fn has_row(&self, server: &str, outcome: &str, detail: &str) -> bool {
+        self.rows_of(server)
+            .iter()
+            .any(|r| r.outcome == outcome && r.detail.contains(detail))
+    }
+
     /// The outcomes of one server's rows, in order.
     pub fn outcomes(&self, server: &str) -> Vec<String> {
         self.rows_of(server)
