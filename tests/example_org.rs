@@ -114,15 +114,24 @@ fn every_change_is_guarded_by_should_process() {
         "Undo-OwaInstantMessaging.ps1",
     ] {
         let script = common::read_script(&out.join(name));
-        for call in [
-            "Set-OwaVirtualDirectory",
+        let set = if name.starts_with("Undo") {
+            "Set-OwaVirtualDirectory @parameters"
+        } else {
+            "Set-OwaVirtualDirectory -Identity"
+        };
+        for changing in [
+            set,
             "Invoke-ImChange -Server",
-            "Invoke-ImIisReset -Server",
-            "Invoke-ImAppPoolRecycle -Server",
+            "Export-Clixml",
+            "& iisreset.exe",
+            "$pool.Recycle()",
         ] {
-            assert!(script.contains(call), "{name}: {call} not found");
+            assert!(
+                common::assert_guarded(&script, changing) > 0,
+                "{name}: {changing} not found"
+            );
         }
-        assert!(common::assert_changes_guarded(&script) >= 4, "{name}");
+        assert!(common::assert_changes_guarded(&script) >= 5, "{name}");
     }
 }
 
