@@ -133,7 +133,12 @@ fn convert(cli: &Cli, args: &ConvertArgs) -> Result<u8, Error> {
         for path in &outcome.written {
             println!("  {}", owa_im_migrate::paths::shown(path));
         }
-        println!("Next: review the change script, run it with -WhatIf in the Exchange Management Shell, then run it for real.");
+        if outcome.report.summary.converted == 0 {
+            // The scripts are written, but they change nothing: a dry run would only confirm it.
+            println!("Nothing to change: no server converted. Fix what the messages above name, then run convert again.");
+        } else {
+            println!("Next: review the change script, run it with -WhatIf in the Exchange Management Shell, then run it for real.");
+        }
     }
     Ok(if outcome.report.any_failed() {
         FAILED

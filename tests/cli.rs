@@ -310,3 +310,31 @@ fn resolve_fails_an_expired_certificate_but_still_names_it() {
         assert_eq!(output.stdout.len(), 41, "the thumbprint is still shown");
     }
 }
+
+#[test]
+fn no_next_step_is_offered_when_nothing_converted() {
+    let dir = tempfile::tempdir().unwrap();
+    // CAS04 alone fails (its single-label pool, without --domain): nothing converts.
+    let output = bin()
+        .args([
+            "convert",
+            "examples/contoso/configs/CAS04/web.config",
+            "--server-map",
+            "examples/contoso/server-map.csv",
+            "--certs",
+            "examples/contoso/certs",
+            "--at",
+            "2026-11-24",
+            "--out",
+        ])
+        .arg(dir.path().join("m"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(!stdout.contains("run it with -WhatIf"), "{stdout}");
+    assert!(
+        stdout.contains("Nothing to change: no server converted."),
+        "{stdout}"
+    );
+}

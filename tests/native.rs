@@ -152,7 +152,10 @@ fn at_a_terminal(command: &str, typed: &str) -> Option<(Option<i32>, String)> {
         .output()
         .is_err()
     {
-        eprintln!("util-linux script is not installed; the terminal case is not checked here");
+        common::skipped(
+            "a run at a terminal",
+            "util-linux script is not installed; the terminal case is not checked here",
+        );
         return None;
     }
     let mut child = std::process::Command::new("script")

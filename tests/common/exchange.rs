@@ -28,9 +28,10 @@ pub fn powershell(test: &str) -> Option<PathBuf> {
             .find(|candidate| candidate.is_file())
     });
     if on_path.is_none() {
-        eprintln!(
-            "SKIPPED {test}: no PowerShell to run the scripts with \
-             (set OWA_IM_MIGRATE_PWSH, e.g. to ../shared/pwsh/pwsh, or put pwsh on PATH)"
+        super::skipped(
+            test,
+            "no PowerShell to run the scripts with \
+             (set OWA_IM_MIGRATE_PWSH, e.g. to ../shared/pwsh/pwsh, or put pwsh on PATH)",
         );
     }
     on_path

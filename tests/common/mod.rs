@@ -41,6 +41,13 @@ pub fn convert_example() -> Command {
     cmd
 }
 
+/// Says, where the person running the tests sees it, that `test` did not check what it is
+/// for: the test harness captures `eprintln!` of a passing test, not a direct write to stderr.
+pub fn skipped(test: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+}
+
 /// A path as the tool writes it (README: paths): forward slashes on every platform. Stated here
 /// again, independently of the tool's own `paths::shown`, for tests that compare a path they
 /// built with what the tool wrote.
