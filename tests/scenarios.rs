@@ -181,6 +181,18 @@ fn a_run_sets_exactly_the_planned_values_and_restarts_each_changed_server_once()
     }
 }
 
+/// The four virtual directories the change sets hold Exchange's defaults again after `undo`.
+fn assert_changed_ones_back_to_defaults(sim: &Simulation, undo: &common::exchange::Run) {
+    for identity in [CAS01, CAS04, CAS05, CAS05_BACK_END] {
+        assert_eq!(
+            sim.values(identity),
+            defaults(),
+            "{identity}:\n{}",
+            undo.output
+        );
+    }
+}
+
 /// The state files the change script left beside itself.
 fn state_files(sim: &Simulation) -> Vec<String> {
     written(sim)
@@ -432,14 +444,7 @@ fn finding6_undo_clears_with_null_and_restores_empty_values_and_none() {
     let sets = sim.events("Set").len();
     let undo = sim.run(UNDO, &[]);
     assert_eq!(undo.code, 0, "{}", undo.output);
-    for identity in [CAS01, CAS04, CAS05, CAS05_BACK_END] {
-        assert_eq!(
-            sim.values(identity),
-            defaults(),
-            "{identity}:\n{}",
-            undo.output
-        );
-    }
+    assert_changed_ones_back_to_defaults(&sim, &undo);
     assert_eq!(
         sim.values(CAS02),
         im_values(POOL, &thumbprint(&report, "CAS02"))
@@ -481,14 +486,7 @@ fn finding7_per_server_scripts_say_what_they_change_and_share_one_undo() {
     assert_eq!(state_files(&sim).len(), 1, "{:?}", written(&sim));
     let undo = sim.run(UNDO, &[]);
     assert_eq!(undo.code, 0, "{}", undo.output);
-    for identity in [CAS01, CAS04, CAS05, CAS05_BACK_END] {
-        assert_eq!(
-            sim.values(identity),
-            defaults(),
-            "{identity}:\n{}",
-            undo.output
-        );
-    }
+    assert_changed_ones_back_to_defaults(&sim, &undo);
 }
 
 #[test]
