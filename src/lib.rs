@@ -11,6 +11,7 @@ pub mod cert;
 pub mod cli;
 pub mod collected;
 pub mod config;
+pub mod der;
 pub mod diag;
 pub mod hidden;
 pub mod names;

@@ -709,34 +709,19 @@ fn hex_byte(high: char, low: char) -> u8 {
     (nibble(high) << 4) | nibble(low)
 }
 
-/// Decodes one BER-encoded primitive universal string (tag, definite length, content).
+/// Decodes one DER-encoded primitive universal string (tag, definite length, content).
 fn decode_ber_string(bytes: &[u8]) -> Result<String, String> {
-    let (&tag, rest) = bytes.split_first().ok_or("no bytes after '#'")?;
-    if tag & 0xE0 != 0 || tag & 0x1F == 0x1F {
+    if bytes.is_empty() {
+        return Err("no bytes after '#'".to_string());
+    }
+    let element = crate::der::whole(bytes).map_err(|e| e.to_string())?;
+    if element.class != x509_parser::asn1_rs::Class::Universal || element.constructed {
         return Err(format!(
-            "tag byte {tag:#04x} is not a primitive universal string type"
+            "tag {} is not a primitive universal string type",
+            element.tag
         ));
     }
-    let (&first, rest) = rest.split_first().ok_or("the length byte is missing")?;
-    let (length, content) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let count = usize::from(first & 0x7F);
-        if count == 0 || count > 4 || rest.len() < count {
-            return Err("the length is malformed".to_string());
-        }
-        let length = rest[..count]
-            .iter()
-            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-        (length, &rest[count..])
-    };
-    if content.len() != length {
-        return Err(format!(
-            "the length says {length} bytes but {} follow",
-            content.len()
-        ));
-    }
-    decode_string(u32::from(tag), content)
+    decode_string(element.tag.0, element.content)
 }
 
 #[cfg(test)]

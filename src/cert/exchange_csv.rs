@@ -686,7 +686,9 @@ fn der_of(text: &str) -> Option<Vec<u8>> {
         .lines()
         .filter(|line| !line.trim_start().starts_with("-----"))
         .collect();
-    base64(&base64_text).filter(|der| is_der_sequence(der))
+    // A DER SEQUENCE that fills the bytes exactly: a certificate's outer shape, so that base64
+    // of something else is not taken for one.
+    base64(&base64_text).filter(|der| crate::der::is_sequence(der))
 }
 
 /// Standard base64 with padding, whitespace ignored.
@@ -697,30 +699,6 @@ fn base64(text: &str) -> Option<Vec<u8>> {
         .decode(digits)
         .ok()
         .filter(|d| !d.is_empty())
-}
-
-/// A DER SEQUENCE that fills the bytes exactly: a certificate's outer shape, so that base64
-/// of something else is not taken for one.
-fn is_der_sequence(der: &[u8]) -> bool {
-    let Some((&0x30, rest)) = der.split_first() else {
-        return false;
-    };
-    let Some((&first, rest)) = rest.split_first() else {
-        return false;
-    };
-    if first < 0x80 {
-        return rest.len() == usize::from(first);
-    }
-    let width = usize::from(first & 0x7f);
-    match rest.split_at_checked(width) {
-        Some((length, content)) if (1..=4).contains(&width) => {
-            let length = length
-                .iter()
-                .fold(0usize, |n, b| (n << 8) | usize::from(*b));
-            content.len() == length
-        }
-        _ => false,
-    }
 }
 
 #[cfg(test)]

@@ -103,15 +103,13 @@ fn is_ca(der: &[u8]) -> bool {
 /// Whether bytes are worth trying as PKCS#12: a DER SEQUENCE whose first element is the
 /// INTEGER 3 (PFX version 3).
 pub fn looks_like(bytes: &[u8]) -> bool {
-    let Some((&0x30, rest)) = bytes.split_first() else {
+    let Ok((outer, _)) = crate::der::first(bytes) else {
         return false;
     };
-    let header = match rest.first() {
-        Some(&len) if len < 0x80 => 1,
-        Some(&len) => 1 + usize::from(len & 0x7F),
-        None => return false,
-    };
-    rest.get(header..header + 3) == Some(&[0x02, 0x01, 0x03])
+    outer.is_sequence()
+        && outer.children().next().is_some_and(|version| {
+            version.is_ok_and(|v| v.tag == x509_parser::asn1_rs::Tag::Integer && v.content == [3])
+        })
 }
 
 #[cfg(test)]
@@ -120,12 +118,12 @@ mod tests {
 
     #[test]
     fn recognises_the_pfx_version_header() {
-        assert!(looks_like(&[
-            0x30, 0x82, 0x0A, 0x10, 0x02, 0x01, 0x03, 0x30
-        ]));
-        assert!(looks_like(&[0x30, 0x20, 0x02, 0x01, 0x03]));
+        assert!(looks_like(&[0x30, 0x05, 0x02, 0x01, 0x03, 0x30, 0x00]));
+        assert!(looks_like(&[0x30, 0x03, 0x02, 0x01, 0x03]));
         // An X.509 certificate starts SEQUENCE, SEQUENCE.
-        assert!(!looks_like(&[0x30, 0x82, 0x03, 0x10, 0x30, 0x82]));
+        assert!(!looks_like(&[0x30, 0x04, 0x30, 0x02, 0x02, 0x00]));
+        // A truncated file is not recognised by content (its extension still says .pfx).
+        assert!(!looks_like(&[0x30, 0x82, 0x0A, 0x10, 0x02, 0x01, 0x03, 0x30]));
         assert!(!looks_like(&[]));
         assert!(!looks_like(&[0x30]));
     }
