@@ -5,7 +5,9 @@
 #![allow(dead_code)]
 
 use owa_im_migrate::cert::exchange_csv::Culture;
-use owa_im_migrate::cert::{certificate, clixml, exchange_csv, exchange_json, pkcs12, source};
+use owa_im_migrate::cert::{
+    certificate, clixml, exchange_csv, exchange_json, pkcs12, pkcs7, source, sst,
+};
 use owa_im_migrate::cert::{DistinguishedName, DnMatch, Serial};
 use owa_im_migrate::config;
 use owa_im_migrate::render::powershell;
@@ -22,6 +24,8 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("der", der),
     ("pem", pem),
     ("pkcs12", pkcs12),
+    ("pkcs7", pkcs7),
+    ("sst", sst),
     ("exchange_csv", exchange_csv),
     ("exchange_json", exchange_json),
     ("clixml", clixml),
@@ -100,6 +104,42 @@ pub fn pem(data: &[u8]) {
 /// A PFX with one (wrong, for the fixtures) password; the empty one is tried too.
 pub fn pkcs12(data: &[u8]) {
     let _ = pkcs12::read(data, &["x".into()]);
+}
+
+/// A PKCS#7 chain, DER or BER. Every certificate it gives is one element of the input, and
+/// a chain is never read from bytes that are not a PKCS#7 ContentInfo.
+pub fn pkcs7(data: &[u8]) {
+    let Ok(certificates) = pkcs7::read(data) else {
+        return;
+    };
+    assert!(pkcs7::looks_like(data), "read, but not recognised");
+    let total: usize = certificates.iter().map(Vec::len).sum();
+    assert!(total <= data.len(), "more certificate bytes than input");
+    for der in certificates {
+        let _ = certificate::from_der(&der);
+    }
+}
+
+/// A serialized certificate store. Every certificate is inside the input, named by an
+/// element that exists, and its friendly name is visible text of bounded length.
+pub fn sst(data: &[u8]) {
+    let Ok(certificates) = sst::read(data) else {
+        return;
+    };
+    let mut last = 0;
+    for stored in certificates {
+        assert!(stored.element > last, "elements in order");
+        last = stored.element;
+        assert!(
+            stored.element * 12 <= data.len(),
+            "element {} cannot exist",
+            stored.element
+        );
+        if let Some(name) = &stored.friendly_name {
+            assert!(name.chars().count() <= 256 && !name.chars().any(char::is_control));
+        }
+        let _ = certificate::from_der(&stored.der);
+    }
 }
 
 /// `Get-ExchangeCertificate | Export-Csv`.

@@ -724,6 +724,7 @@ with open(os.path.join(OUT, "manifest.json"), "w", encoding="utf-8", newline="\n
 with open(os.path.join(OUT, ".gitattributes"), "w", newline="\n") as f:
     f.write("# Byte-exact fixtures: UTF-16, BOMs and CRLF line endings are part of what is tested.\n"
             "*.csv -text -diff\n*.json -text -diff\n*.clixml -text -diff\n*.pfx -text -diff\n*.cer -text -diff\n"
+            "*.p7b -text -diff\n*.sst -text -diff\n*.req -text -diff\n*.crl -text -diff\n*.key -text -diff\n"
             "manifest.json -text diff\n")
 
 README = """# Certificate source fixtures
@@ -780,6 +781,14 @@ EKU serverAuth, SAN DNS:<host>.
 | `hostile/empty.csv`, `hostile/zero.cer` | 0 bytes |
 | `hostile/corrupt.pfx` | cas22-aes.pfx truncated |
 | `hostile/bom-mixup.csv` | UTF-8 BOM followed by UTF-16 LE text |
+| `chains/dotnet-chain.p7b` | .NET `X509Certificate2Collection.Export(Pkcs7)`: ContosoCA, cas21, cas22, DER (`scripts/make-chain-fixtures.sh`) |
+| `chains/openssl-chain.p7b` | `openssl crl2pkcs7 -nocrl -outform DER`: ContosoCA, cas23 |
+| `chains/certnew-base64.p7b` | `openssl crl2pkcs7 -nocrl`, `-----BEGIN PKCS7-----` with CRLF, as a Microsoft CA's Base 64 chain: Zürich Issuing CA, cas24 |
+| `chains/certutil-encoded.p7b` | The .NET chain of cas22 and ContosoCA, Base-64 under `-----BEGIN CERTIFICATE-----` as `certutil -encode` writes any file |
+| `chains/not-a-chain.p7b` | `openssl cms -encrypt`: PKCS#7 enveloped data, no certificate list |
+| `stores/contoso-store.sst` | A serialized store built as `CertSaveStore` writes one (`scripts/make-store-fixture.py`): cas21 with friendly name and key-provider property, ContosoCA, cas22 with a friendly name only. The stores Windows wrote are in `tests/fixtures/stores/` |
+| `excel/excel-fr.csv`, `excel/excel-us.csv` | `exchange-fr.csv` and `exchange-ps2.csv` as a French and an English Excel save them again (`scripts/make-excel-fixtures.py`): list separator, dates without seconds, VRAI/TRUE, Windows-1252, a serial destroyed as `6,1E+19`, one that lost its leading zero |
+| `other/cas21.key`, `other/cas21.req`, `other/contoso.crl` | Not certificates (OpenSSL, throw-away keys): a private key, a request as New-ExchangeCertificate writes it, a CRL |
 | `manifest.json` | Per certificate: thumbprint, serial, subject, issuer, dates (RFC 3339 UTC), has_private_key per file; per file: command, encoding, contents |
 
 Status and RootCAType numbers in the JSON files are not documented Exchange values:

@@ -28,7 +28,8 @@
 # are written by scripts/make-source-fixtures.py.
 #
 # Usage: scripts/make-source-fixtures.sh
-#        (requires openssl 3.0+ with the legacy provider, and python3)
+#        (requires openssl 3.0+ with the legacy provider, python3, and PowerShell for
+#        the PKCS#7 chains: $OWA_IM_MIGRATE_PWSH, else pwsh on PATH)
 
 set -euo pipefail
 
@@ -194,6 +195,11 @@ python3 "$here/make-source-fixtures.py" "$stage" "$PASS"
 rm -rf "$dest"
 mkdir -p "$(dirname "$dest")"
 cp -R "$stage" "$dest"
+
+# --- the containers made from these certificates: chains, a store, Excel, look-alikes ----
+"$here/make-chain-fixtures.sh"
+python3 "$here/make-store-fixture.py"
+python3 "$here/make-excel-fixtures.py"
 
 python3 - "$dest/manifest.json" <<'PY'
 import json, sys

@@ -112,8 +112,9 @@ pub struct InputArgs {
 pub struct ConvertArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Certificate sources, files or folders: PEM, DER, PKCS#12 (.pfx; password from
-    /// OWA_IM_MIGRATE_PFX_PASSWORD or a prompt), Get-ExchangeCertificate exports (CSV, JSON, CLIXML)
+    /// Certificate sources, files or folders: PEM, DER, PKCS#7 (.p7b), serialized stores
+    /// (.sst), PKCS#12 (.pfx; password from OWA_IM_MIGRATE_PFX_PASSWORD or a prompt),
+    /// Get-ExchangeCertificate exports (CSV, JSON, CLIXML)
     #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
     pub certs: Vec<PathBuf>,
     /// Regional format of the dates in Export-Csv files (the exporting machine's culture)

@@ -148,7 +148,10 @@ mod tests {
         assert!(!is_sequence(&[0x30, 0x04, 0x02, 0x01, 0x03]));
         assert!(!is_sequence(&[0x31, 0x00]));
         assert!(!is_sequence(&[]));
-        assert_eq!(whole(&[0x30, 0x00, 0x05]).unwrap_err(), DerError::Trailing(1));
+        assert_eq!(
+            whole(&[0x30, 0x00, 0x05]).unwrap_err(),
+            DerError::Trailing(1)
+        );
     }
 
     #[test]
@@ -180,7 +183,10 @@ mod tests {
         let bytes = [
             0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02,
         ];
-        assert_eq!(whole(&bytes).unwrap().oid().as_deref(), Some("1.2.840.113549.1.7.2"));
+        assert_eq!(
+            whole(&bytes).unwrap().oid().as_deref(),
+            Some("1.2.840.113549.1.7.2")
+        );
         assert_eq!(whole(&[0x02, 0x01, 0x03]).unwrap().oid(), None);
     }
 }

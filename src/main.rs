@@ -189,10 +189,13 @@ fn resolve(cli: &Cli, args: &ResolveArgs) -> Result<u8, Error> {
                 c.not_after,
                 c.sources.join(", ")
             );
+            if let Some(name) = &c.friendly_name {
+                eprintln!("friendly name: {name}");
+            }
             eprintln!(
                 "private key: {}",
                 match c.private_key {
-                    Some(true) => "exists (a source holds it)",
+                    Some(true) => "exists (a source holds it, or a store says it was attached)",
                     Some(false) => "missing, according to a source",
                     None => "unknown (no source says)",
                 }

@@ -145,6 +145,16 @@ fn saved_pkcs12_inputs() {
 }
 
 #[test]
+fn saved_pkcs7_inputs() {
+    replay_all("pkcs7");
+}
+
+#[test]
+fn saved_sst_inputs() {
+    replay_all("sst");
+}
+
+#[test]
 fn saved_exchange_csv_inputs() {
     replay_all("exchange_csv");
 }

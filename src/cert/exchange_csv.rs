@@ -192,20 +192,34 @@ impl Culture {
     }
 
     fn parse_time(&self, text: &str) -> Option<Time> {
-        let (clock, pm) = match self.designators {
-            None => (text, None),
-            Some((am, pm)) => {
-                let (clock, is_pm) = split_designator(text, am, pm)?;
-                (clock, Some(is_pm))
-            }
+        let designated = self
+            .designators
+            .and_then(|(am, pm)| split_designator(text, am, pm));
+        let (clock, pm) = match (self.designators, designated) {
+            (None, _) => (text, None),
+            (Some(_), Some((clock, is_pm))) => (clock, Some(is_pm)),
+            // Excel writes a date and time cell as `h:mm`, on a 24-hour clock, whatever the
+            // culture's LongTimePattern.
+            (Some(_), None) => (text, None),
         };
-        let [hour, minute, second] = three(clock.split(|c| self.time_separators.contains(&c)))?;
+        let parts: Vec<&str> = clock.split(|c| self.time_separators.contains(&c)).collect();
+        let (hour, minute, second) = match parts.as_slice() {
+            [hour, minute, second] => (*hour, *minute, number(second)?),
+            // Excel keeps hours and minutes only: the seconds are gone, and 0 is as close as
+            // anything (the DER's dates win wherever it is there).
+            [hour, minute] => (*hour, *minute, 0),
+            _ => return None,
+        };
         let hour = number(hour)?;
         let hour = match pm {
             None => (hour <= 23).then_some(hour)?,
             Some(is_pm) => twelve_hour(hour, is_pm)?,
         };
-        Time::from_hms(hour, number(minute)?, number(second)?).ok()
+        // A three-part time without the culture's designator is not this culture's.
+        if pm.is_none() && self.designators.is_some() && parts.len() == 3 {
+            return None;
+        }
+        Time::from_hms(hour, number(minute)?, second).ok()
     }
 }
 
@@ -576,6 +590,13 @@ impl Rows<'_> {
                 .unwrap_or_default(),
             self_signed: get(Column::IsSelfSigned).and_then(boolean),
         };
+        if certificate.der.is_none() {
+            for column in [Column::Thumbprint, Column::SerialNumber] {
+                if let Some(message) = get(column).and_then(|text| excel_damage(column, text)) {
+                    return Err(message);
+                }
+            }
+        }
         identifiable(&certificate)?;
         Ok(certificate)
     }
@@ -623,6 +644,48 @@ fn date_message(column: &str, text: &str, culture: &Culture) -> String {
     )
 }
 
+/// What Excel did to a thumbprint or serial made only of digits, when the file was opened
+/// and saved again in Excel: a number of more than 11 digits is written in scientific
+/// notation (`6.1E+19`, `6,1E+19` in cultures with a decimal comma) with at most 15
+/// significant digits, and a leading zero is dropped (Microsoft: "Long numbers are displayed
+/// incorrectly in Excel"; Excel's General number format). Neither can be undone, so the row
+/// is refused with a message that says so. .NET writes a serial as whole bytes, so an odd
+/// number of digits is a lost leading zero.
+fn excel_damage(column: Column, text: &str) -> Option<String> {
+    let scientific = {
+        let (mantissa, exponent) = text.split_once(['E', 'e']).unwrap_or((text, ""));
+        let exponent = exponent.strip_prefix(['+', '-']);
+        let mut mantissa = mantissa.splitn(2, ['.', ',']);
+        let whole = mantissa.next().unwrap_or("");
+        let fraction = mantissa.next().unwrap_or("0");
+        let all_digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        exponent.is_some_and(all_digits)
+            && whole.len() == 1
+            && all_digits(whole)
+            && all_digits(fraction)
+    };
+    let lost_zero = column == Column::SerialNumber
+        && text.len() % 2 == 1
+        && text.bytes().all(|b| b.is_ascii_digit());
+    let what = if scientific {
+        "is a number in scientific notation: Excel made it of a value of only digits and kept \
+         15 of them at most"
+    } else if lost_zero {
+        "has an odd number of digits: Windows writes a serial as whole bytes, so its leading \
+         zero was lost, as Excel drops it"
+    } else {
+        return None;
+    };
+    let text: String = text.chars().take(60).collect();
+    Some(format!(
+        "{} '{text}' {what}; the file went through Excel, and the value cannot be recovered. \
+         Export the certificates again ('Get-ExchangeCertificate | Export-Csv -Path <file>') \
+         and give that file as written (to look at one in Excel, use Data > From Text/CSV and \
+         set the column to Text)",
+        column.label()
+    ))
+}
+
 /// A row must name its certificate: by its DER bytes, or by thumbprint, issuer and serial.
 fn identifiable(certificate: &ExportedCertificate) -> Result<(), String> {
     if certificate.der.is_some() {
@@ -647,11 +710,25 @@ fn identifiable(certificate: &ExportedCertificate) -> Result<(), String> {
     ))
 }
 
-/// `True` / `False`, as PowerShell writes booleans in every culture.
+/// `True` / `False`, as PowerShell writes booleans in every culture; and the words an Excel
+/// of a supported culture writes for them when it saved the file again (its TRUE and FALSE
+/// functions' names in that language).
 fn boolean(text: &str) -> Option<bool> {
-    if text.eq_ignore_ascii_case("true") {
+    const TRUE: &[&str] = &[
+        "true",
+        "vrai",
+        "wahr",
+        "verdadero",
+        "vero",
+        "waar",
+        "verdadeiro",
+        "sant",
+    ];
+    const FALSE: &[&str] = &["false", "faux", "falsch", "falso", "onwaar", "falskt"];
+    let is = |words: &[&str]| words.iter().any(|w| text.eq_ignore_ascii_case(w));
+    if is(TRUE) {
         Some(true)
-    } else if text.eq_ignore_ascii_case("false") {
+    } else if is(FALSE) {
         Some(false)
     } else {
         None
@@ -789,6 +866,44 @@ mod tests {
         ] {
             assert_eq!(c.parse(wrong), None, "{wrong}");
         }
+    }
+
+    #[test]
+    fn excel_dates_have_no_seconds_and_a_24_hour_clock() {
+        let expected = Some(datetime!(2030-01-31 13:45));
+        assert_eq!(culture("fr-FR").parse("31/01/2030 13:45"), expected);
+        assert_eq!(en_us().parse("1/31/2030 13:45"), expected);
+        assert_eq!(en_us().parse("1/31/2030 1:45 PM"), expected);
+        assert_eq!(culture("de-DE").parse("31.01.2030 13:45"), expected);
+        // A time with seconds but no AM/PM is not en-US's, with or without Excel.
+        assert_eq!(en_us().parse("1/31/2030 13:45:30"), None);
+        assert_eq!(culture("fr-FR").parse("31/01/2030 13"), None);
+    }
+
+    #[test]
+    fn what_excel_destroyed_is_refused_and_said() {
+        let damage = |column, text| excel_damage(column, text);
+        for text in ["6.1E+19", "6,1E+19", "1.23457E+39", "1E+11"] {
+            let message = damage(Column::SerialNumber, text).unwrap();
+            assert!(
+                message.contains("Excel") && message.contains(text),
+                "{message}"
+            );
+        }
+        assert!(damage(Column::Thumbprint, "1,23457E+39").is_some());
+        let message = damage(Column::SerialNumber, "610000005").unwrap();
+        assert!(message.contains("leading zero"), "{message}");
+        // Hex that only looks like a number, and values Excel left alone, are kept.
+        for text in [
+            "1E55",
+            "4A0000000000000000000021",
+            "0610000005",
+            "E1+2",
+            "1.E+5",
+        ] {
+            assert_eq!(damage(Column::SerialNumber, text), None, "{text}");
+        }
+        assert_eq!(damage(Column::Thumbprint, "610000005"), None);
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub struct Source {
     pub has_private_key: Option<bool>,
     /// The server the export was taken on (`PSComputerName`).
     pub computer: Option<String>,
+    /// The name a serialized store gave it (visible characters only, bounded).
+    pub friendly_name: Option<String>,
 }
 
 impl Source {
@@ -30,6 +32,7 @@ impl Source {
             file: file.to_path_buf(),
             has_private_key: None,
             computer: None,
+            friendly_name: None,
         }
     }
 }

@@ -9,8 +9,10 @@ pub mod export;
 pub mod index;
 pub mod password;
 pub mod pkcs12;
+pub mod pkcs7;
 pub mod serial;
 pub mod source;
+pub mod sst;
 pub mod thumbprint;
 
 pub use certificate::{Certificate, ServerAuth};

@@ -123,7 +123,9 @@ mod tests {
         // An X.509 certificate starts SEQUENCE, SEQUENCE.
         assert!(!looks_like(&[0x30, 0x04, 0x30, 0x02, 0x02, 0x00]));
         // A truncated file is not recognised by content (its extension still says .pfx).
-        assert!(!looks_like(&[0x30, 0x82, 0x0A, 0x10, 0x02, 0x01, 0x03, 0x30]));
+        assert!(!looks_like(&[
+            0x30, 0x82, 0x0A, 0x10, 0x02, 0x01, 0x03, 0x30
+        ]));
         assert!(!looks_like(&[]));
         assert!(!looks_like(&[0x30]));
     }

@@ -1,7 +1,9 @@
 //! Certificate sources named by `--certs`, files and folders, mixed, recognised by their
-//! content rather than their extension: PEM (bundles, text around the blocks), DER, PKCS#12,
-//! and `Get-ExchangeCertificate` exports (CSV, JSON, CLIXML). Each certificate read becomes
-//! one more view of the same index entry.
+//! content rather than their extension: PEM (bundles, text around the blocks), DER, PKCS#7
+//! chains (DER or Base-64), serialized certificate stores, PKCS#12, and
+//! `Get-ExchangeCertificate` exports (CSV, JSON, CLIXML). Each certificate read becomes one
+//! more view of the same index entry. A file that looks like a certificate container but
+//! holds nothing read is named in a warning; anything plainly else stays quiet.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -16,7 +18,7 @@ use super::exchange_csv::{self, Culture};
 use super::export::{ExportedCertificate, Records};
 use super::index::Source;
 use super::password::Passwords;
-use super::{clixml, exchange_json, pkcs12};
+use super::{clixml, exchange_json, pkcs12, pkcs7, sst};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::Error;
 
@@ -24,10 +26,11 @@ use crate::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceFile {
     pub file: String,
-    /// `pem`, `der`, `pkcs12`, `csv`, `json`, `clixml`, or `unknown`.
+    /// `pem`, `der`, `pkcs7`, `sst`, `pkcs12`, `csv`, `json`, `clixml`, or `unknown`.
     pub format: &'static str,
     pub certificates: usize,
-    /// `read`, `unreadable`, or `ignored` (not certificate material, e.g. a README).
+    /// `read`, `unreadable`, or `ignored` (not certificate material, e.g. a README, or a
+    /// container of something else, e.g. a private key, which a warning names).
     pub status: &'static str,
 }
 
@@ -54,8 +57,13 @@ pub struct Reading {
 /// Extensions that promise certificate material: a file with one of them that holds none is
 /// an error, while other files in a certificate folder are only listed as ignored.
 const CERT_EXTENSIONS: &[&str] = &[
-    "cer", "crt", "der", "pem", "cert", "p7b", "pfx", "p12", "clixml",
+    "cer", "crt", "der", "pem", "cert", "p7b", "p7c", "sst", "pfx", "p12", "clixml",
 ];
+
+/// What is read, for the messages about a file that is not.
+const READ_FORMATS: &str = "read are certificates as DER or Base-64 (.cer, .crt, .pem), \
+    PKCS #7 chains (.p7b), serialized certificate stores (.sst), PKCS #12 (.pfx) and \
+    Get-ExchangeCertificate exports (Export-Csv, ConvertTo-Json, Export-Clixml)";
 
 /// The certificate files named, found before any is read.
 #[derive(Debug, Default)]
@@ -116,6 +124,8 @@ enum Content {
     Certificates(&'static str, Vec<(Certificate, Source)>, Vec<Diagnostic>),
     /// Unreadable as a whole; with the messages of its unusable objects, if any.
     Unreadable(&'static str, String, Vec<Diagnostic>),
+    /// A certificate container by its look that holds nothing read: said in a warning.
+    NotRead(&'static str, String),
     Ignored,
 }
 
@@ -139,6 +149,17 @@ fn add(loaded: &mut Loaded, shown: String, content: Content) {
             loaded.diagnostics.extend(objects);
             (format, 0, "unreadable")
         }
+        Content::NotRead(format, why) => {
+            loaded.diagnostics.push(
+                Diagnostic::new(
+                    Code::SourceUnreadable,
+                    format!("not read as a certificate source: {why}; {READ_FORMATS}"),
+                )
+                .with_severity(Severity::Warning)
+                .in_file(&shown),
+            );
+            (format, 0, "ignored")
+        }
         Content::Ignored => ("unknown", 0, "ignored"),
     };
     loaded.files.push(SourceFile {
@@ -151,15 +172,29 @@ fn add(loaded: &mut Loaded, shown: String, content: Content) {
 
 fn recognise(path: &Path, shown: &str, bytes: &[u8], reading: &Reading) -> Content {
     let ext = extension(path);
+    let promised = CERT_EXTENSIONS.contains(&ext.as_str());
     if bytes.is_empty() {
-        return if CERT_EXTENSIONS.contains(&ext.as_str()) {
+        return if promised {
             Content::Unreadable("unknown", "the file is empty".into(), Vec::new())
         } else {
             Content::Ignored
         };
     }
+    if sst::looks_like(bytes) {
+        return done("sst", read_sst(bytes, path, shown));
+    }
     if contains(bytes, b"-----BEGIN ") {
-        return done("pem", read_pem(bytes, path, shown));
+        return match read_pem(bytes, path, shown) {
+            Err(PemError::NoCertificate(labels)) if !promised => Content::NotRead(
+                "pem",
+                format!("its PEM blocks are {labels}: {}", pem_kind(&labels)),
+            ),
+            Err(PemError::Damaged(why)) if !promised => Content::NotRead("pem", why),
+            read => done("pem", read.map_err(|e| e.to_string())),
+        };
+    }
+    if pkcs7::looks_like(bytes) {
+        return done("pkcs7", read_pkcs7(bytes, path, shown));
     }
     if matches!(ext.as_str(), "pfx" | "p12") || pkcs12::looks_like(bytes) {
         return done("pkcs12", read_pkcs12(bytes, path, shown, reading));
@@ -181,23 +216,33 @@ fn recognise(path: &Path, shown: &str, bytes: &[u8], reading: &Reading) -> Conte
                 path,
             );
         }
-    }
-    if matches!(ext.as_str(), "p7b" | "p7c") {
-        return Content::Unreadable(
-            "unknown",
-            "PKCS#7 (.p7b) bundles are not read; export each certificate as DER (.cer) or \
-             Base-64 (PEM) and name those files instead"
-                .into(),
-            Vec::new(),
-        );
+    } else if let Some((text, unknown)) = ansi_as_unknown(bytes) {
+        if exchange_csv::looks_like_text(&text) {
+            let read = exchange_csv::read_text(&text, shown, &reading.csv_culture);
+            return with_note(
+                export("csv", read, path),
+                Diagnostic::new(
+                    Code::SourceUnreadable,
+                    format!(
+                        "the file is not UTF-8 but in a Windows ANSI code page, as Excel saves \
+                         a CSV: its {unknown} non-ASCII byte{} are read as unknown characters \
+                         ('?', which matches any one character, as in a PowerShell 2.0 export)",
+                        if unknown == 1 { "" } else { "s" }
+                    ),
+                )
+                .with_severity(Severity::Warning)
+                .in_file(shown),
+            );
+        }
     }
     if bytes.first() == Some(&0x30) {
         match certificate::from_der(bytes) {
             Ok(cert) => return done("der", Ok(vec![(cert, Source::file(shown, path))])),
-            Err(reason) if CERT_EXTENSIONS.contains(&ext.as_str()) => {
-                return Content::Unreadable("der", reason, Vec::new())
-            }
+            Err(reason) if promised => return Content::Unreadable("der", reason, Vec::new()),
             Err(_) => {}
+        }
+        if crate::der::is_sequence(bytes) {
+            return Content::NotRead("der", format!("it is {}", der_kind(bytes)));
         }
     }
     if matches!(ext.as_str(), "csv" | "json") {
@@ -207,16 +252,76 @@ fn recognise(path: &Path, shown: &str, bytes: &[u8], reading: &Reading) -> Conte
             return Content::Unreadable("unknown", e.to_string(), Vec::new());
         }
     }
-    if CERT_EXTENSIONS.contains(&ext.as_str()) {
+    if promised {
         return Content::Unreadable(
             "unknown",
-            "not a certificate, PKCS#12 file or Get-ExchangeCertificate export: export it again \
-             as DER encoded binary X.509 (.cer), Base-64 (PEM), .pfx, or with Export-Clixml"
+            "not a certificate, PKCS #7 chain, serialized store, PKCS#12 file or \
+             Get-ExchangeCertificate export: export it again as DER encoded binary X.509 \
+             (.cer), Base-64 (PEM), .p7b, .pfx, or with Export-Clixml"
                 .into(),
             Vec::new(),
         );
     }
     Content::Ignored
+}
+
+/// Text whose every non-ASCII byte is `?`, and how many there were: how a CSV that Excel saved
+/// in the machine's ANSI code page (1252, 1250, ...) is read, since the bytes do not say which
+/// code page it was. None for bytes with a BOM or with NUL bytes (UTF-16), or that are ASCII.
+fn ansi_as_unknown(bytes: &[u8]) -> Option<(String, usize)> {
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF])
+        || bytes.starts_with(&[0xFF, 0xFE])
+        || bytes.starts_with(&[0xFE, 0xFF])
+        || bytes.contains(&0)
+    {
+        return None;
+    }
+    let unknown = bytes.iter().filter(|b| !b.is_ascii()).count();
+    let text = bytes
+        .iter()
+        .map(|&b| if b.is_ascii() { char::from(b) } else { '?' })
+        .collect();
+    (unknown > 0).then_some((text, unknown))
+}
+
+/// A file's content with one more message about it.
+fn with_note(content: Content, note: Diagnostic) -> Content {
+    match content {
+        Content::Certificates(format, certs, mut diagnostics) => {
+            diagnostics.insert(0, note);
+            Content::Certificates(format, certs, diagnostics)
+        }
+        Content::Unreadable(format, reason, mut diagnostics) => {
+            diagnostics.insert(0, note);
+            Content::Unreadable(format, reason, diagnostics)
+        }
+        other => other,
+    }
+}
+
+/// What PEM blocks without a certificate most likely are.
+fn pem_kind(labels: &str) -> &'static str {
+    if labels.contains("REQUEST") {
+        "a certificate request, not a certificate; complete the request at the CA \
+         (Import-ExchangeCertificate on the server) and export the issued certificate"
+    } else if labels.contains("PRIVATE KEY") {
+        "a private key, not a certificate"
+    } else {
+        "none of them holds a certificate"
+    }
+}
+
+/// What a DER structure that is not a certificate, a chain or a PKCS#12 file most likely is.
+fn der_kind(bytes: &[u8]) -> &'static str {
+    use x509_parser::prelude::{CertificateRevocationList, FromDer, X509CertificationRequest};
+    if CertificateRevocationList::from_der(bytes).is_ok() {
+        "a certificate revocation list (DER), not a certificate"
+    } else if X509CertificationRequest::from_der(bytes).is_ok() {
+        "a certificate request (DER), not a certificate: complete the request at the CA \
+         and export the issued certificate"
+    } else {
+        "a DER structure that is not a certificate"
+    }
 }
 
 fn done(format: &'static str, read: Result<Vec<(Certificate, Source)>, String>) -> Content {
@@ -230,32 +335,122 @@ fn done(format: &'static str, read: Result<Vec<(Certificate, Source)>, String>) 
 pub fn pem_certificates(bytes: &[u8]) -> Result<Vec<Certificate>, String> {
     read_pem(bytes, Path::new("input.pem"), "input.pem")
         .map(|v| v.into_iter().map(|(c, _)| c).collect())
+        .map_err(|e| e.to_string())
 }
 
-/// Every CERTIFICATE block of a PEM file; other blocks (keys, requests) are passed over.
-/// A damaged block makes the whole file unreadable, so that a bundle is never half-used
-/// without anyone noticing.
-fn read_pem(bytes: &[u8], path: &Path, shown: &str) -> Result<Vec<(Certificate, Source)>, String> {
+/// Why a PEM file gave no certificates.
+#[derive(Debug, thiserror::Error)]
+enum PemError {
+    #[error("{0}")]
+    Damaged(String),
+    /// The labels of its blocks, none of which holds a certificate.
+    #[error("the PEM file has no CERTIFICATE or PKCS7 block (its blocks are {0})")]
+    NoCertificate(String),
+}
+
+/// Labels of blocks that hold one certificate.
+const CERTIFICATE_LABELS: &[&str] = &["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"];
+/// Labels of blocks that hold a PKCS#7 chain (RFC 7468 §8; OpenSSL's older label).
+const PKCS7_LABELS: &[&str] = &["PKCS7", "PKCS #7 SIGNED DATA", "CMS"];
+
+/// Every certificate of a PEM file: CERTIFICATE blocks, and PKCS7 blocks (a Microsoft CA's
+/// Base-64 chain), also where `certutil -encode` labelled the chain CERTIFICATE. Other blocks
+/// (keys, requests) are passed over. A damaged block makes the whole file unreadable, so that
+/// a bundle is never half-used without anyone noticing.
+fn read_pem(
+    bytes: &[u8],
+    path: &Path,
+    shown: &str,
+) -> Result<Vec<(Certificate, Source)>, PemError> {
     let mut certs = Vec::new();
+    let mut labels = Vec::new();
+    let mut chains = false;
     for (i, block) in Pem::iter_from_buffer(bytes).enumerate() {
-        let block = block.map_err(|e| format!("PEM block {} is damaged ({e})", i + 1))?;
-        if !matches!(
-            block.label.as_str(),
-            "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE"
-        ) {
-            continue;
+        let block = block
+            .map_err(|e| PemError::Damaged(format!("PEM block {} is damaged ({e})", i + 1)))?;
+        let damaged = |e: String| PemError::Damaged(format!("PEM block {}: {e}", i + 1));
+        let label = block.label.as_str();
+        let is_chain = PKCS7_LABELS.contains(&label)
+            || (CERTIFICATE_LABELS.contains(&label) && pkcs7::looks_like(&block.contents));
+        if is_chain {
+            chains = true;
+            for der in pkcs7::read(&block.contents).map_err(|e| damaged(e.to_string()))? {
+                let cert = certificate::from_der(&der).map_err(damaged)?;
+                certs.push((cert, Source::file(shown, path)));
+            }
+        } else if CERTIFICATE_LABELS.contains(&label) {
+            let cert = certificate::from_der(&block.contents).map_err(damaged)?;
+            certs.push((cert, Source::file(format!("{shown}#{}", i + 1), path)));
+        } else if !labels.iter().any(|l| l == label) {
+            labels.push(label.to_string());
         }
-        let cert = certificate::from_der(&block.contents)
-            .map_err(|e| format!("PEM block {}: {e}", i + 1))?;
-        certs.push((cert, Source::file(format!("{shown}#{}", i + 1), path)));
     }
     if certs.is_empty() {
-        return Err("the PEM file has no CERTIFICATE block".into());
+        let labels = if labels.is_empty() {
+            "unreadable".to_string()
+        } else {
+            labels.join(", ")
+        };
+        return Err(PemError::NoCertificate(labels));
     }
-    // A single-certificate file is named by the file alone.
-    if let [(_, source)] = certs.as_mut_slice() {
+    // A chain names its certificates by their place among all the file's certificates.
+    if chains {
+        for (n, (_, source)) in certs.iter_mut().enumerate() {
+            source.origin = format!("{shown}#certificate {}", n + 1);
+        }
+    }
+    name_single(&mut certs, shown);
+    Ok(certs)
+}
+
+/// A file holding a single certificate is named by the file alone.
+fn name_single(certs: &mut [(Certificate, Source)], shown: &str) {
+    if let [(_, source)] = certs {
         source.origin = shown.to_string();
     }
+}
+
+/// Every certificate of a PKCS#7 chain, named `file#certificate N`.
+fn read_pkcs7(
+    bytes: &[u8],
+    path: &Path,
+    shown: &str,
+) -> Result<Vec<(Certificate, Source)>, String> {
+    let ders = pkcs7::read(bytes).map_err(|e| e.to_string())?;
+    let mut certs = ders
+        .iter()
+        .enumerate()
+        .map(|(n, der)| {
+            let cert = certificate::from_der(der)
+                .map_err(|e| format!("certificate {} of the chain: {e}", n + 1))?;
+            Ok((
+                cert,
+                Source::file(format!("{shown}#certificate {}", n + 1), path),
+            ))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    name_single(&mut certs, shown);
+    Ok(certs)
+}
+
+/// Every certificate of a serialized store, named `file#element N`, with what the store's
+/// properties say: a key attached on the exporting machine, and the friendly name.
+fn read_sst(bytes: &[u8], path: &Path, shown: &str) -> Result<Vec<(Certificate, Source)>, String> {
+    let stored = sst::read(bytes).map_err(|e| e.to_string())?;
+    let mut certs = stored
+        .into_iter()
+        .map(|s| {
+            let origin = format!("{shown}#element {}", s.element);
+            let cert = certificate::from_der(&s.der).map_err(|e| format!("{origin}: {e}"))?;
+            let mut source = Source::file(origin, path);
+            // The key-provider property proves a key existed for it where the store was
+            // exported; its absence proves nothing (a store of CA certificates has none).
+            source.has_private_key = s.key_attached.then_some(true);
+            source.friendly_name = s.friendly_name;
+            Ok((cert, source))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    name_single(&mut certs, shown);
     Ok(certs)
 }
 
@@ -301,9 +496,9 @@ fn export(format: &'static str, read: Result<Records, String>, path: &Path) -> C
         match outcome {
             Ok((cert, source, warnings)) => {
                 diagnostics.extend(warnings.into_iter().map(|(code, w)| {
-                    Diagnostic::new(code, format!("{}: {w}", source.origin))
-                        .with_severity(Severity::Warning)
-                        .in_file(&shown)
+                    let mut note = unusable(&shown, &source.origin, w, Severity::Warning);
+                    note.code = code;
+                    note
                 }));
                 certs.push((cert, source));
             }
@@ -319,8 +514,18 @@ fn export(format: &'static str, read: Result<Records, String>, path: &Path) -> C
     Content::Certificates(format, certs, diagnostics)
 }
 
+/// The message of one unusable object: its place in the file (`row 7`), the file itself
+/// being the diagnostic's file.
 fn unusable(shown: &str, origin: &str, message: String, severity: Severity) -> Diagnostic {
-    Diagnostic::new(Code::SourceUnreadable, format!("{origin}: {message}"))
+    let place = origin
+        .strip_prefix(shown)
+        .map_or(origin, |place| place.trim_start_matches('#'));
+    let message = if place.is_empty() {
+        message
+    } else {
+        format!("{place}: {message}")
+    };
+    Diagnostic::new(Code::SourceUnreadable, message)
         .with_severity(severity)
         .in_file(shown)
 }
@@ -373,6 +578,7 @@ fn from_record(
         file: path.to_path_buf(),
         has_private_key: record.has_private_key,
         computer: record.computer.clone(),
+        friendly_name: None,
     };
     Ok((cert, source, warnings))
 }

@@ -118,10 +118,14 @@ fn match_warnings(query: &Query<'_>, found: &Found<'_>) -> Vec<(About, Diagnosti
     out
 }
 
-/// `thumbprint (subject, serial S, expires D, from files)`: enough to find it again.
+/// `thumbprint (subject, serial S, expires D, from files)`: enough to find it again; with
+/// the friendly name a store gave it, as the MMC shows it.
 fn describe(entry: &Entry) -> String {
+    let named = friendly_name(entry)
+        .map(|name| format!(", friendly name '{name}'"))
+        .unwrap_or_default();
     format!(
-        "{} ({}, serial {}, expires {}, from {})",
+        "{} ({}{named}, serial {}, expires {}, from {})",
         entry.cert.thumbprint,
         entry.cert.subject_text,
         entry.cert.serial,
@@ -334,8 +338,17 @@ pub fn certificate_view(entry: &Entry) -> CertificateView {
         } else {
             None
         },
+        friendly_name: friendly_name(entry).map(str::to_string),
         sources: entry.origins(),
     }
+}
+
+/// The first friendly name a source gave the certificate.
+fn friendly_name(entry: &Entry) -> Option<&str> {
+    entry
+        .sources
+        .iter()
+        .find_map(|s| s.friendly_name.as_deref())
 }
 
 /// `2012-01-01T00:00:00Z`: whole seconds, UTC, as the report schema shows.

@@ -58,6 +58,9 @@ pub struct CertificateView {
     pub not_after: String,
     /// Whether a private key is known to exist (`null`: no source can tell).
     pub private_key: Option<bool>,
+    /// The name a serialized store gave it, as the MMC and Get-ExchangeCertificate show it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub friendly_name: Option<String>,
     pub sources: Vec<String>,
 }
 

@@ -1,0 +1,10 @@
+#![no_main]
+//! Fuzz target `sst`: see `fuzz/checks.rs` for what one input goes through; the same
+//! function replays `tests/fixtures/fuzz/sst/` in `tests/fuzz_regressions.rs`.
+
+use libfuzzer_sys::fuzz_target;
+
+#[path = "../checks.rs"]
+mod checks;
+
+fuzz_target!(|data: &[u8]| checks::sst(data));
