@@ -123,5 +123,38 @@ fn render(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, reader, dn, lookup, render);
+/// Reading the certificate sources of each format, one file at a time, as `--certs` does:
+/// recognising the file by its content, then reading it (DER, PEM, the exports, and the
+/// PKCS#7 chain and serialized store).
+fn sources(c: &mut Criterion) {
+    use owa_im_migrate::cert::source::{self, Reading};
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures"));
+    let cases = [
+        ("DER", "sources/cas21.cer"),
+        ("PEM bundle", "certs/bundle.pem"),
+        ("Export-Csv", "sources/exchange-ps2.csv"),
+        ("ConvertTo-Json", "sources/exchange-ps7.json"),
+        ("Export-Clixml", "sources/exchange.clixml"),
+        ("PKCS#7", "sources/chains/dotnet-chain.p7b"),
+        (
+            "serialized store",
+            "stores/windows-update-disallowedcert.sst",
+        ),
+    ];
+    let reading = Reading::default();
+    for (name, file) in cases {
+        let path = dir.join(file);
+        if !path.exists() {
+            continue;
+        }
+        c.bench_function(&format!("read a certificate source: {name}"), |b| {
+            b.iter(|| {
+                let found = source::find(std::slice::from_ref(&path)).expect("the fixture");
+                source::read(found, &reading)
+            })
+        });
+    }
+}
+
+criterion_group!(benches, reader, dn, lookup, render, sources);
 criterion_main!(benches);

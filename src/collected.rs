@@ -41,7 +41,8 @@ impl CurrentValues {
 /// unreadable file is a warning: the conversion does not depend on it.
 pub fn read(folder: &Path) -> Option<Result<Vec<CurrentValues>, Diagnostic>> {
     let path = folder.join(FILE);
-    let bytes = std::fs::read(&path).ok()?;
+    // Absent is the common case (a folder collected by hand); anything there is read.
+    std::fs::symlink_metadata(&path).ok()?;
     let shown = crate::paths::shown(&path);
     let fail = |message: String| {
         Diagnostic::new(
@@ -51,7 +52,11 @@ pub fn read(folder: &Path) -> Option<Result<Vec<CurrentValues>, Diagnostic>> {
         .with_severity(Severity::Warning)
         .in_file(&shown)
     };
-    Some(parse(&bytes).map_err(fail))
+    Some(
+        crate::walk::read(&path)
+            .and_then(|bytes| parse(&bytes))
+            .map_err(fail),
+    )
 }
 
 fn parse(bytes: &[u8]) -> Result<Vec<CurrentValues>, String> {

@@ -179,6 +179,15 @@ mod tests {
     }
 
     #[test]
+    fn deep_indefinite_nesting_is_refused_not_a_stack_overflow() {
+        let depth = 100_000;
+        let mut bytes = [0x30, 0x80].repeat(depth);
+        bytes.extend([0x00, 0x00].repeat(depth));
+        assert!(whole_ber(&bytes).is_err());
+        assert!(crate::cert::pkcs7::read(&bytes).is_err());
+    }
+
+    #[test]
     fn object_identifiers_in_dotted_form() {
         let bytes = [
             0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02,

@@ -1,6 +1,9 @@
 //! Invisible characters that the Windows certificate dialog and web pages paste along with a
 //! value. RTM compared the raw string, so one of these broke IM without anything visible in
-//! the file; we remove them and say so (`hidden-characters`).
+//! the file; we remove them and say so (`hidden-characters`). The same characters, and
+//! controls, are what must never reach a line of a generated script: bidirectional controls
+//! reorder what a reviewer reads (CVE-2021-42574, "Trojan Source"), and line and paragraph
+//! separators break a line where the script has none.
 
 /// The characters removed, with the name a person can search for.
 const INVISIBLE: &[(char, &str)] = &[
@@ -17,11 +20,79 @@ const INVISIBLE: &[(char, &str)] = &[
     ('\u{202E}', "RIGHT-TO-LEFT OVERRIDE"),
     ('\u{FEFF}', "ZERO WIDTH NO-BREAK SPACE (BOM)"),
     ('\u{00A0}', "NO-BREAK SPACE"),
+    ('\u{2028}', "LINE SEPARATOR"),
+    ('\u{2029}', "PARAGRAPH SEPARATOR"),
+    ('\u{2066}', "LEFT-TO-RIGHT ISOLATE"),
+    ('\u{2067}', "RIGHT-TO-LEFT ISOLATE"),
+    ('\u{2068}', "FIRST STRONG ISOLATE"),
+    ('\u{2069}', "POP DIRECTIONAL ISOLATE"),
+    ('\u{061C}', "ARABIC LETTER MARK"),
+    ('\u{00AD}', "SOFT HYPHEN"),
 ];
 
-/// Whether `ch` is one of the invisible characters this module removes.
+/// Unicode's invisible format characters (general category Cf) and the line and paragraph
+/// separators (Zl, Zp), as ranges: Unicode 15's `DerivedGeneralCategory.txt`. No crate in the
+/// build has the category table; these ranges change rarely.
+const FORMAT_RANGES: &[(char, char)] = &[
+    ('\u{00AD}', '\u{00AD}'),
+    ('\u{0600}', '\u{0605}'),
+    ('\u{061C}', '\u{061C}'),
+    ('\u{06DD}', '\u{06DD}'),
+    ('\u{070F}', '\u{070F}'),
+    ('\u{0890}', '\u{0891}'),
+    ('\u{08E2}', '\u{08E2}'),
+    ('\u{180E}', '\u{180E}'),
+    ('\u{200B}', '\u{200F}'),
+    ('\u{2028}', '\u{202E}'),
+    ('\u{2060}', '\u{2064}'),
+    ('\u{2066}', '\u{206F}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{FFF9}', '\u{FFFB}'),
+    ('\u{110BD}', '\u{110BD}'),
+    ('\u{110CD}', '\u{110CD}'),
+    ('\u{13430}', '\u{1343F}'),
+    ('\u{1BCA0}', '\u{1BCA3}'),
+    ('\u{1D173}', '\u{1D17A}'),
+    ('\u{E0001}', '\u{E0001}'),
+    ('\u{E0020}', '\u{E007F}'),
+];
+
+/// Whether `ch` is one of the invisible characters this module removes: a format character,
+/// a line or paragraph separator, or a no-break space.
 pub fn is_invisible(ch: char) -> bool {
-    INVISIBLE.iter().any(|(c, _)| *c == ch)
+    ch == '\u{00A0}'
+        || FORMAT_RANGES
+            .iter()
+            .any(|(low, high)| (*low..=*high).contains(&ch))
+}
+
+/// Control and invisible characters shown as escapes (`\u{a}`, `\u{200e}`), so that a
+/// reviewer sees them in a comment or on a terminal; everything else as it is.
+pub fn printable(text: &str) -> String {
+    let hidden = |c: char| c.is_control() || is_invisible(c);
+    if !text.chars().any(hidden) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if hidden(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Text from an input as a message quotes it: printable, and at most `max` characters, so
+/// that a hostile 50 MB value does not become a 50 MB message (or two).
+pub fn quoted(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        return printable(text);
+    }
+    let head: String = text.chars().take(max).collect();
+    format!("{}… ({count} characters)", printable(&head))
 }
 
 /// One removed character and where it was (character position, from 1).
@@ -97,6 +168,40 @@ mod tests {
         let (clean, removed) = strip("CN=ContosoCA,\u{00A0}DC=contoso");
         assert_eq!(clean, "CN=ContosoCA, DC=contoso");
         assert_eq!(removed.len(), 1);
+    }
+
+    #[test]
+    fn bidirectional_controls_and_separators_are_invisible() {
+        for c in [
+            '\u{202E}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{E0041}',
+        ] {
+            assert!(is_invisible(c), "U+{:04X}", u32::from(c));
+        }
+        for c in ['a', ' ', 'é', '東', '\u{2019}'] {
+            assert!(!is_invisible(c), "{c}");
+        }
+        let (clean, removed) = strip("CAS01\\owa\u{202E} (Default\u{2028} Web Site)");
+        assert_eq!(clean, "CAS01\\owa (Default Web Site)");
+        assert_eq!(
+            removed[0].describe(),
+            "U+202E RIGHT-TO-LEFT OVERRIDE at position 10"
+        );
+    }
+
+    #[test]
+    fn quoted_values_are_bounded_and_printable() {
+        assert_eq!(
+            quoted("ocs\u{200E}.contoso.com", 100),
+            "ocs\\u{200e}.contoso.com"
+        );
+        let long = "x".repeat(50_000);
+        let q = quoted(&long, 80);
+        assert!(q.len() < 120 && q.ends_with("(50000 characters)"), "{q}");
     }
 
     #[test]

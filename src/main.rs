@@ -19,6 +19,12 @@ const FAILED: u8 = 1;
 const CANNOT_START: u8 = 2;
 
 fn main() -> ExitCode {
+    // Ctrl+C, SIGTERM or SIGHUP while outputs are written: remove the temporaries, so that
+    // an interrupted run leaves --out as it found it. 130 is the shells' "interrupted".
+    let _ = ctrlc::set_handler(|| {
+        owa_im_migrate::output::remove_staged();
+        std::process::exit(130);
+    });
     let cli = Cli::parse();
     match run(&cli) {
         Ok(code) => ExitCode::from(code),
@@ -202,10 +208,7 @@ fn resolve(cli: &Cli, args: &ResolveArgs) -> Result<u8, Error> {
             );
         }
         for d in &answer.diagnostics {
-            eprintln!(
-                "{}",
-                owa_im_migrate::render::context::printable(&d.to_string())
-            );
+            eprintln!("{}", owa_im_migrate::hidden::printable(&d.to_string()));
         }
     }
     // A certificate that convert would refuse (expired, say) is not a usable answer.
@@ -239,10 +242,7 @@ fn print_report(cli: &Cli, report: &Report) {
                 .chain(&report.diagnostics)
             {
                 if d.is_error() {
-                    eprintln!(
-                        "{}",
-                        owa_im_migrate::render::context::printable(&d.to_string())
-                    );
+                    eprintln!("{}", owa_im_migrate::hidden::printable(&d.to_string()));
                 }
             }
             return;

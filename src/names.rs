@@ -64,8 +64,9 @@ impl PoolFqdn {
                 .is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
         {
             return Err(PoolError::Invalid(format!(
-                "'{name}' is an IP address, but OWA connects to the pool by name over TLS: use the \
-                 pool's FQDN (the name in its certificate)"
+                "'{}' is an IP address, but OWA connects to the pool by name over TLS: use the \
+                 pool's FQDN (the name in its certificate)",
+                crate::hidden::quoted(name, 80)
             )));
         }
         validate_dns_name(name).map_err(PoolError::Invalid)?;
@@ -124,7 +125,8 @@ impl Identity {
                 "identity '{text}' names server {host}, but the row is for {server}"
             ));
         }
-        if vdir.trim().is_empty() || vdir.chars().any(char::is_control) {
+        let unprintable = |c: char| c.is_control() || crate::hidden::is_invisible(c);
+        if vdir.trim().is_empty() || vdir.chars().any(unprintable) {
             return Err(format!(
                 "identity '{text}' has an empty or unprintable virtual directory name"
             ));
@@ -151,7 +153,8 @@ pub fn validate_dns_name(name: &str) -> Result<(), String> {
     }
     if name.len() > 253 {
         return Err(format!(
-            "'{name}' is longer than the 253 characters DNS allows"
+            "'{}' is longer than the 253 characters DNS allows",
+            crate::hidden::quoted(name, 80)
         ));
     }
     name.split('.').try_for_each(validate_label)
@@ -162,7 +165,10 @@ fn validate_label(label: &str) -> Result<(), String> {
         return Err("it has an empty label (two dots in a row, or a leading dot)".into());
     }
     if label.len() > 63 {
-        return Err(format!("label '{label}' is longer than 63 characters"));
+        return Err(format!(
+            "label '{}' is longer than 63 characters",
+            crate::hidden::quoted(label, 80)
+        ));
     }
     if let Some(bad) = label
         .chars()

@@ -2,19 +2,104 @@
 //!
 //! Every file is first written to a temporary file in the same folder, then all are renamed
 //! into place; a failure before the renames removes the temporaries, so a failed run leaves
-//! no half-written file.
+//! no half-written file. An interrupt (Ctrl+C, SIGTERM, SIGHUP) removes them too, through
+//! [`remove_staged`], which the binary calls from its signal handler; and a run that was
+//! killed outright (SIGKILL, a power cut) leaves temporaries that name its process, which
+//! the next run recognises as its own and removes.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use tempfile::NamedTempFile;
 
 use crate::Error;
 
+/// The temporaries of this process not yet renamed into place, and whether an interrupt
+/// removed them: after that, no new temporary is made (a writer that asks gets an error),
+/// so that none is created between the removal and the exit.
+static STAGED: Mutex<Staged> = Mutex::new(Staged {
+    paths: Vec::new(),
+    interrupted: false,
+});
+
+struct Staged {
+    paths: Vec<PathBuf>,
+    interrupted: bool,
+}
+
+/// What every temporary's name starts with; the process id follows, then a dash.
+const PREFIX: &str = ".owa-im-migrate-";
+
+fn staged() -> std::sync::MutexGuard<'static, Staged> {
+    STAGED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Removes every temporary this process has staged and not yet renamed, and makes no more:
+/// for an interrupt, just before the process exits. Returns how many were removed.
+pub fn remove_staged() -> usize {
+    let mut staged = staged();
+    staged.interrupted = true;
+    remove(std::mem::take(&mut staged.paths))
+}
+
+/// The staged temporaries that `which` selects, no longer registered.
+#[cfg(test)]
+fn take_staged(which: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
+    let mut staged = staged();
+    let (taken, kept) = staged.paths.drain(..).partition(|path| which(path));
+    staged.paths = kept;
+    taken
+}
+
+fn remove(paths: Vec<PathBuf>) -> usize {
+    paths
+        .iter()
+        .filter(|path| std::fs::remove_file(path).is_ok())
+        .count()
+}
+
+/// Removes the temporaries an earlier run left in `out` when it was killed before it could
+/// clean up: files named by this program's prefix and a process that no longer runs.
+fn remove_stale(out: &Path) {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !is_running(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether a process with this id runs: on Linux, whether `/proc/<pid>` exists. Where there
+/// is no `/proc` the question is not asked: a temporary there is removed only by the run
+/// that made it (or by hand).
+fn is_running(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return true;
+    }
+    proc.join(pid.to_string()).exists()
+}
+
 /// Refuses a non-empty `--out` unless `--force`: checked before any work, so that exit 2
-/// means nothing was written.
+/// means nothing was written. Temporaries of a run that was killed are removed first: they
+/// do not make the folder "not empty".
 pub fn check_out_dir(out: &Path, force: bool) -> Result<(), Error> {
+    remove_stale(out);
     match std::fs::read_dir(out) {
         Ok(mut entries) => {
             if entries.next().is_some() && !force {
@@ -55,31 +140,84 @@ pub fn write_all(out: &Path, files: &[(String, Vec<u8>)]) -> Result<Vec<PathBuf>
         .collect::<Result<_, Error>>()?;
     let mut written = Vec::with_capacity(staged.len());
     for (temp, target) in staged {
+        let path = temp.path().to_path_buf();
         temp.persist(&target).map_err(|e| Error::Output {
             path: target.clone(),
             source: e.error,
         })?;
+        forget(&path);
         written.push(target);
     }
     Ok(written)
+}
+
+/// A temporary that was renamed or removed is no longer this process's to clean up.
+fn forget(path: &Path) {
+    staged().paths.retain(|p| p != path);
 }
 
 /// A temporary file beside its target. On Unix, readable by others like any file the
 /// administrator writes (a temporary file is private by default).
 fn temporary(out: &Path) -> std::io::Result<NamedTempFile> {
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".owa-im-migrate-");
+    let prefix = format!("{PREFIX}{}-", std::process::id());
+    builder.prefix(&prefix);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
-    builder.tempfile_in(out)
+    // Made and registered under the lock, so that an interrupt removes it or it is never
+    // made at all.
+    let mut staged = staged();
+    if staged.interrupted {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::Interrupted,
+            "the run was interrupted",
+        ));
+    }
+    let temp = builder.tempfile_in(out)?;
+    staged.paths.push(temp.path().to_path_buf());
+    Ok(temp)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_interrupt_removes_what_was_staged() {
+        let dir = tempfile::tempdir().unwrap();
+        let temps: Vec<NamedTempFile> = (0..3).map(|_| temporary(dir.path()).unwrap()).collect();
+        // As the signal handler does, while the writers still hold their files (only this
+        // test's: other tests stage files in this process at the same time).
+        assert_eq!(remove(take_staged(|p| p.starts_with(dir.path()))), 3);
+        for temp in &temps {
+            assert!(!temp.path().exists());
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn temporaries_of_a_killed_run_are_recognised_and_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        // A process id that cannot exist (above Linux's pid_max limit of 2^22).
+        let stale = dir.path().join(format!("{PREFIX}99999999-a1b2c3"));
+        let mine = dir
+            .path()
+            .join(format!("{PREFIX}{}-d4e5f6", std::process::id()));
+        std::fs::write(&stale, "half").unwrap();
+        std::fs::write(&mine, "being written").unwrap();
+        remove_stale(dir.path());
+        assert!(!stale.exists());
+        assert!(mine.exists(), "a running process's temporary stays");
+        std::fs::remove_file(&mine).unwrap();
+        std::fs::write(&stale, "half").unwrap();
+        assert!(
+            check_out_dir(dir.path(), false).is_ok(),
+            "only a stale temporary was there"
+        );
+    }
 
     #[test]
     fn refuses_non_empty_without_force() {

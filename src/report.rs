@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use crate::cert::source::SourceFile;
 use crate::diag::{Diagnostic, Severity};
+use crate::hidden::printable;
 use crate::plan::{Plan, ServerPlan, Status};
-use crate::render::context::{printable, Tool};
+use crate::render::context::Tool;
 
 pub const SCHEMA: u32 = 1;
 

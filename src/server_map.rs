@@ -49,15 +49,18 @@ impl ServerMap {
     /// Reads the map. A missing file or a header without `path` and `server` stops the run;
     /// a bad row is a diagnostic and the row is not used.
     pub fn load(path: &Path) -> Result<ServerMap, Error> {
-        let bytes = std::fs::read(path).map_err(|source| Error::Input {
-            path: path.to_path_buf(),
-            what: "server map",
-            source,
-        })?;
+        if let Err(source) = std::fs::metadata(path) {
+            return Err(Error::Input {
+                path: path.to_path_buf(),
+                what: "server map",
+                source,
+            });
+        }
         let bad = |message: String| Error::ServerMap {
             path: path.to_path_buf(),
             message,
         };
+        let bytes = crate::walk::read(path).map_err(bad)?;
         let (text, _) = encoding::decode(&bytes).map_err(|e| bad(e.to_string()))?;
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
@@ -96,7 +99,24 @@ impl ServerMap {
             let line = u32::try_from(i + 2).unwrap_or(u32::MAX);
             let parsed = record
                 .map_err(|e| e.to_string())
-                .and_then(|record| columns.row(&record));
+                .and_then(|record| clean(&record, &headers))
+                .and_then(|(record, removed)| {
+                    for (column, what) in removed {
+                        map.diagnostics.push(
+                            Diagnostic::new(
+                                Code::HiddenCharacters,
+                                format!(
+                                    "the {column} of this row contains invisible characters \
+                                     ({what}); they were removed"
+                                ),
+                            )
+                            .with_severity(crate::diag::Severity::Warning)
+                            .in_file(&shown)
+                            .at_line(line),
+                        );
+                    }
+                    columns.row(&record)
+                });
             match parsed {
                 Ok(mut row) => {
                     row.line = line;
@@ -222,6 +242,37 @@ impl Columns {
                 .map(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "y")),
         })
     }
+}
+
+/// The longest value a server map cell may hold: a path of Windows' 260 characters with
+/// room to spare, and far beyond any server name, identity, FQDN or site.
+const MAX_CELL: usize = 1024;
+
+/// A row with invisible characters removed from every cell (bidirectional controls and
+/// separators must never reach a script, where the identity goes), and what was removed, by
+/// column; a cell longer than any real value refuses the row.
+fn clean(
+    record: &csv::StringRecord,
+    headers: &[String],
+) -> Result<(csv::StringRecord, Vec<(String, String)>), String> {
+    let mut cleaned = csv::StringRecord::with_capacity(record.as_slice().len(), record.len());
+    let mut removed = Vec::new();
+    for (i, cell) in record.iter().enumerate() {
+        let column = headers.get(i).map_or("unnamed column", String::as_str);
+        let length = cell.chars().count();
+        if length > MAX_CELL {
+            return Err(format!(
+                "the {column} is {length} characters long; no value of a server map is longer \
+                 than {MAX_CELL}"
+            ));
+        }
+        let (text, gone) = crate::hidden::strip(cell);
+        if !gone.is_empty() {
+            removed.push((column.to_string(), crate::hidden::describe_all(&gone)));
+        }
+        cleaned.push_field(&text);
+    }
+    Ok((cleaned, removed))
 }
 
 fn normalise(path: &str) -> String {

@@ -12,10 +12,11 @@ use crate::diag::{Code, Diagnostic};
 /// near this: a bigger file is a wrong file, refused before it is read into memory.
 pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 
-/// The bytes of an input file, or why not (too large, unreadable) in words for a person.
+/// The bytes of an input file, or why not (not a regular file, too large, unreadable) in
+/// words for a person. Every input file of the tool is read here.
 pub fn read(path: &Path) -> Result<Vec<u8>, String> {
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    let file = open_regular(path)?;
     let too_large = |size: u64| {
         format!(
             "the file is {} MiB, larger than any web.config or certificate export ({} MiB at \
@@ -39,14 +40,64 @@ pub fn read(path: &Path) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-/// Every file below `root`, in a stable order, and a diagnostic for each folder that could
-/// not be searched.
+/// Opens `path` only if it is a regular file, once symbolic links are followed. A FIFO would
+/// block the open itself until something writes to it (hence `O_NONBLOCK`, which does
+/// nothing to a regular file), and a device such as `/dev/zero` never ends.
+fn open_regular(path: &Path) -> Result<std::fs::File, String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options
+        .open(path)
+        .map_err(|e| format!("cannot read the file: {e}"))?;
+    let kind = file
+        .metadata()
+        .map_err(|e| format!("cannot read the file: {e}"))?
+        .file_type();
+    if kind.is_file() {
+        return Ok(file);
+    }
+    Err(format!(
+        "it is {}, not a regular file: give the file itself",
+        describe(kind)
+    ))
+}
+
+/// What a file that is not a regular file is, in words.
+fn describe(kind: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() {
+        "a folder"
+    } else {
+        "a special file"
+    }
+}
+
+/// Every file below `root` that is not a folder, in a stable order, and a diagnostic for
+/// each folder that could not be searched. Special files (FIFOs, devices, sockets) are kept,
+/// so that the report names them and [`read`] says why they are not read.
 pub fn files(root: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
     for entry in WalkDir::new(root).follow_links(true).sort_by_file_name() {
         match entry {
-            Ok(entry) if entry.file_type().is_file() => files.push(entry.into_path()),
+            Ok(entry) if !entry.file_type().is_dir() => files.push(entry.into_path()),
             Ok(_) => {}
             Err(e) => diagnostics.push(walk_error(&e)),
         }
@@ -101,6 +152,25 @@ mod tests {
         assert!(err.contains("1024 MiB"), "{err}");
         std::fs::write(&path, "<configuration/>").unwrap();
         assert_eq!(read(&path).unwrap(), b"<configuration/>");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_found_and_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("web.config");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("SKIPPED special_files_are_found_and_refused_without_blocking: no mkfifo");
+            return;
+        }
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.csv")).unwrap();
+        let (found, _) = files(dir.path());
+        assert_eq!(found.len(), 2, "{found:?}");
+        let err = read(&fifo).unwrap_err();
+        assert!(err.contains("named pipe"), "{err}");
+        let err = read(&dir.path().join("zero.csv")).unwrap_err();
+        assert!(err.contains("a device"), "{err}");
     }
 
     #[cfg(unix)]

@@ -6,6 +6,7 @@
 mod common;
 
 use common::pwsh::{self, Arg, ArgValue};
+use owa_im_migrate::hidden::is_invisible;
 use owa_im_migrate::render::powershell::{single_quoted, LiteralError};
 use proptest::prelude::*;
 
@@ -89,7 +90,29 @@ fn first_control(value: &str) -> Option<(usize, char)> {
     value
         .chars()
         .enumerate()
-        .find(|(_, c)| matches!(*c, '\u{0}'..='\u{1F}' | '\u{7F}'..='\u{9F}'))
+        .find(|(_, c)| matches!(*c, '\u{0}'..='\u{1F}' | '\u{7F}'..='\u{9F}') || is_invisible(*c))
+}
+
+/// The error `single_quoted` gives for the first character it refuses.
+fn refusal(index: usize, c: char) -> LiteralError {
+    let (codepoint, position) = (u32::from(c), index + 1);
+    if c.is_control() {
+        LiteralError::ControlCharacter {
+            codepoint,
+            position,
+        }
+    } else {
+        LiteralError::InvisibleCharacter {
+            codepoint,
+            position,
+        }
+    }
+}
+
+/// Whether a reviewer reading the script sees every character of the literal: no control,
+/// no bidirectional control, no separator, nothing of zero width.
+fn all_visible(literal: &str) -> bool {
+    literal.chars().all(|c| !c.is_control() && !is_invisible(c))
 }
 
 /// The full check for a value that `single_quoted` accepted.
@@ -131,22 +154,21 @@ proptest! {
     fn any_value_is_one_literal_or_rejected(value in hostile_value()) {
         match (single_quoted(&value), first_control(&value)) {
             (Ok(literal), None) => assert_round_trips(&value, &literal),
-            (Err(err), Some((index, c))) => prop_assert_eq!(
-                err,
-                LiteralError::ControlCharacter { codepoint: u32::from(c), position: index + 1 }
-            ),
+            (Err(err), Some((index, c))) => prop_assert_eq!(err, refusal(index, c)),
             (Ok(literal), Some(_)) => {
-                prop_assert!(false, "control character accepted: {:?}", literal)
+                prop_assert!(false, "control or invisible character accepted: {:?}", literal)
             }
             (Err(err), None) => prop_assert!(false, "{:?} rejected: {}", value, err),
         }
     }
 
+    /// Any string either becomes a literal whose every character is visible, or is refused.
     #[test]
-    fn arbitrary_unicode_is_one_literal_or_rejected(value in any::<String>()) {
+    fn arbitrary_unicode_is_one_visible_literal_or_rejected(value in any::<String>()) {
         match single_quoted(&value) {
             Ok(literal) => {
                 prop_assert!(first_control(&value).is_none());
+                prop_assert!(all_visible(&literal), "{:?}", literal);
                 prop_assert_eq!(pwsh::as_single_literal(&literal), Some(value));
             }
             Err(_) => prop_assert!(first_control(&value).is_some()),
@@ -219,10 +241,28 @@ fn braces_brackets_and_backslashes() {
 }
 
 #[test]
-fn unicode_double_quotes_and_separators_are_kept() {
+fn unicode_double_quotes_are_kept_and_invisible_characters_refused() {
     check("\u{201C}quoted\u{201D} \u{201E}low\u{201C}");
-    check("line\u{2028}sep\u{2029}para");
-    check("nbsp\u{A0}zwsp\u{200B}bom\u{FEFF}rtl\u{202E}");
+    // Trojan Source: a right-to-left override or an isolate reorders the line a reviewer
+    // reads; a line or paragraph separator breaks it in some editors.
+    for (value, codepoint, position) in [
+        ("line\u{2028}sep", 0x2028, 5),
+        ("para\u{2029}", 0x2029, 5),
+        ("CAS01\u{202E}lmth.exe", 0x202E, 6),
+        ("\u{2066}x", 0x2066, 1),
+        ("nbsp\u{A0}zwsp", 0xA0, 5),
+        ("zwsp\u{200B}", 0x200B, 5),
+        ("bom\u{FEFF}", 0xFEFF, 4),
+    ] {
+        assert_eq!(
+            single_quoted(value),
+            Err(LiteralError::InvisibleCharacter {
+                codepoint,
+                position
+            }),
+            "{value:?}"
+        );
+    }
 }
 
 #[test]

@@ -136,7 +136,7 @@ pub fn parse_thumbprint(text: &str) -> Result<Thumbprint, String> {
     Thumbprint::parse(&clean).ok_or_else(|| {
         format!(
             "its Thumbprint '{}' is not 40 hexadecimal digits",
-            crate::render::context::printable(text)
+            crate::hidden::printable(text)
         )
     })
 }

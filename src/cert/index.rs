@@ -1,7 +1,7 @@
 //! The certificate index: every certificate once (by thumbprint), looked up by serial and
 //! then by issuer, with the SPEC §3 rules for what still counts as a match.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::certificate::Certificate;
@@ -10,7 +10,7 @@ use super::serial::Serial;
 use super::thumbprint::Thumbprint;
 
 /// One place a certificate was seen, and what that place says about it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Source {
     /// `certs/cas01.cer`, `bundle.pem#2`, `exports/cas.csv#row 3`.
     pub origin: String,
@@ -56,6 +56,10 @@ pub struct CertIndex {
     entries: Vec<Entry>,
     by_thumbprint: HashMap<Thumbprint, usize>,
     by_serial: HashMap<Serial, Vec<usize>>,
+    /// Every (entry, source) pair already recorded: a file named twice adds no second
+    /// source, found without scanning the entry's sources (100,000 copies of one
+    /// certificate in a bundle would make that quadratic).
+    seen: HashSet<(usize, Source)>,
 }
 
 /// What the administrator wrote, ready to look up.
@@ -121,13 +125,13 @@ impl CertIndex {
                 self.reindex_serial(i, &cert.serial);
                 self.entries[i].cert = cert;
             }
-            let sources = &mut self.entries[i].sources;
-            if !sources.contains(&source) {
-                sources.push(source);
+            if self.seen.insert((i, source.clone())) {
+                self.entries[i].sources.push(source);
             }
             return;
         }
         let i = self.entries.len();
+        self.seen.insert((i, source.clone()));
         self.by_thumbprint.insert(cert.thumbprint, i);
         self.by_serial
             .entry(cert.serial.clone())

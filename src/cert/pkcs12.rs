@@ -24,6 +24,15 @@ pub enum Pkcs12Error {
     WrongPassword,
     #[error("the PKCS#12 file is damaged or not PKCS#12 ({0}); export it again")]
     Damaged(String),
+    /// p12-keystore refuses more than 1,000,000 MAC or key-derivation iterations (or an
+    /// scrypt cost beyond its limits), so that a crafted file cannot keep the run busy for
+    /// hours; it says so with `InvalidParameters`, which it also uses for absent parameters.
+    #[error(
+        "the PKCS#12 file asks for more than 1,000,000 MAC or key-derivation iterations, far \
+         more than any Windows export uses, or its encryption parameters are missing; it is \
+         not opened: export the certificate again from Windows"
+    )]
+    BeyondLimits,
 }
 
 /// One certificate of the file, and what the file says of its private key: `Some(true)` when
@@ -45,6 +54,7 @@ pub fn read(bytes: &[u8], passwords: &[String]) -> Result<Vec<Pkcs12Certificate>
             Ok(archive) => return Ok(certificates(&archive)),
             Err(P12Error::MacError(_)) => wrong = true,
             Err(e) if is_decryption_failure(&e) => wrong = true,
+            Err(P12Error::InvalidParameters) => return Err(Pkcs12Error::BeyondLimits),
             Err(e) => return Err(Pkcs12Error::Damaged(e.to_string())),
         }
     }

@@ -63,6 +63,9 @@ pub fn looks_like(bytes: &[u8]) -> bool {
 /// other `CertificateChoices` (never in a Windows chain) are passed over.
 pub fn read(bytes: &[u8]) -> Result<Vec<Vec<u8>>, Pkcs7Error> {
     let outer = der::whole_ber(bytes)?;
+    if !outer.is_sequence() {
+        return Err(Pkcs7Error::Damaged("it is not an ASN.1 SEQUENCE".into()));
+    }
     let mut parts = outer.children();
     let kind = next(&mut parts, "contentType")?
         .oid()

@@ -83,7 +83,7 @@ pub fn find(paths: &[PathBuf]) -> Result<Found, Error> {
             what: "certificate file or folder",
             source,
         })?;
-        if meta.is_file() {
+        if !meta.is_dir() {
             found.files.push(path.clone());
             continue;
         }

@@ -324,19 +324,39 @@ impl<'f> State<'f> {
 }
 
 /// Well-formedness of every attribute: quick-xml checks them only when they are read, and
-/// .NET refuses a file with a broken one anywhere.
+/// .NET refuses a file with a broken one anywhere. A name given twice is found with a set:
+/// quick-xml's own check compares each attribute with every earlier one, which is quadratic
+/// in the attributes of one element (a hostile file of one element with 200,000 of them
+/// would take minutes).
 fn check_attributes(tag: &BytesStart<'_>) -> Result<(), String> {
-    for attr in tag.attributes() {
-        attr.map_err(|e| format!("bad attribute in <{}>: {e}", element_name(tag)))?;
+    let mut seen = std::collections::HashSet::new();
+    for attr in unchecked(tag) {
+        let attr = attr.map_err(|e| format!("bad attribute in <{}>: {e}", element_name(tag)))?;
+        let name = attr.key.into_inner();
+        if !seen.insert(name) {
+            return Err(format!(
+                "bad attribute in <{}>: '{}' is given twice",
+                element_name(tag),
+                crate::hidden::printable(&String::from_utf8_lossy(name))
+            ));
+        }
     }
     Ok(())
+}
+
+/// The attributes of a tag without quick-xml's duplicate check: every tag has been through
+/// [`check_attributes`] first.
+fn unchecked<'t>(tag: &'t BytesStart<'_>) -> quick_xml::events::attributes::Attributes<'t> {
+    let mut attributes = tag.attributes();
+    attributes.with_checks(false);
+    attributes
 }
 
 /// One attribute, normalised and with entities decoded as an XML parser (and so .NET) does;
 /// `Ok(None)` when absent. Borrowed from the file's text when there is nothing to decode,
 /// as for almost every key and value.
 fn attribute<'t>(tag: &'t BytesStart<'_>, name: &str) -> Result<Option<Cow<'t, str>>, String> {
-    for attr in tag.attributes() {
+    for attr in unchecked(tag) {
         let attr = attr.map_err(|e| format!("bad attribute: {e}"))?;
         if attr.key.as_ref() == name.as_bytes() {
             let not_text = |e: std::str::Utf8Error| format!("attribute '{name}' is not text: {e}");

@@ -47,7 +47,8 @@ pub fn discover(args: &[PathBuf]) -> Result<(Vec<ConfigFile>, Vec<Diagnostic>), 
             what: "web.config file or folder",
             source,
         })?;
-        if meta.is_file() {
+        // A FIFO or a device named as such is a file to be read, and refused there.
+        if !meta.is_dir() {
             files.push(ConfigFile {
                 path: arg.clone(),
                 root: None,

@@ -8,6 +8,10 @@ use crate::names::{PoolError, PoolFqdn};
 
 use super::{ServerPlan, Settings, Status};
 
+/// The most characters of a value a message quotes: a hostile 50 MB value makes a message
+/// of a line, not of 50 MB.
+const QUOTED: usize = 120;
+
 /// The three values, cleaned and typed.
 pub(super) struct Values {
     pub(super) pool: PoolFqdn,
@@ -155,8 +159,8 @@ fn port_number(read: &ImSettings, source: &str, plan: &mut ServerPlan) {
                  deployment needs it, add <add key=\"IMPortNumber\" value=\"{}\" /> to the OWA \
                  web.config again after SP1 setup, and after every update rollup (each one replaces \
                  web.config)",
-                port.value.trim(),
-                port.value.trim()
+                crate::hidden::quoted(port.value.trim(), QUOTED),
+                crate::hidden::quoted(port.value.trim(), QUOTED)
             ),
         )
         .in_file(source)
@@ -201,7 +205,7 @@ fn check_pool(
                 Code::PoolInvalid,
                 format!(
                     "IMPoolName '{}' is not a valid DNS name: {reason}",
-                    pool.text
+                    crate::hidden::quoted(&pool.text, QUOTED)
                 ),
             )));
             None
@@ -224,7 +228,7 @@ fn check_issuer(
                         "IMCertificateIssuer '{}' is not a distinguished name: {e}. Copy the Issuer \
                          of the certificate as Get-ExchangeCertificate shows it, e.g. \
                          CN=ContosoCA, DC=contoso, DC=com",
-                        issuer.text
+                        crate::hidden::quoted(&issuer.text, QUOTED)
                     ),
                 )
                 .in_file(source)
@@ -248,7 +252,7 @@ fn check_serial(
                     Code::SerialInvalid,
                     format!(
                         "IMCertificateSerialNumber '{}' is not a serial number: {e}",
-                        serial.text
+                        crate::hidden::quoted(&serial.text, QUOTED)
                     ),
                 )
                 .in_file(source)

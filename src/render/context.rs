@@ -323,20 +323,4 @@ fn summary(d: &Diagnostic) -> String {
     printable(&format!("{}: {}", d.code, d.message))
 }
 
-/// Control and invisible characters shown as escapes (`\u{a}`, `\u{200e}`), so that a
-/// reviewer sees them in a comment or on a terminal; everything else as it is.
-pub fn printable(text: &str) -> String {
-    let hidden = |c: char| c.is_control() || crate::hidden::is_invisible(c);
-    if !text.chars().any(hidden) {
-        return text.to_string();
-    }
-    text.chars()
-        .map(|c| {
-            if hidden(c) {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
+pub use crate::hidden::printable;

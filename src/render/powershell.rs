@@ -27,6 +27,16 @@ pub enum LiteralError {
         /// characters (not bytes) so it matches what an editor shows.
         position: usize,
     },
+    /// The value contains an invisible character: a bidirectional control that reorders
+    /// what a reviewer reads, a line or paragraph separator that breaks the line in some
+    /// editors, a zero-width or other format character (see `crate::hidden`). The readers
+    /// remove these from every input with a `hidden-characters` warning; one that still
+    /// arrives here is refused rather than written.
+    #[error(
+        "contains the invisible character U+{codepoint:04X} at position {position}; \
+         remove it from the input file"
+    )]
+    InvisibleCharacter { codepoint: u32, position: usize },
 }
 
 /// The characters PowerShell's tokenizer treats as a single quote.
@@ -56,7 +66,9 @@ pub fn is_single_quote(c: char) -> bool {
 /// # Errors
 ///
 /// [`LiteralError::ControlCharacter`] if the value contains any character in
-/// U+0000–U+001F or U+007F–U+009F; the first such character is reported.
+/// U+0000–U+001F or U+007F–U+009F, [`LiteralError::InvisibleCharacter`] for a format
+/// character, a line or paragraph separator or a no-break space; the first such character
+/// is reported.
 pub fn single_quoted(value: &str) -> Result<String, LiteralError> {
     // Two opening/closing quotes plus a little room for doubled quotes.
     let mut literal = String::with_capacity(value.len() + 4);
@@ -66,6 +78,12 @@ pub fn single_quoted(value: &str) -> Result<String, LiteralError> {
         // ranges U+0000–U+001F and U+007F–U+009F.
         if c.is_control() {
             return Err(LiteralError::ControlCharacter {
+                codepoint: u32::from(c),
+                position: index + 1,
+            });
+        }
+        if crate::hidden::is_invisible(c) {
+            return Err(LiteralError::InvisibleCharacter {
                 codepoint: u32::from(c),
                 position: index + 1,
             });
@@ -181,8 +199,19 @@ mod tests {
         for c in ['\u{0}', '\u{1F}', '\u{7F}', '\u{9F}'] {
             assert!(single_quoted(&c.to_string()).is_err(), "U+{:04X}", c as u32);
         }
-        for c in [' ', '~', '\u{A0}', '\u{2028}', '\u{2029}'] {
+        for c in [' ', '~', '\u{A1}', '\u{2027}', '\u{202F}'] {
             assert!(single_quoted(&c.to_string()).is_ok(), "U+{:04X}", c as u32);
+        }
+        // Past the control ranges, the invisible ones (a separator, a no-break space).
+        for c in ['\u{A0}', '\u{2028}', '\u{2029}'] {
+            assert!(
+                matches!(
+                    single_quoted(&c.to_string()),
+                    Err(LiteralError::InvisibleCharacter { .. })
+                ),
+                "U+{:04X}",
+                c as u32
+            );
         }
     }
 
