@@ -45,6 +45,18 @@ pub enum Extra {
     Verify,
 }
 
+impl From<Extra> for crate::render::Extra {
+    fn from(extra: Extra) -> Self {
+        match extra {
+            Extra::PerServer => crate::render::Extra::PerServer,
+            Extra::Plan => crate::render::Extra::Plan,
+            Extra::Exchange2013 => crate::render::Extra::Exchange2013,
+            Extra::Sp2CrossSite => crate::render::Extra::Sp2CrossSite,
+            Extra::Verify => crate::render::Extra::Verify,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,

@@ -9,18 +9,20 @@
 
 pub mod cert;
 pub mod cli;
-pub mod collected;
 pub mod config;
 pub mod der;
 pub mod diag;
+pub mod encoding;
+pub mod error;
 pub mod hidden;
+pub mod input;
 pub mod names;
 pub mod output;
 pub mod paths;
 pub mod plan;
 pub mod render;
 pub mod report;
-pub mod server_map;
+pub mod tool;
 pub mod walk;
 
 use std::path::PathBuf;
@@ -33,40 +35,13 @@ use crate::cert::source::{self, SourceFile};
 use crate::cert::{CertIndex, DistinguishedName, Query, Serial};
 use crate::config::ConfigFile;
 use crate::diag::{Code, Diagnostic};
+use crate::input::server_map::ServerMap;
 use crate::plan::{Plan, Settings};
 use crate::render::context::Context;
 use crate::render::{ChangeTemplate, Renderer, CHANGE_SCRIPT, UNDO_SCRIPT};
 use crate::report::Report;
-use crate::server_map::ServerMap;
 
-/// Why a run could not start or finish: exit status 2. Problems in the input are
-/// [`Diagnostic`]s instead, and the run goes on.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("cannot read {what} {}: {source}", paths::shown(path))]
-    Input {
-        path: PathBuf,
-        what: &'static str,
-        source: std::io::Error,
-    },
-    #[error("no web.config file found in {}: name the collected files web.config or SERVER.web.config", .0.iter().map(|p| paths::shown(p)).collect::<Vec<_>>().join(", "))]
-    NoConfigs(Vec<PathBuf>),
-    #[error("server map {}: {message}", paths::shown(path))]
-    ServerMap { path: PathBuf, message: String },
-    #[error("--out {} is not empty: choose a new folder, or add --force to replace the files this tool writes there (other files are kept)", paths::shown(.0))]
-    OutNotEmpty(PathBuf),
-    #[error("cannot write {}: {source}", paths::shown(path))]
-    Output {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("template {name}: {message}")]
-    Template { name: String, message: String },
-    #[error("{0}")]
-    Usage(String),
-}
-
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub use crate::error::{Error, Result};
 
 /// What `scan` and `convert` read.
 #[derive(Debug, Clone)]
@@ -87,7 +62,7 @@ pub struct ConvertOptions {
     pub csv_culture: Culture,
     pub out: PathBuf,
     /// Outputs beyond the default set.
-    pub extras: Vec<cli::Extra>,
+    pub extras: Vec<render::Extra>,
     pub force: bool,
     pub template: Option<String>,
     /// The script header's time; `None` writes none.
@@ -194,7 +169,7 @@ pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
 enum Output {
     Template(&'static str, &'static str),
     Report,
-    Extra(cli::Extra),
+    Extra(render::Extra),
 }
 
 /// `collect-script`: writes the collection script, which needs no input at all.
@@ -206,7 +181,7 @@ pub fn collect_script(
     output::check_out_dir(out, force)?;
     let renderer = Renderer::new(&ChangeTemplate::Builtin("sp1"))?;
     let context = serde_json::json!({
-        "tool": render::context::Tool::THIS,
+        "tool": crate::tool::Tool::THIS,
         "generated": generated.map_or_else(|| "not recorded".to_string(), plan::rfc3339),
     });
     let script = renderer.render("collect", &render::Data::new(context)?)?;

@@ -117,7 +117,7 @@ fn convert(cli: &Cli, args: &ConvertArgs) -> Result<u8, Error> {
         certs: args.certs.clone(),
         csv_culture: args.csv_culture.clone(),
         out: args.out.clone().unwrap_or_default(),
-        extras: args.with.clone(),
+        extras: args.with.iter().copied().map(Into::into).collect(),
         force: args.force,
         template: args.template.clone(),
         generated: header_time(args.reproducible)?,

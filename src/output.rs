@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 use tempfile::NamedTempFile;
 
-use crate::Error;
+use crate::error::Error;
 
 /// The temporaries of this process not yet renamed into place, and whether an interrupt
 /// removed them: after that, no new temporary is made (a writer that asks gets an error),

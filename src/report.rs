@@ -9,7 +9,7 @@ use crate::cert::source::SourceFile;
 use crate::diag::{Diagnostic, Severity};
 use crate::hidden::printable;
 use crate::plan::{Plan, ServerPlan, Status};
-use crate::render::context::Tool;
+use crate::tool::Tool;
 
 pub const SCHEMA: u32 = 1;
 

@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 use crate::cert::export::{
     computer_of_identity, services_text, ExportedCertificate, RecordError, Records,
 };
-use crate::config::encoding;
+use crate::encoding;
 
 /// What an administrator can do about an object that cannot be used.
 const EXPORT_AGAIN: &str = "export again with Get-ExchangeCertificate | Export-Clixml";

@@ -19,7 +19,7 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 use super::export::{
     computer_of_identity, services_text, ExportedCertificate, RecordError, Records,
 };
-use crate::config::encoding;
+use crate::encoding;
 
 /// How the short date pattern orders its parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

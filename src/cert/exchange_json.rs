@@ -10,7 +10,7 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 use super::export::{
     computer_of_identity, services_text, ExportedCertificate, RecordError, Records,
 };
-use crate::config::encoding;
+use crate::encoding;
 
 /// Whether the bytes are a `ConvertTo-Json` of certificates: an object, or an array whose
 /// first object, with a certificate property at its top level. Other JSON files that sit in

@@ -176,6 +176,14 @@ mod tests {
     }
 
     #[test]
+    fn deep_indefinite_nesting_is_refused_not_a_stack_overflow() {
+        let depth = 100_000;
+        let mut bytes = [0x30, 0x80].repeat(depth);
+        bytes.extend([0x00, 0x00].repeat(depth));
+        assert!(read(&bytes).is_err());
+    }
+
+    #[test]
     fn damage_is_damage_not_a_panic() {
         let bytes = chain(&[&[0x30, 0x01, 0xAA]]);
         for cut in 0..bytes.len() {

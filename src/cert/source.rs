@@ -20,7 +20,7 @@ use super::index::Source;
 use super::password::Passwords;
 use super::{clixml, exchange_json, pkcs12, pkcs7, sst};
 use crate::diag::{Code, Diagnostic, Severity};
-use crate::Error;
+use crate::error::Error;
 
 /// One file read from `--certs`, as the report lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -201,7 +201,7 @@ fn recognise(path: &Path, shown: &str, bytes: &[u8], reading: &Reading) -> Conte
     }
     // The exports are text: decoded once (a CLIXML export of a large organisation is tens
     // of megabytes of UTF-16), then recognised and read from the text.
-    let text = crate::config::encoding::decode(bytes);
+    let text = crate::encoding::decode(bytes);
     if let Ok((text, _)) = &text {
         if clixml::looks_like_text(text) {
             return export("clixml", clixml::read_text(text, shown), path);

@@ -5,8 +5,8 @@ use std::path::{Component, Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::diag::Diagnostic;
+use crate::error::Error;
 use crate::names::ServerName;
-use crate::Error;
 
 /// One web.config found, and where it was found from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,6 @@
 
 pub mod app_settings;
 pub mod discover;
-pub mod encoding;
 
 pub use app_settings::{ImKey, ImSettings, Setting};
 pub use discover::{derive_server, discover, ConfigFile, DerivedServer};
@@ -19,7 +18,7 @@ pub fn read_file(file: &ConfigFile) -> Result<ImSettings, Diagnostic> {
 
 /// Reads web.config bytes; `shown` names the file in diagnostics.
 pub fn read_bytes(bytes: &[u8], shown: &str) -> Result<ImSettings, Diagnostic> {
-    let (text, _) = encoding::decode(bytes)
+    let (text, _) = crate::encoding::decode(bytes)
         .map_err(|e| Diagnostic::new(Code::SourceUnreadable, e.to_string()).in_file(shown))?;
     app_settings::read(&text, shown).map_err(|m| {
         Diagnostic::new(

@@ -14,11 +14,11 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::cert::{CertIndex, Thumbprint};
-use crate::collected::{self, CurrentValues};
 use crate::config::{self, derive_server, ConfigFile, ImKey, ImSettings, Setting};
 use crate::diag::{Code, Diagnostic};
+use crate::input::collected::{self, CurrentValues};
+use crate::input::server_map::ServerMap;
 use crate::names::{Identity, PoolFqdn, ServerName};
-use crate::server_map::ServerMap;
 use settings::Values;
 
 /// What a server's migration comes to.
@@ -280,7 +280,7 @@ fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerP
 /// The OWA virtual directories that take Internet traffic: as the server map says where it
 /// says it (a row without an identity stands for every one), else as Exchange says, by the
 /// `ExternalUrl` the collection script recorded.
-fn facing(plan: &ServerPlan, rows: &[&crate::server_map::Row]) -> Vec<Identity> {
+fn facing(plan: &ServerPlan, rows: &[&crate::input::server_map::Row]) -> Vec<Identity> {
     let said: Vec<_> = rows
         .iter()
         .filter_map(|r| r.internet_facing.map(|f| (r, f)))

@@ -50,19 +50,6 @@ pub struct AuthorizedHost {
     pub port: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Tool {
-    pub name: &'static str,
-    pub version: &'static str,
-}
-
-impl Tool {
-    pub const THIS: Tool = Tool {
-        name: "owa-im-migrate",
-        version: env!("CARGO_PKG_VERSION"),
-    };
-}
-
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Counts {
     pub configs: usize,
@@ -324,3 +311,4 @@ fn summary(d: &Diagnostic) -> String {
 }
 
 pub use crate::hidden::printable;
+pub use crate::tool::Tool;

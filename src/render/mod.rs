@@ -16,7 +16,7 @@ use handlebars::template::{Template, TemplateElement};
 use handlebars::Handlebars;
 use serde_json::Value;
 
-use crate::Error;
+use crate::error::Error;
 
 /// What a template writes, which decides how every `{{value}}` in it is escaped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -259,9 +259,18 @@ impl Data {
     }
 }
 
+/// The outputs beyond SPEC §6's default set, which `convert --with` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Extra {
+    PerServer,
+    Plan,
+    Exchange2013,
+    Sp2CrossSite,
+    Verify,
+}
+
 /// The built-in templates an opt-in output renders.
-pub fn templates_of(extra: crate::cli::Extra) -> &'static [&'static str] {
-    use crate::cli::Extra;
+pub fn templates_of(extra: Extra) -> &'static [&'static str] {
     match extra {
         Extra::PerServer => &["sp1"],
         Extra::Plan => &["plan-md", "plan-html"],
@@ -274,10 +283,10 @@ pub fn templates_of(extra: crate::cli::Extra) -> &'static [&'static str] {
 /// The files of an opt-in output.
 pub fn extra(
     renderer: &Renderer,
-    extra: crate::cli::Extra,
+    extra: Extra,
     data: &Data,
 ) -> Result<Vec<(String, Vec<u8>)>, Error> {
-    if extra == crate::cli::Extra::PerServer {
+    if extra == Extra::PerServer {
         return per_server(renderer, data.value());
     }
     templates_of(extra)

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::config::encoding;
 use crate::diag::{Code, Diagnostic, Severity};
+use crate::encoding;
 
 /// The file the collection script writes in each server's folder.
 pub const FILE: &str = "owa-virtual-directories.csv";

@@ -10,11 +10,11 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::config::encoding;
 use crate::config::ConfigFile;
 use crate::diag::{Code, Diagnostic};
+use crate::encoding;
+use crate::error::Error;
 use crate::names::{validate_dns_name, Identity, ServerName};
-use crate::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {

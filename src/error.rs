@@ -1,0 +1,34 @@
+//! The errors that stop a run: everything else about the input is a diagnostic.
+
+use std::path::PathBuf;
+
+use crate::paths;
+
+/// Why a run could not start or finish: exit status 2. Problems in the input are
+/// [`Diagnostic`]s instead, and the run goes on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read {what} {}: {source}", paths::shown(path))]
+    Input {
+        path: PathBuf,
+        what: &'static str,
+        source: std::io::Error,
+    },
+    #[error("no web.config file found in {}: name the collected files web.config or SERVER.web.config", .0.iter().map(|p| paths::shown(p)).collect::<Vec<_>>().join(", "))]
+    NoConfigs(Vec<PathBuf>),
+    #[error("server map {}: {message}", paths::shown(path))]
+    ServerMap { path: PathBuf, message: String },
+    #[error("--out {} is not empty: choose a new folder, or add --force to replace the files this tool writes there (other files are kept)", paths::shown(.0))]
+    OutNotEmpty(PathBuf),
+    #[error("cannot write {}: {source}", paths::shown(path))]
+    Output {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("template {name}: {message}")]
+    Template { name: String, message: String },
+    #[error("{0}")]
+    Usage(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
