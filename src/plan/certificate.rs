@@ -310,11 +310,25 @@ fn name_mismatch(cert: &Certificate, names: Names<'_>) -> Option<Diagnostic> {
         }
         (None, None) => return None,
     };
+    // The SANs do not change the finding (OCS 2007 R2 reads the subject), but a name found
+    // there explains why the certificate works for browsers and not for the pool.
+    let in_sans = names
+        .fqdn
+        .into_iter()
+        .chain(names.array)
+        .find(|name| cert.dns_names.iter().any(|d| d.eq_ignore_ascii_case(name)))
+        .map(|name| {
+            format!(
+                " ({name} is among its subject alternative names, which browsers accept and OCS \
+                 does not read)"
+            )
+        })
+        .unwrap_or_default();
     Some(Diagnostic::new(
         Code::CertNameMismatch,
         format!(
-            "the certificate's subject CN is '{cn}', not {expected}: OCS identifies the CAS by the \
-             subject name, so the pool's Authorized Hosts entry must be '{cn}'"
+            "the certificate's subject CN is '{cn}', not {expected}{in_sans}: OCS identifies the \
+             CAS by the subject name, so the pool's Authorized Hosts entry must be '{cn}'"
         ),
     ))
 }
