@@ -14,7 +14,16 @@ use crate::cert::exchange_csv::Culture;
     name = "owa-im-migrate",
     version,
     about = "Moves Exchange 2010 RTM OWA instant-messaging web.config settings to SP1 Set-OwaVirtualDirectory change scripts",
-    after_help = "Examples:\n  owa-im-migrate collect-script --out collect\n  owa-im-migrate scan collected\n  owa-im-migrate convert collected --certs collected --server-map collected/server-map.csv --out migration\n  owa-im-migrate convert collected --certs collected --out migration --with plan --with verify\n  owa-im-migrate resolve --issuer 'CN=ContosoCA, DC=contoso, DC=com' --serial '1F 5E DD 03 00 00 00 00 00 05' --certs certs\n  owa-im-migrate completions bash > /etc/bash_completion.d/owa-im-migrate"
+    after_help = "Examples:\n  \
+                  owa-im-migrate collect-script --out collect\n  \
+                  owa-im-migrate scan collected\n  \
+                  owa-im-migrate convert collected --certs collected \\\n      \
+                  --server-map collected/server-map.csv --out migration\n  \
+                  owa-im-migrate convert collected --certs collected --out migration \\\n      \
+                  --with plan --with verify\n  \
+                  owa-im-migrate resolve --issuer 'CN=ContosoCA, DC=contoso, DC=com' \\\n      \
+                  --serial '1F 5E DD 03 00 00 00 00 00 05' --certs certs\n  \
+                  owa-im-migrate completions bash > /etc/bash_completion.d/owa-im-migrate"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -67,6 +76,8 @@ pub enum Format {
 pub enum Command {
     /// Read the collected web.config files and certificates, write the change script,
     /// the undo script and report.json
+    #[command(override_usage = "owa-im-migrate convert [OPTIONS] --certs <PATH>... --out <DIR> <CONFIG>...\n       \
+                                owa-im-migrate convert [OPTIONS] --certs <PATH>... --dump-context <CONFIG>...")]
     Convert(ConvertArgs),
     /// What the web.config files say, with diagnostics; no certificates needed
     Scan(ScanArgs),
@@ -112,9 +123,6 @@ pub struct InputArgs {
     /// DNS suffix that qualifies a single-label IMPoolName (then a warning, not an error)
     #[arg(long, value_name = "SUFFIX")]
     pub domain: Option<String>,
-    /// Check certificate validity at this date (YYYY-MM-DD or RFC 3339) instead of now
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    pub at: Option<OffsetDateTime>,
     /// Treat warnings as errors
     #[arg(long)]
     pub strict: bool,
@@ -132,6 +140,9 @@ pub struct ConvertArgs {
     /// Regional format of the dates in Export-Csv files (the exporting machine's culture)
     #[arg(long, value_name = "CULTURE", default_value = "en-US", value_parser = parse_culture)]
     pub csv_culture: Culture,
+    /// Check certificate validity at this date (YYYY-MM-DD or RFC 3339) instead of now
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub at: Option<OffsetDateTime>,
     /// Folder to write the scripts and report.json into (must be empty or new)
     #[arg(long, value_name = "DIR", required_unless_present = "dump_context")]
     pub out: Option<PathBuf>,
@@ -221,17 +232,90 @@ pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
 
 /// The man page, generated from the one CLI definition: the main page, then one section per
 /// subcommand.
+/// One page, `owa-im-migrate(1)`: the global options, then a section per command with its
+/// synopsis and options (no `owa-im-migrate-convert(1)` pages are installed, so none is
+/// referred to), the exit statuses, the environment and examples.
 pub fn man_page() -> std::io::Result<Vec<u8>> {
     use clap::CommandFactory;
+    use clap_mangen::roff::{bold, italic, roman, Roff};
     let command = Cli::command();
+    let man = clap_mangen::Man::new(command.clone());
     let mut out = Vec::new();
-    clap_mangen::Man::new(command.clone()).render(&mut out)?;
+    man.render_title(&mut out)?;
+    man.render_name_section(&mut out)?;
+    man.render_synopsis_section(&mut out)?;
+    man.render_description_section(&mut out)?;
+    man.render_options_section(&mut out)?;
+    let mut page = Roff::new();
+    page.control("SH", ["COMMANDS"]);
     for sub in command.get_subcommands() {
-        let name = format!("owa-im-migrate-{}", sub.get_name());
-        clap_mangen::Man::new(sub.clone().name(name)).render(&mut out)?;
+        let mut sub = sub.clone();
+        let usage = sub.render_usage().to_string();
+        let usage = usage.trim_start_matches("Usage: ");
+        let usage = if usage.starts_with("owa-im-migrate") {
+            usage.to_string()
+        } else {
+            format!("owa-im-migrate {usage}")
+        };
+        page.control("SS", [format!("owa-im-migrate {}", sub.get_name()).as_str()]);
+        page.text([bold(usage.as_str())]);
+        if let Some(about) = sub.get_about() {
+            page.control("PP", []).text([roman(about.to_string())]);
+        }
+        for arg in sub.get_arguments().filter(|a| !a.is_hide_set()) {
+            let Some(long) = arg.get_long() else {
+                continue;
+            };
+            let value = arg
+                .get_value_names()
+                .filter(|_| arg.get_action().takes_values())
+                .map(|names| format!(" <{}>", names.join("> <")))
+                .unwrap_or_default();
+            page.control("TP", []).text([bold(format!("--{long}")), italic(value)]);
+            if let Some(help) = arg.get_help() {
+                page.text([roman(help.to_string())]);
+            }
+        }
     }
+    page.control("SH", ["EXIT STATUS"]);
+    for (status, meaning) in [
+        ("0", "Every server with IM settings was converted (scan: every file was read; resolve: the certificate was found and is usable)."),
+        ("1", "At least one server failed, or resolve found no usable certificate. The outputs are still written for the others; report.json says why."),
+        ("2", "The run could not start: a usage error, a missing input, an unreadable server map, or --out not empty without --force. Nothing is written."),
+        ("130", "Interrupted (Ctrl+C, SIGTERM, SIGHUP). Nothing is written, and no temporary file is left."),
+    ] {
+        page.control("TP", []).text([bold(status)]).text([roman(meaning)]);
+    }
+    page.control("SH", ["ENVIRONMENT"]);
+    for (name, meaning) in [
+        ("OWA_IM_MIGRATE_PFX_PASSWORD", "The password of the PKCS #12 (.pfx) files under --certs. Without it, the tool asks once when it runs in a terminal; a password is never taken from the command line."),
+        ("SOURCE_DATE_EPOCH", "Seconds since 1970: the time written in the generated files' header, for reproducible outputs."),
+        ("NO_COLOR", "When set and not empty, the summary is never coloured (no-color.org)."),
+    ] {
+        page.control("TP", []).text([bold(name)]).text([roman(meaning)]);
+    }
+    page.control("SH", ["EXAMPLES"]);
+    for example in EXAMPLES {
+        page.control("PP", []).text([roman(*example)]);
+    }
+    page.control("SH", ["SEE ALSO"]).text([roman(
+        "The README that comes with the tool: the migration step by step, the certificate \
+         sources, the server map, the diagnostic codes.",
+    )]);
+    out.extend(page.render().into_bytes());
+    man.render_version_section(&mut out)?;
     Ok(out)
 }
+
+/// The worked examples, each a whole command (the man page shows them unbroken).
+const EXAMPLES: &[&str] = &[
+    "owa-im-migrate collect-script --out collect",
+    "owa-im-migrate scan collected",
+    "owa-im-migrate convert collected --certs collected --server-map collected/server-map.csv --out migration",
+    "owa-im-migrate convert collected --certs collected --out migration --with plan --with verify",
+    "owa-im-migrate resolve --issuer 'CN=ContosoCA, DC=contoso, DC=com' --serial '1F 5E DD 03 00 00 00 00 00 05' --certs certs",
+    "owa-im-migrate completions bash > /etc/bash_completion.d/owa-im-migrate",
+];
 
 #[cfg(test)]
 mod tests {

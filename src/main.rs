@@ -39,7 +39,7 @@ fn run(cli: &Cli) -> Result<u8, Error> {
     match &cli.command {
         Command::Convert(args) => convert(cli, args),
         Command::Scan(args) => {
-            let report = owa_im_migrate::scan(&inputs(&args.input, cli.quiet))?;
+            let report = owa_im_migrate::scan(&inputs(&args.input, None, cli.quiet))?;
             print_report(cli, &report);
             Ok(if report.any_failed() { FAILED } else { 0 })
         }
@@ -98,14 +98,16 @@ fn run(cli: &Cli) -> Result<u8, Error> {
     }
 }
 
-fn inputs(args: &InputArgs, quiet: bool) -> Inputs {
+/// What scan and convert read; `at` is convert's `--at` (scan reads no certificate, so the
+/// date it carries is never used there).
+fn inputs(args: &InputArgs, at: Option<OffsetDateTime>, quiet: bool) -> Inputs {
     Inputs {
         configs: args.configs.clone(),
         progress: !quiet,
         server_map: args.server_map.clone(),
         settings: Settings {
             domain: args.domain.clone(),
-            at: args.at.unwrap_or_else(OffsetDateTime::now_utc),
+            at: at.unwrap_or_else(OffsetDateTime::now_utc),
             strict: args.strict,
         },
     }
@@ -113,7 +115,7 @@ fn inputs(args: &InputArgs, quiet: bool) -> Inputs {
 
 fn convert(cli: &Cli, args: &ConvertArgs) -> Result<u8, Error> {
     let mut options = ConvertOptions {
-        inputs: inputs(&args.input, cli.quiet),
+        inputs: inputs(&args.input, args.at, cli.quiet),
         certs: args.certs.clone(),
         csv_culture: args.csv_culture.clone(),
         out: args.out.clone().unwrap_or_default(),
@@ -210,6 +212,10 @@ fn resolve(cli: &Cli, args: &ResolveArgs) -> Result<u8, Error> {
         for d in &answer.diagnostics {
             eprintln!("{}", owa_im_migrate::hidden::printable(&d.to_string()));
         }
+    }
+    // An --issuer or --serial that is not one is a usage error, as every other (exit 2).
+    if answer.status == "invalid" {
+        return Ok(CANNOT_START);
     }
     // A certificate that convert would refuse (expired, say) is not a usable answer.
     // Unreadable files elsewhere in --certs are reported, but they do not make the answer wrong.

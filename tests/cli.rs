@@ -51,10 +51,34 @@ fn missing_configs_and_bad_arguments_exit_2() {
         .code(2)
         .stderr(contains("no web.config file found"));
     bin()
-        .args(["scan", "examples/contoso/configs", "--at", "24/11/2026"])
+        .args(["convert", "examples/contoso/configs", "--at", "24/11/2026"])
+        .args(["--certs", "examples/contoso/certs", "--out"])
+        .arg(&out)
         .assert()
         .code(2)
         .stderr(contains("YYYY-MM-DD"));
+    // scan reads no certificate: a date to check them at is not one of its options.
+    bin()
+        .args(["scan", "examples/contoso/configs", "--at", "2026-11-24"])
+        .assert()
+        .code(2)
+        .stderr(contains("--at"));
+    // An issuer or serial that is not one is a usage error, like every other: exit 2, and
+    // with --format json, nothing but the JSON (on stdout).
+    for (issuer, serial) in [
+        ("CN=ContosoCA, DC=contoso, DC=com", "zz"),
+        ("not a name", "1F 5E DD 03 00 00 00 00 00 05"),
+    ] {
+        let output = bin()
+            .args(["resolve", "--issuer", issuer, "--serial", serial])
+            .args(["--certs", "examples/contoso/certs", "--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{serial}");
+        assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
+        let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(answer["status"], "invalid");
+    }
     bin()
         .args(["convert", "examples/contoso/configs", "--out"])
         .arg(&out)

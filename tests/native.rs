@@ -40,11 +40,20 @@ fn the_man_page_documents_every_subcommand() {
         "{}",
         &text[..200.min(text.len())]
     );
+    // One page: every command is a section of it, and no page that is not installed
+    // (owa-im-migrate-convert(1)) is referred to.
     for sub in SUBCOMMANDS {
         assert!(
-            text.contains(&format!(".TH owa-im-migrate-{sub}")),
-            "no page for {sub}"
+            text.contains(&format!(".SS \"owa-im-migrate {sub}\"")),
+            "no section for {sub}"
         );
+    }
+    assert!(!text.contains("owa\\-im\\-migrate\\-convert"), "refers to another page");
+    for section in ["\"EXIT STATUS\"", "ENVIRONMENT", "EXAMPLES"] {
+        assert!(text.contains(&format!(".SH {section}")), "no {section} section");
+    }
+    for name in ["OWA_IM_MIGRATE_PFX_PASSWORD", "SOURCE_DATE_EPOCH", "NO_COLOR", "130"] {
+        assert!(text.contains(name), "{name} is not documented");
     }
 }
 
@@ -55,6 +64,16 @@ fn help_has_worked_examples() {
     assert!(text.contains("Examples:"));
     assert!(text.contains("collect-script --out"));
     assert!(text.contains("--server-map collected/server-map.csv"));
+    // No line of the examples is wider than a terminal: they are never wrapped mid-command.
+    let examples = &text[text.find("Examples:").unwrap()..];
+    for line in examples.lines() {
+        assert!(line.chars().count() < 80, "{line:?} would wrap");
+    }
+    // convert's usage names the --out it requires.
+    let output = bin().args(["convert", "--help"]).output().unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let usage = text.lines().find(|l| l.starts_with("Usage:")).unwrap();
+    assert!(usage.contains("--out <DIR>"), "{usage}");
 }
 
 #[test]
