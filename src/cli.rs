@@ -76,8 +76,10 @@ pub enum Format {
 pub enum Command {
     /// Read the collected web.config files and certificates, write the change script,
     /// the undo script and report.json
-    #[command(override_usage = "owa-im-migrate convert [OPTIONS] --certs <PATH>... --out <DIR> <CONFIG>...\n       \
-                                owa-im-migrate convert [OPTIONS] --certs <PATH>... --dump-context <CONFIG>...")]
+    #[command(
+        override_usage = "owa-im-migrate convert [OPTIONS] --certs <PATH>... --out <DIR> <CONFIG>...\n       \
+                                owa-im-migrate convert [OPTIONS] --certs <PATH>... --dump-context <CONFIG>..."
+    )]
     Convert(ConvertArgs),
     /// What the web.config files say, with diagnostics; no certificates needed
     Scan(ScanArgs),
@@ -168,6 +170,10 @@ pub struct ConvertArgs {
 pub struct ScanArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    /// Accepted, so that a command line written for convert still runs, and said to have no
+    /// effect: scan reads no certificate, so there is no validity to check at a date.
+    #[arg(long, value_name = "DATE", value_parser = parse_date, hide = true)]
+    pub at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Args)]
@@ -257,7 +263,10 @@ pub fn man_page() -> std::io::Result<Vec<u8>> {
         } else {
             format!("owa-im-migrate {usage}")
         };
-        page.control("SS", [format!("owa-im-migrate {}", sub.get_name()).as_str()]);
+        page.control(
+            "SS",
+            [format!("owa-im-migrate {}", sub.get_name()).as_str()],
+        );
         page.text([bold(usage.as_str())]);
         if let Some(about) = sub.get_about() {
             page.control("PP", []).text([roman(about.to_string())]);
@@ -271,7 +280,8 @@ pub fn man_page() -> std::io::Result<Vec<u8>> {
                 .filter(|_| arg.get_action().takes_values())
                 .map(|names| format!(" <{}>", names.join("> <")))
                 .unwrap_or_default();
-            page.control("TP", []).text([bold(format!("--{long}")), italic(value)]);
+            page.control("TP", [])
+                .text([bold(format!("--{long}")), italic(value)]);
             if let Some(help) = arg.get_help() {
                 page.text([roman(help.to_string())]);
             }

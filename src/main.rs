@@ -39,7 +39,15 @@ fn run(cli: &Cli) -> Result<u8, Error> {
     match &cli.command {
         Command::Convert(args) => convert(cli, args),
         Command::Scan(args) => {
-            let report = owa_im_migrate::scan(&inputs(&args.input, None, cli.quiet))?;
+            let report = {
+                if args.at.is_some() {
+                    eprintln!(
+                        "owa-im-migrate: note: --at has no effect on scan, which reads no \
+                         certificate; convert and resolve check certificates at that date"
+                    );
+                }
+                owa_im_migrate::scan(&inputs(&args.input, None, cli.quiet))?
+            };
             print_report(cli, &report);
             Ok(if report.any_failed() { FAILED } else { 0 })
         }

@@ -6,7 +6,7 @@ use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
 use crate::cert::source::SourceFile;
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic, Severity};
 use crate::hidden::printable;
 use crate::plan::{Plan, ServerPlan, Status};
 use crate::tool::Tool;
@@ -89,11 +89,16 @@ impl Report {
             let _ = writeln!(out, "{name:width$}  {}", server_line(s, paint));
         }
         let shown = |d: &&Diagnostic| verbose || d.severity != Severity::Info;
-        let diagnostics: Vec<&Diagnostic> = self
-            .servers
+        // A file that could not be read comes first: what it caused (a certificate not
+        // found) is said after it, per server, then what holds across servers.
+        let (inputs, across): (Vec<&Diagnostic>, Vec<&Diagnostic>) = self
+            .diagnostics
             .iter()
-            .flat_map(|s| &s.diagnostics)
-            .chain(&self.diagnostics)
+            .partition(|d| d.code == Code::SourceUnreadable);
+        let diagnostics: Vec<&Diagnostic> = inputs
+            .into_iter()
+            .chain(self.servers.iter().flat_map(|s| &s.diagnostics))
+            .chain(across)
             .filter(shown)
             .collect();
         if !diagnostics.is_empty() {
@@ -195,12 +200,13 @@ fn server_line(s: &ServerPlan, paint: Paint) -> String {
             paint.with(Style::new().dimmed(), "not configured")
         ),
         _ => {
-            let why: Vec<&str> = s
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .map(|d| d.code.as_str())
-                .collect();
+            // Each code once, in the order first met: the messages below say each finding.
+            let mut why: Vec<&str> = Vec::new();
+            for d in s.diagnostics.iter().filter(|d| d.is_error()) {
+                if !why.contains(&d.code.as_str()) {
+                    why.push(d.code.as_str());
+                }
+            }
             format!(
                 "{}          {}{note}",
                 paint.with(RED.bold(), "failed"),

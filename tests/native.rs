@@ -48,11 +48,22 @@ fn the_man_page_documents_every_subcommand() {
             "no section for {sub}"
         );
     }
-    assert!(!text.contains("owa\\-im\\-migrate\\-convert"), "refers to another page");
+    assert!(
+        !text.contains("owa\\-im\\-migrate\\-convert"),
+        "refers to another page"
+    );
     for section in ["\"EXIT STATUS\"", "ENVIRONMENT", "EXAMPLES"] {
-        assert!(text.contains(&format!(".SH {section}")), "no {section} section");
+        assert!(
+            text.contains(&format!(".SH {section}")),
+            "no {section} section"
+        );
     }
-    for name in ["OWA_IM_MIGRATE_PFX_PASSWORD", "SOURCE_DATE_EPOCH", "NO_COLOR", "130"] {
+    for name in [
+        "OWA_IM_MIGRATE_PFX_PASSWORD",
+        "SOURCE_DATE_EPOCH",
+        "NO_COLOR",
+        "130",
+    ] {
         assert!(text.contains(name), "{name} is not documented");
     }
 }

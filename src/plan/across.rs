@@ -8,7 +8,8 @@ use crate::names::{PoolFqdn, ServerName};
 
 use super::ServerPlan;
 
-/// Two files for one server: neither can be trusted to be the right one.
+/// Two files for one server: neither can be trusted to be the right one. Each file's own
+/// entry says so, naming the others; nothing is said a third time across servers.
 pub(super) fn duplicate_servers(servers: &mut [ServerPlan]) -> Vec<Diagnostic> {
     let mut by_name: BTreeMap<ServerName, Vec<usize>> = BTreeMap::new();
     for (i, s) in servers.iter().enumerate() {
@@ -16,23 +17,23 @@ pub(super) fn duplicate_servers(servers: &mut [ServerPlan]) -> Vec<Diagnostic> {
             by_name.entry(name.clone()).or_default().push(i);
         }
     }
-    let mut out = Vec::new();
     for (name, indices) in by_name.into_iter().filter(|(_, v)| v.len() > 1) {
-        let files: Vec<String> = indices.iter().map(|&i| servers[i].source.clone()).collect();
-        let message = format!(
-            "{} files map to server {name}: {}; keep the one collected from {name} and remove the \
-             others (or fix --server-map)",
-            files.len(),
-            files.join(", ")
-        );
         for &i in &indices {
-            let d =
-                Diagnostic::new(Code::DuplicateServer, message.clone()).in_file(&servers[i].source);
+            let others: Vec<&str> = indices
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| servers[j].source.as_str())
+                .collect();
+            let message = format!(
+                "this file and {} map to server {name}; give convert only the one collected \
+                 from {name} (or fix --server-map)",
+                others.join(", ")
+            );
+            let d = Diagnostic::new(Code::DuplicateServer, message).in_file(&servers[i].source);
             servers[i].diagnostics.push(d);
         }
-        out.push(Diagnostic::new(Code::DuplicateServer, message));
     }
-    out
+    Vec::new()
 }
 
 /// Servers behind one load balancer must use one pool (per site or array when the map says).

@@ -1,0 +1,62 @@
+//! What convert tells the administrator, at the edges: every message once, causes before
+//! what they caused.
+
+mod common;
+
+use common::{bin, write};
+
+const ISSUER: &str = "CN=ContosoCA, DC=contoso, DC=com";
+
+#[test]
+fn an_unreadable_source_is_said_before_the_certificate_it_hid() {
+    let dir = tempfile::tempdir().unwrap();
+    // cas21's issuer and serial; its only source is a PFX given without its password.
+    write(
+        dir.path(),
+        "collected/CAS21/web.config",
+        common::web_config(&common::im_keys(
+            "ocs.contoso.com",
+            ISSUER,
+            "4A0000000000000000000021",
+        )),
+    );
+    let output = bin()
+        .arg("convert")
+        .arg(dir.path().join("collected"))
+        .arg("--certs")
+        .arg(common::root().join("tests/fixtures/sources/cas21-3des.pfx"))
+        .args(["--at", "2027-01-01", "--out"])
+        .arg(dir.path().join("out"))
+        .env_remove("OWA_IM_MIGRATE_PFX_PASSWORD")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let password = text
+        .find("error[source-unreadable]")
+        .unwrap_or_else(|| panic!("{text}"));
+    let not_found = text
+        .find("error[cert-not-found]")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(password < not_found, "the cause comes first:\n{text}");
+}
+
+#[test]
+fn the_summary_names_each_reason_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = "    <add key=\"IMPoolName\" value=\"a.contoso.com\" />\n    \
+                <add key=\"IMPoolName\" value=\"b.contoso.com\" />\n    \
+                <add key=\"IMCertificateIssuer\" value=\"CN=x\" />\n    \
+                <add key=\"IMCertificateIssuer\" value=\"CN=ContosoCA, DC=contoso, DC=com\" />\n    \
+                <add key=\"IMCertificateSerialNumber\" value=\"01\" />\n    \
+                <add key=\"IMCertificateSerialNumber\" value=\"1F 5E DD 03 00 00 00 00 00 05\" />";
+    write(dir.path(), "CAS01/web.config", common::web_config(keys));
+    let output = bin()
+        .args(["scan", "--strict"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text.lines().find(|l| l.starts_with("CAS01")).unwrap();
+    assert!(line.ends_with("failed          duplicate-key"), "{line:?}");
+    assert_eq!(text.matches("error[duplicate-key]").count(), 3, "{text}");
+}
