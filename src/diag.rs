@@ -60,6 +60,7 @@ macro_rules! codes {
 codes! {
     XmlMalformed => "xml-malformed", Error;
     ImNotConfigured => "im-not-configured", Info;
+    ImKeysAbsent => "im-keys-absent", Warning;
     ImPartial => "im-partial", Error;
     DuplicateKey => "duplicate-key", Warning;
     IssuerInvalid => "issuer-invalid", Error;
@@ -191,7 +192,7 @@ mod tests {
                 "{text}"
             );
         }
-        assert_eq!(seen.len(), 25);
+        assert_eq!(seen.len(), 26);
     }
 
     #[test]

@@ -121,11 +121,19 @@ fn not_configured_and_partial() {
     );
     let (code, r) = scan(dir.path(), &[]);
     assert_eq!(code, 1);
-    for name in ["CAS01", "CAS02"] {
-        let s = server(&r, name);
-        assert_eq!(s["status"], "not_configured");
-        assert_eq!(diagnostic(s, "im-not-configured")["severity"], "info");
-    }
+    // The keys present and empty, as RTM ships them: IM was never set up here.
+    let cas01 = server(&r, "CAS01");
+    assert_eq!(cas01["status"], "not_configured");
+    assert_eq!(diagnostic(cas01, "im-not-configured")["severity"], "info");
+    // No key at all: a file that SP1 or an update replaced, said aloud (a warning).
+    let cas02 = server(&r, "CAS02");
+    assert_eq!(cas02["status"], "not_configured");
+    let absent = diagnostic(cas02, "im-keys-absent");
+    assert_eq!(absent["severity"], "warning");
+    assert!(
+        absent["message"].as_str().unwrap().contains("backup of the RTM web.config"),
+        "{absent}"
+    );
     let cas03 = server(&r, "CAS03");
     assert_eq!(cas03["status"], "failed");
     let partial = diagnostic(cas03, "im-partial");
@@ -133,6 +141,38 @@ fn not_configured_and_partial() {
         .as_str()
         .unwrap()
         .contains("IMCertificateIssuer and IMCertificateSerialNumber missing"));
+}
+
+#[test]
+fn absent_keys_with_collected_values_tell_migrated_from_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "Identity,InstantMessagingEnabled,InstantMessagingType,\
+                  InstantMessagingServerName,InstantMessagingCertificateThumbprint,ExternalUrl\r\n";
+    write(dir.path(), "CAS01/web.config", web_config(""));
+    write(
+        dir.path(),
+        "CAS01/owa-virtual-directories.csv",
+        format!(
+            "{header}CAS01\\owa (Default Web Site),True,Ocs,ocs.contoso.com,\
+             8210E17393B6E81AD0B3A75DD9161ABE1A93B695,\r\n"
+        ),
+    );
+    write(dir.path(), "CAS02/web.config", web_config(""));
+    write(
+        dir.path(),
+        "CAS02/owa-virtual-directories.csv",
+        format!("{header}CAS02\\owa (Default Web Site),True,None,,,\r\n"),
+    );
+    let (_, r) = scan(dir.path(), &[]);
+    let migrated = diagnostic(server(&r, "CAS01"), "im-keys-absent");
+    assert_eq!(migrated["severity"], "info");
+    assert!(
+        migrated["message"].as_str().unwrap().contains("already migrated"),
+        "{migrated}"
+    );
+    let lost = diagnostic(server(&r, "CAS02"), "im-keys-absent");
+    assert_eq!(lost["severity"], "warning");
+    assert!(lost["message"].as_str().unwrap().contains("lost"), "{lost}");
 }
 
 #[test]

@@ -4,6 +4,7 @@ use crate::cert::{DistinguishedName, Serial};
 use crate::config::{ImKey, ImSettings, Setting};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::hidden;
+use crate::input::collected::CurrentValues;
 use crate::names::{PoolError, PoolFqdn};
 
 use super::{ServerPlan, Settings, Status};
@@ -31,6 +32,53 @@ struct Cleaned {
     line: u32,
 }
 
+/// None of the three keys is in the file at all. RTM's OWA web.config has all three, empty
+/// until IM is set up (the RTM deployment steps fill in their values); a file without them is
+/// one that SP1 setup or an update rollup replaced, so the RTM settings, if there were any,
+/// are not in it. The OWA virtual directories' collected values tell the two cases apart
+/// where the collection recorded them: SP1's settings already in place, or nothing anywhere.
+fn keys_absent(source: &str, current: Option<&[CurrentValues]>) -> Diagnostic {
+    let migrated = current
+        .unwrap_or_default()
+        .iter()
+        .find(|c| c.kind.eq_ignore_ascii_case("ocs") && !c.server_name.is_empty());
+    let (severity, message) = match (migrated, current) {
+        (Some(c), _) => (
+            Severity::Info,
+            format!(
+                "none of the IM keys is in this web.config, as after SP1 setup; the collected \
+                 values show OWA IM already set on {} (server {}, thumbprint {}): already \
+                 migrated, nothing to do",
+                c.identity,
+                crate::hidden::quoted(&c.server_name, QUOTED),
+                crate::hidden::quoted(&c.thumbprint, QUOTED)
+            ),
+        ),
+        (None, Some(_)) => (
+            Severity::Warning,
+            "none of IMPoolName, IMCertificateIssuer and IMCertificateSerialNumber is in this \
+             web.config at all, and the collected OWA virtual directory values show no IM \
+             either: the file was replaced (by SP1 setup or an update rollup) before it was \
+             collected. If this server had OWA IM, its settings are lost from this file: take \
+             them from a backup of the RTM web.config, or from a server set up the same way"
+                .to_string(),
+        ),
+        (None, None) => (
+            Severity::Warning,
+            "none of IMPoolName, IMCertificateIssuer and IMCertificateSerialNumber is in this \
+             web.config at all (RTM's file has all three, empty until IM is set up): it looks \
+             like a file SP1 setup or an update rollup replaced. If this server had OWA IM, its \
+             settings are not here: take them from a backup of the RTM web.config; the \
+             collection script also records the OWA virtual directories' values, which tell \
+             whether the server is already migrated"
+                .to_string(),
+        ),
+    };
+    Diagnostic::new(Code::ImKeysAbsent, message)
+        .with_severity(severity)
+        .in_file(source)
+}
+
 /// Completeness, invisible characters, and each value's own validity.
 pub(super) fn check_settings(
     read: &ImSettings,
@@ -53,6 +101,11 @@ pub(super) fn check_settings(
         .filter(|(_, c)| c.is_some())
         .map(|(k, _)| k.name())
         .collect();
+    if present.is_empty() && keys.iter().all(|&key| read.get(key).is_none()) {
+        plan.status = Status::NotConfigured;
+        plan.diagnostics.push(keys_absent(source, plan.current.as_deref()));
+        return None;
+    }
     if present.is_empty() {
         plan.status = Status::NotConfigured;
         plan.diagnostics.push(
