@@ -110,6 +110,9 @@ pub fn prepare(options: &ConvertOptions) -> Result<Prepared> {
         || index_certificates(found, options.csv_culture.clone(), Some(bar.bar.clone())),
     );
     let mut plan = plan::resolve_all(read, map.as_ref(), Some(&index), &options.inputs.settings);
+    if index.is_empty() {
+        no_certificates(&plan, &options.certs, &sources, &source_diagnostics)?;
+    }
     add_run_diagnostics(&mut plan, run, source_diagnostics);
     let generated = options
         .generated
@@ -353,6 +356,54 @@ fn load_certificates(
     csv_culture: Culture,
 ) -> Result<(CertIndex, Vec<SourceFile>, Vec<Diagnostic>)> {
     Ok(index_certificates(source::find(paths)?, csv_culture, None))
+}
+
+/// `--certs` gave no certificate at all while servers need one: a run-level error (exit 2,
+/// nothing written), not a `cert-not-found` for every server. It says what was found there
+/// and why none of it was read.
+fn no_certificates(
+    plan: &Plan,
+    paths: &[PathBuf],
+    sources: &[SourceFile],
+    diagnostics: &[Diagnostic],
+) -> Result<()> {
+    let needed = plan
+        .servers
+        .iter()
+        .any(|s| s.diagnostics.iter().any(|d| d.code == Code::CertNotFound));
+    if !needed {
+        return Ok(());
+    }
+    let named: Vec<String> = paths.iter().map(|p| paths::shown(p)).collect();
+    let found = match sources.len() {
+        0 => "no file at all".to_string(),
+        n => {
+            let count = |status: &str| sources.iter().filter(|s| s.status == status).count();
+            format!(
+                "{n} file{}: {} unreadable, {} not certificates",
+                if n == 1 { "" } else { "s" },
+                count("unreadable"),
+                count("ignored")
+            )
+        }
+    };
+    let reasons: Vec<String> = diagnostics
+        .iter()
+        .filter(|d| d.code == Code::SourceUnreadable)
+        .take(3)
+        .map(|d| hidden::printable(&d.to_string()))
+        .collect();
+    let reasons = if reasons.is_empty() {
+        String::new()
+    } else {
+        format!(" ({}{})", reasons.join("; "), if diagnostics.len() > 3 { "; …" } else { "" })
+    };
+    Err(Error::Usage(format!(
+        "no certificate was read from --certs {}: {found}{reasons}. Every server with IM \
+         settings needs its certificate: give the certificates.clixml files of the collection, \
+         or the certificates exported from the servers",
+        named.join(" ")
+    )))
 }
 
 /// Reads the certificate files found and indexes every certificate once.

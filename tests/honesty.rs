@@ -25,6 +25,7 @@ fn an_unreadable_source_is_said_before_the_certificate_it_hid() {
         .arg(dir.path().join("collected"))
         .arg("--certs")
         .arg(common::root().join("tests/fixtures/sources/cas21-3des.pfx"))
+        .arg(common::root().join("tests/fixtures/sources/contoso-ca.cer"))
         .args(["--at", "2027-01-01", "--out"])
         .arg(dir.path().join("out"))
         .env_remove("OWA_IM_MIGRATE_PFX_PASSWORD")
@@ -59,4 +60,30 @@ fn the_summary_names_each_reason_once() {
     let line = text.lines().find(|l| l.starts_with("CAS01")).unwrap();
     assert!(line.ends_with("failed          duplicate-key"), "{line:?}");
     assert_eq!(text.matches("error[duplicate-key]").count(), 3, "{text}");
+}
+
+#[test]
+fn certs_that_give_no_certificate_stop_the_run_and_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "certs/readme.txt", "the certificates are on the share");
+    let pfx = std::fs::read(common::root().join("tests/fixtures/sources/cas21-3des.pfx")).unwrap();
+    write(dir.path(), "certs/cas21.pfx", pfx);
+    let out = dir.path().join("out");
+    let output = bin()
+        .args(["convert", "examples/contoso/configs", "--certs"])
+        .arg(dir.path().join("certs"))
+        .arg("--out")
+        .arg(&out)
+        .env_remove("OWA_IM_MIGRATE_PFX_PASSWORD")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no certificate was read from --certs")
+            && stderr.contains("2 files: 1 unreadable, 1 not certificates")
+            && stderr.contains("OWA_IM_MIGRATE_PFX_PASSWORD"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing is written");
 }
