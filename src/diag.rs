@@ -83,6 +83,7 @@ codes! {
     CertNameMismatch => "cert-name-mismatch", Warning;
     ServerUnknown => "server-unknown", Error;
     DuplicateServer => "duplicate-server", Error;
+    MapRowUnused => "map-row-unused", Warning;
     SourceUnreadable => "source-unreadable", Error;
 }
 
@@ -192,7 +193,7 @@ mod tests {
                 "{text}"
             );
         }
-        assert_eq!(seen.len(), 26);
+        assert_eq!(seen.len(), 27);
     }
 
     #[test]

@@ -396,7 +396,11 @@ fn no_certificates(
     let reasons = if reasons.is_empty() {
         String::new()
     } else {
-        format!(" ({}{})", reasons.join("; "), if diagnostics.len() > 3 { "; …" } else { "" })
+        format!(
+            " ({}{})",
+            reasons.join("; "),
+            if diagnostics.len() > 3 { "; …" } else { "" }
+        )
     };
     Err(Error::Usage(format!(
         "no certificate was read from --certs {}: {found}{reasons}. Every server with IM \

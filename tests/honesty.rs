@@ -65,7 +65,11 @@ fn the_summary_names_each_reason_once() {
 #[test]
 fn certs_that_give_no_certificate_stop_the_run_and_say_why() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "certs/readme.txt", "the certificates are on the share");
+    write(
+        dir.path(),
+        "certs/readme.txt",
+        "the certificates are on the share",
+    );
     let pfx = std::fs::read(common::root().join("tests/fixtures/sources/cas21-3des.pfx")).unwrap();
     write(dir.path(), "certs/cas21.pfx", pfx);
     let out = dir.path().join("out");

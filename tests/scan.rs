@@ -131,7 +131,10 @@ fn not_configured_and_partial() {
     let absent = diagnostic(cas02, "im-keys-absent");
     assert_eq!(absent["severity"], "warning");
     assert!(
-        absent["message"].as_str().unwrap().contains("backup of the RTM web.config"),
+        absent["message"]
+            .as_str()
+            .unwrap()
+            .contains("backup of the RTM web.config"),
         "{absent}"
     );
     let cas03 = server(&r, "CAS03");
@@ -167,7 +170,10 @@ fn absent_keys_with_collected_values_tell_migrated_from_lost() {
     let migrated = diagnostic(server(&r, "CAS01"), "im-keys-absent");
     assert_eq!(migrated["severity"], "info");
     assert!(
-        migrated["message"].as_str().unwrap().contains("already migrated"),
+        migrated["message"]
+            .as_str()
+            .unwrap()
+            .contains("already migrated"),
         "{migrated}"
     );
     let lost = diagnostic(server(&r, "CAS02"), "im-keys-absent");
@@ -415,9 +421,12 @@ fn a_server_map_row_that_matches_nothing_is_reported() {
         &dir.path().join("configs"),
         &["--server-map", map.to_str().unwrap()],
     );
+    // The map was read: the row is a mistake in it, a warning of its own kind, which fails
+    // nothing (and --strict makes it an error, as any warning).
     assert_eq!(code, 0);
     let top = &r["diagnostics"][0];
-    assert_eq!(top["code"], "source-unreadable");
+    assert_eq!(top["code"], "map-row-unused");
+    assert_eq!(top["severity"], "warning");
     assert_eq!(top["line"], 2);
     assert!(
         top["message"]
@@ -426,4 +435,36 @@ fn a_server_map_row_that_matches_nothing_is_reported() {
             .contains("server map row not used"),
         "{top}"
     );
+}
+
+#[test]
+fn a_misspelt_server_map_column_is_named_with_the_one_meant() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "configs/CAS01/web.config", clean());
+    let map = write(
+        dir.path(),
+        "map.csv",
+        "path,server,FQDN_name,internet-facing\nCAS01/web.config,CAS01,cas01.contoso.com,yes\n",
+    );
+    let (_, r) = scan(
+        &dir.path().join("configs"),
+        &["--server-map", map.to_str().unwrap()],
+    );
+    let said: Vec<&str> = r["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    for (column, meant) in [
+        ("fqdn_name", "fqdn"),
+        ("internet-facing", "internet_facing"),
+    ] {
+        assert!(
+            said.iter()
+                .any(|m| m.contains(&format!("column '{column}'"))
+                    && m.contains(&format!("did you mean '{meant}'"))),
+            "{column}: {said:#?}"
+        );
+    }
 }

@@ -98,11 +98,7 @@ impl Serial {
         if a > LONGEST || b > LONGEST || a.abs_diff(b) > limit {
             return None;
         }
-        Some(levenshtein(
-            self.to_hex().as_bytes(),
-            other.to_hex().as_bytes(),
-        ))
-        .filter(|d| *d <= limit)
+        Some(strsim::levenshtein(&self.to_hex(), &other.to_hex())).filter(|d| *d <= limit)
     }
 }
 
@@ -126,22 +122,6 @@ fn pack(digits: &[u8]) -> Vec<u8> {
     }
     padded.extend_from_slice(digits);
     padded.chunks_exact(2).map(|p| (p[0] << 4) | p[1]).collect()
-}
-
-/// Edit distance; serials are short (at most 40 digits), so the quadratic table is tiny.
-fn levenshtein(a: &[u8], b: &[u8]) -> usize {
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            let next = (row[j + 1] + 1).min(row[j] + 1).min(prev + cost);
-            prev = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]

@@ -79,6 +79,7 @@ impl ServerMap {
                 headers.join(",")
             )));
         };
+        let unknown = unknown_columns(&headers);
         let columns = Columns {
             path: path_col,
             server: server_col,
@@ -94,6 +95,13 @@ impl ServerMap {
             shown: shown.clone(),
             ..ServerMap::default()
         };
+        for message in unknown {
+            map.diagnostics.push(
+                Diagnostic::new(Code::MapRowUnused, message)
+                    .in_file(&shown)
+                    .at_line(1),
+            );
+        }
         for (i, record) in reader.records().enumerate() {
             // Line 1 is the header.
             let line = u32::try_from(i + 2).unwrap_or(u32::MAX);
@@ -180,11 +188,11 @@ impl ServerMap {
             .filter(|(i, _)| !used.contains(i))
             .map(|(_, row)| {
                 Diagnostic::new(
-                    Code::SourceUnreadable,
+                    Code::MapRowUnused,
                     format!(
-                        "server map row not used: no web.config found has the path '{}'; write \
-                         it as found on the command line or below the folder given there \
-                         (e.g. {}/web.config)",
+                        "server map row not used: no web.config found has the path '{}', so \
+                         its identity, FQDN and site are not applied; write it as found on the \
+                         command line or below the folder given there (e.g. {}/web.config)",
                         row.key, row.server
                     ),
                 )
@@ -242,6 +250,46 @@ impl Columns {
                 .map(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "y")),
         })
     }
+}
+
+/// The columns the map is read for.
+const KNOWN_COLUMNS: &[&str] = &[
+    "path",
+    "server",
+    "identity",
+    "fqdn",
+    "site",
+    "array",
+    "internet_facing",
+];
+
+/// A column the map is not read for is said, with the known one it most resembles: a
+/// misspelt `internet-facing` or `FQDN_name` would otherwise be ignored without a word, and
+/// the checks it feeds would silently do nothing.
+fn unknown_columns(headers: &[String]) -> Vec<String> {
+    let squeeze = |s: &str| -> String { s.chars().filter(|c| c.is_ascii_alphanumeric()).collect() };
+    headers
+        .iter()
+        .filter(|h| !h.is_empty() && !KNOWN_COLUMNS.contains(&h.as_str()))
+        .map(|header| {
+            let nearest = KNOWN_COLUMNS
+                .iter()
+                .map(|known| {
+                    let distance = strsim::levenshtein(&squeeze(header), &squeeze(known));
+                    let contains = squeeze(header).contains(&squeeze(known));
+                    (if contains { 0 } else { distance }, *known)
+                })
+                .min()
+                .filter(|(distance, _)| *distance <= 3)
+                .map(|(_, known)| format!("; did you mean '{known}'?"))
+                .unwrap_or_default();
+            format!(
+                "column '{}' is not one the server map is read for ({}), so it is ignored{nearest}",
+                crate::hidden::quoted(header, 60),
+                KNOWN_COLUMNS.join(", ")
+            )
+        })
+        .collect()
 }
 
 /// The longest value a server map cell may hold: a path of Windows' 260 characters with

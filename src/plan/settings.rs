@@ -103,7 +103,8 @@ pub(super) fn check_settings(
         .collect();
     if present.is_empty() && keys.iter().all(|&key| read.get(key).is_none()) {
         plan.status = Status::NotConfigured;
-        plan.diagnostics.push(keys_absent(source, plan.current.as_deref()));
+        plan.diagnostics
+            .push(keys_absent(source, plan.current.as_deref()));
         return None;
     }
     if present.is_empty() {
