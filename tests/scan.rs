@@ -468,3 +468,25 @@ fn a_misspelt_server_map_column_is_named_with_the_one_meant() {
         );
     }
 }
+
+#[test]
+fn a_file_named_on_its_own_takes_the_server_from_its_folder_but_not_from_owa() {
+    let dir = tempfile::tempdir().unwrap();
+    let collected = write(dir.path(), "collected/CAS01/web.config", clean());
+    let (code, r) = scan(&collected, &[]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(server(&r, "CAS01")["status"], "configured");
+    // Read in place on a server: OWA's own folder is not a server name.
+    let in_place = write(
+        dir.path(),
+        "Exchange Server/V14/ClientAccess/Owa/web.config",
+        clean(),
+    );
+    let (code, r) = scan(&in_place, &[]);
+    assert_eq!(code, 1);
+    let message = r["servers"][0]["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("--server-map") && !message.contains("put it in a folder"),
+        "{message}"
+    );
+}

@@ -117,11 +117,27 @@ pub fn derive_server(file: &ConfigFile) -> Result<DerivedServer, String> {
             .next()
             .map(|_| first.as_os_str().to_string_lossy().into_owned())
     });
-    match first {
-        Some(folder) => parse(&folder, "the folder name"),
-        None => Err(format!(
-            "no server name for {}: put it in a folder named after the server \
-             (configs/CAS01/web.config), name it CAS01.web.config, or list it in --server-map",
+    // A file named on its own (`convert collected/CAS01/web.config`): the folder it is in,
+    // as a collection lays it out; but not OWA's own folder (`...\ClientAccess\Owa\`), on
+    // a server read in place, whose name says nothing of the server.
+    let own_folder = || {
+        let folder = file.path.parent()?.file_name()?.to_string_lossy().into_owned();
+        (!folder.eq_ignore_ascii_case("owa")).then_some(folder)
+    };
+    match (first, file.root.is_none()) {
+        (Some(folder), _) => parse(&folder, "the folder name"),
+        (None, true) => match own_folder() {
+            Some(folder) => parse(&folder, "the folder name"),
+            None => Err(format!(
+                "no server name for {}: name the server in --server-map (path,server), or \
+                 copy the file as CAS01.web.config",
+                file.display()
+            )),
+        },
+        (None, false) => Err(format!(
+            "no server name for {}: it is directly in the folder given, with no server \
+             folder above it; put it in a folder named after the server \
+             (collected/CAS01/web.config), name it CAS01.web.config, or list it in --server-map",
             file.display()
         )),
     }
