@@ -106,6 +106,7 @@ fn render(c: &mut Criterion) {
         csv_culture: owa_im_migrate::cert::exchange_csv::Culture::en_us(),
         out: std::path::PathBuf::new(),
         extras: Vec::new(),
+        at_given: true,
         force: false,
         template: None,
         generated: None,

@@ -63,6 +63,8 @@ pub struct ConvertOptions {
     pub out: PathBuf,
     /// Outputs beyond the default set.
     pub extras: Vec<render::Extra>,
+    /// Whether `--at` named the date the certificates are checked at (else: the run's time).
+    pub at_given: bool,
     pub force: bool,
     pub template: Option<String>,
     /// The script header's time; `None` writes none.
@@ -74,6 +76,9 @@ pub struct ConvertOptions {
 pub struct Outcome {
     pub report: Report,
     pub written: Vec<PathBuf>,
+    /// Files an earlier run wrote into `--out` that this one does not (`--force`): removed,
+    /// so that no file of another run stands beside this run's.
+    pub removed: Vec<PathBuf>,
 }
 
 /// `scan`: what the configs say, without certificates.
@@ -121,14 +126,70 @@ pub fn prepare(options: &ConvertOptions) -> Result<Prepared> {
         || Report::new(&plan, Some(sources), false),
         || Context::new(&plan, generated).into_value(),
     );
-    let context = context.map_err(|e| Error::Template {
+    let mut context = context.map_err(|e| Error::Template {
         name: "context".into(),
         message: e.to_string(),
     })?;
+    let run = run_record(options, &plan);
+    context["run"] = serde_json::to_value(&run).unwrap_or_default();
+    let mut report = report;
+    report.run = Some(run);
     // Freeing a large organisation's plan and certificates takes a while; nothing waits
     // for it.
     rayon::spawn(move || drop((plan, index, map)));
     Ok(Prepared { report, context })
+}
+
+/// What this run was: its options, the date certificates were checked at, the files it
+/// writes. The report and the plan both carry it, so a reviewer can tell which run wrote
+/// which file.
+fn run_record(options: &ConvertOptions, plan: &Plan) -> report::Run {
+    let shown = |paths: &[PathBuf]| {
+        paths
+            .iter()
+            .map(|p| hidden::quoted(&paths::shown(p), 200))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let settings = &options.inputs.settings;
+    let mut arguments = vec![
+        shown(&options.inputs.configs),
+        format!("--certs {}", shown(&options.certs)),
+    ];
+    if let Some(map) = &options.inputs.server_map {
+        arguments.push(format!("--server-map {}", shown(std::slice::from_ref(map))));
+    }
+    if options.at_given {
+        arguments.push(format!("--at {}", plan::rfc3339(settings.at)));
+    }
+    if let Some(domain) = &settings.domain {
+        arguments.push(format!("--domain {}", hidden::quoted(domain, 200)));
+    }
+    if settings.strict {
+        arguments.push("--strict".into());
+    }
+    if options.csv_culture != Culture::default() {
+        arguments.push(format!("--csv-culture {}", options.csv_culture.name()));
+    }
+    for extra in &options.extras {
+        arguments.push(format!("--with {}", extra.name()));
+    }
+    if let Some(template) = &options.template {
+        arguments.push(format!("--template {}", hidden::quoted(template, 200)));
+    }
+    let converted: Vec<&str> = plan
+        .servers
+        .iter()
+        .filter(|s| s.status == plan::Status::Converted)
+        .filter_map(|s| s.server.as_ref().map(|n| n.as_str()))
+        .collect();
+    report::Run {
+        command: format!("owa-im-migrate convert {}", arguments.join(" ")),
+        certificates_checked_at: options.at_given.then(|| plan::rfc3339(settings.at)),
+        time_recorded: options.generated.is_some(),
+        verify: options.extras.contains(&render::Extra::Verify),
+        outputs: render::outputs(&options.extras, &converted),
+    }
 }
 
 /// `convert`: the whole job. Checks `--out` first so that a run that cannot start writes
@@ -165,7 +226,21 @@ pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
         .collect::<Result<_>>()?;
     let files: Vec<(String, Vec<u8>)> = rendered.into_iter().flatten().collect();
     let written = output::write_all(&options.out, &files)?;
-    Ok(Outcome { report, written })
+    // Only once every file of this run is in place: the earlier run's own files that this
+    // run did not write again (its plan, its per-server scripts) go, so that no reviewer
+    // reads one run's plan beside another run's script. Files this tool never writes (a
+    // state file, a transcript, anything of the administrator's) stay.
+    let removed = if options.force {
+        let ours: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+        output::remove_earlier_outputs(&options.out, &ours, render::is_output_name)
+    } else {
+        Vec::new()
+    };
+    Ok(Outcome {
+        report,
+        written,
+        removed,
+    })
 }
 
 /// One of the files `convert` writes, before it is rendered.

@@ -128,6 +128,7 @@ fn convert(cli: &Cli, args: &ConvertArgs) -> Result<u8, Error> {
         csv_culture: args.csv_culture.clone(),
         out: args.out.clone().unwrap_or_default(),
         extras: args.with.iter().copied().map(Into::into).collect(),
+        at_given: args.at.is_some(),
         force: args.force,
         template: args.template.clone(),
         generated: header_time(args.reproducible)?,
@@ -148,6 +149,12 @@ fn convert(cli: &Cli, args: &ConvertArgs) -> Result<u8, Error> {
         println!("Wrote:");
         for path in &outcome.written {
             println!("  {}", owa_im_migrate::paths::shown(path));
+        }
+        if !outcome.removed.is_empty() {
+            println!("Removed, as an earlier run's and not this one's:");
+            for path in &outcome.removed {
+                println!("  {}", owa_im_migrate::paths::shown(path));
+            }
         }
         if outcome.report.summary.converted == 0 {
             // The scripts are written, but they change nothing: a dry run would only confirm it.

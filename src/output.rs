@@ -156,6 +156,29 @@ fn forget(path: &Path) {
     staged().paths.retain(|p| p != path);
 }
 
+/// Removes from `out` the files an earlier run wrote (`is_output`) that this run did not
+/// (`written`, by name), and returns them.
+pub fn remove_earlier_outputs(
+    out: &Path,
+    written: &[&str],
+    is_output: impl Fn(&str) -> bool,
+) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return Vec::new();
+    };
+    let mut removed: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            (is_output(&name) && !written.contains(&name.as_str())).then(|| e.path())
+        })
+        .filter(|path| std::fs::remove_file(path).is_ok())
+        .collect();
+    removed.sort();
+    removed
+}
+
 /// A temporary file beside its target. On Unix, readable by others like any file the
 /// administrator writes (a temporary file is private by default).
 fn temporary(out: &Path) -> std::io::Result<NamedTempFile> {

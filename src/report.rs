@@ -23,6 +23,24 @@ pub struct Report {
     /// Every `--certs` file, read or not (`convert` and `resolve` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sources: Option<Vec<SourceFile>>,
+    /// The run that wrote this report and the files beside it (`convert` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<Run>,
+}
+
+/// What a `convert` run was, so that every file it wrote can be told from another run's.
+#[derive(Debug, Clone, Serialize)]
+pub struct Run {
+    /// The command line, as the options were understood (paths as shown, defaults left out).
+    pub command: String,
+    /// `--at`, when given; else the certificates were checked at the time of the run.
+    pub certificates_checked_at: Option<String>,
+    /// Whether the header time is recorded (not under `--reproducible`).
+    pub time_recorded: bool,
+    /// Whether the verification script is among the outputs (`--with verify`).
+    pub verify: bool,
+    /// Every file this run wrote into `--out`.
+    pub outputs: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -61,6 +79,7 @@ impl Report {
             servers: plan.servers.clone(),
             diagnostics: plan.diagnostics.clone(),
             sources,
+            run: None,
         }
     }
 

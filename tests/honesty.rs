@@ -91,3 +91,116 @@ fn certs_that_give_no_certificate_stop_the_run_and_say_why() {
     );
     assert!(!out.exists(), "nothing is written");
 }
+
+#[test]
+fn force_into_an_earlier_run_leaves_no_file_of_that_run_and_says_which_run_wrote_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("migration");
+    let run = |extra: &[&str]| {
+        bin()
+            .args([
+                "convert",
+                "examples/contoso/configs",
+                "--certs",
+                "examples/contoso/certs",
+            ])
+            .args([
+                "--server-map",
+                "examples/contoso/server-map.csv",
+                "--at",
+                "2026-11-24",
+            ])
+            .args(extra)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    run(&["--with", "plan", "--with", "per-server"]);
+    assert!(out.join("CHANGE-PLAN.md").exists());
+    // What running the scripts leaves beside them, and the administrator's own file.
+    write(&out, "OwaInstantMessaging-state.xml", "<Objs/>");
+    write(&out, "notes.txt", "change 4711");
+    let output = run(&["--force", "--with", "verify"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for stale in [
+        "CHANGE-PLAN.md",
+        "CHANGE-PLAN.html",
+        "Set-OwaInstantMessaging-CAS01.ps1",
+    ] {
+        assert!(
+            !out.join(stale).exists(),
+            "{stale} of the earlier run is still there"
+        );
+        assert!(
+            stdout.contains(stale),
+            "removing {stale} is said:\n{stdout}"
+        );
+    }
+    for kept in [
+        "OwaInstantMessaging-state.xml",
+        "notes.txt",
+        "Verify-OwaInstantMessaging.ps1",
+    ] {
+        assert!(out.join(kept).exists(), "{kept}");
+    }
+    let report = common::report(&out);
+    let outputs: Vec<&str> = report["run"]["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outputs,
+        [
+            "Set-OwaInstantMessaging.ps1",
+            "Undo-OwaInstantMessaging.ps1",
+            "report.json",
+            "Verify-OwaInstantMessaging.ps1"
+        ]
+    );
+    let command = report["run"]["command"].as_str().unwrap();
+    assert!(
+        command.contains("--at 2026-11-24") && command.contains("--with verify"),
+        "{command}"
+    );
+}
+
+#[test]
+fn the_plan_records_its_run_and_names_the_verification_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("migration");
+    bin()
+        .args([
+            "convert",
+            "examples/contoso/configs",
+            "--certs",
+            "examples/contoso/certs",
+        ])
+        .args([
+            "--with",
+            "plan",
+            "--with",
+            "verify",
+            "--reproducible",
+            "--out",
+        ])
+        .arg(&out)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .unwrap();
+    let plan = std::fs::read_to_string(out.join("CHANGE-PLAN.md")).unwrap();
+    assert!(
+        !plan.contains("not recorded"),
+        "a time not recorded is not shown as one"
+    );
+    assert!(
+        plan.contains("certificates checked at the time of the run"),
+        "no --at: said"
+    );
+    assert!(
+        plan.contains("Verify-OwaInstantMessaging.ps1"),
+        "the verification script is named"
+    );
+}

@@ -484,7 +484,9 @@ fn a_file_named_on_its_own_takes_the_server_from_its_folder_but_not_from_owa() {
     );
     let (code, r) = scan(&in_place, &[]);
     assert_eq!(code, 1);
-    let message = r["servers"][0]["diagnostics"][0]["message"].as_str().unwrap();
+    let message = r["servers"][0]["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap();
     assert!(
         message.contains("--server-map") && !message.contains("put it in a folder"),
         "{message}"

@@ -121,7 +121,12 @@ pub fn derive_server(file: &ConfigFile) -> Result<DerivedServer, String> {
     // as a collection lays it out; but not OWA's own folder (`...\ClientAccess\Owa\`), on
     // a server read in place, whose name says nothing of the server.
     let own_folder = || {
-        let folder = file.path.parent()?.file_name()?.to_string_lossy().into_owned();
+        let folder = file
+            .path
+            .parent()?
+            .file_name()?
+            .to_string_lossy()
+            .into_owned();
         (!folder.eq_ignore_ascii_case("owa")).then_some(folder)
     };
     match (first, file.root.is_none()) {

@@ -269,6 +269,67 @@ pub enum Extra {
     Verify,
 }
 
+impl Extra {
+    /// The name `--with` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Extra::PerServer => "per-server",
+            Extra::Plan => "plan",
+            Extra::Exchange2013 => "exchange2013",
+            Extra::Sp2CrossSite => "sp2-cross-site",
+            Extra::Verify => "verify",
+        }
+    }
+}
+
+/// The files a `convert` run writes: the change and undo scripts, report.json, and those of
+/// each opt-in output (one change script per converted server for `per-server`).
+pub fn outputs(extras: &[Extra], converted: &[&str]) -> Vec<String> {
+    let mut files = vec![
+        CHANGE_SCRIPT.to_string(),
+        UNDO_SCRIPT.to_string(),
+        "report.json".to_string(),
+    ];
+    for &extra in extras {
+        if extra == Extra::PerServer {
+            files.extend(converted.iter().map(|s| per_server_file(s)));
+            continue;
+        }
+        files.extend(
+            templates_of(extra)
+                .iter()
+                .filter_map(|name| builtin(name))
+                .map(|b| b.output.unwrap_or(b.name).to_string()),
+        );
+    }
+    files
+}
+
+/// A per-server change script's name.
+fn per_server_file(server: &str) -> String {
+    format!("Set-OwaInstantMessaging-{server}.ps1")
+}
+
+/// Whether a file name is one a `convert` run writes (whichever options it had): what an
+/// earlier run left that `--force` may remove. The collection script is not one of them.
+pub fn is_output_name(name: &str) -> bool {
+    let fixed = BUILTINS
+        .iter()
+        .filter_map(|b| b.output)
+        .filter(|&output| output != COLLECT_SCRIPT)
+        .chain(["report.json"]);
+    let per_server = name
+        .strip_prefix("Set-OwaInstantMessaging-")
+        .and_then(|rest| rest.strip_suffix(".ps1"))
+        .is_some_and(|server| {
+            !server.is_empty()
+                && server
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    per_server || fixed.into_iter().any(|output| output == name)
+}
+
 /// The built-in templates an opt-in output renders.
 pub fn templates_of(extra: Extra) -> &'static [&'static str] {
     match extra {
@@ -326,7 +387,7 @@ fn per_server(renderer: &Renderer, context: &Value) -> Result<Vec<(String, Vec<u
             one["servers"] = Value::Array(vec![server.clone()]);
             one["counts"]["in_script"] = Value::from(1);
             let script = renderer.render("sp1", &Data::new(one)?)?;
-            Ok((format!("Set-OwaInstantMessaging-{name}.ps1"), script))
+            Ok((per_server_file(&name), script))
         })
         .collect::<Vec<_>>()
         .into_iter()
