@@ -33,12 +33,16 @@ pub enum DecodeError {
     #[error("the file is empty")]
     Empty,
     #[error(
-        "the file is not valid {encoding} (first bad byte at offset {offset}); \
-         open it in Notepad and save it again with Encoding UTF-8 or Unicode"
+        "the file is not valid {encoding}: line {line} has a byte that is not (byte offset \
+         {offset}), as when a character was saved in an ANSI code page such as Windows-1252; \
+         the file is not read, and not changed: check that the collection copied it \
+         unchanged (collect it again), and look at that line on the server"
     )]
     Invalid {
         encoding: &'static str,
         offset: usize,
+        /// The line the offset is on, from 1.
+        line: usize,
     },
 }
 
@@ -68,6 +72,7 @@ fn utf8(
         Err(e) => Err(DecodeError::Invalid {
             encoding: "UTF-8",
             offset: bom + e.valid_up_to(),
+            line: 1 + bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count(),
         }),
     }
 }
@@ -86,10 +91,22 @@ fn utf16(
     // guess, since the values we read from it end up in a production change.
     match codec.decode_without_bom_handling_and_without_replacement(bytes) {
         Some(text) if bytes.len() % 2 == 0 => Ok((text, encoding)),
-        _ => Err(DecodeError::Invalid {
-            encoding: encoding.label(),
-            offset: bom + first_bad_utf16_offset(bytes, encoding),
-        }),
+        _ => {
+            let offset = first_bad_utf16_offset(bytes, encoding);
+            let line_feed = match encoding {
+                TextEncoding::Utf16Be => [0, b'\n'],
+                _ => [b'\n', 0],
+            };
+            let line = 1 + bytes[..offset.min(bytes.len())]
+                .chunks_exact(2)
+                .filter(|unit| *unit == line_feed)
+                .count();
+            Err(DecodeError::Invalid {
+                encoding: encoding.label(),
+                offset: bom + offset,
+                line,
+            })
+        }
     }
 }
 
@@ -163,9 +180,15 @@ mod tests {
             err,
             DecodeError::Invalid {
                 encoding: "UTF-8",
-                offset: 3
+                offset: 3,
+                line: 1
             }
         );
+        // A Windows-1252 'é' in a comment on line 3: said by line, not only by offset.
+        let err = decode(b"<a>\r\n<!-- ok -->\r\n<!-- caf\xE9 --></a>").unwrap_err();
+        assert!(matches!(err, DecodeError::Invalid { line: 3, .. }), "{err:?}");
+        assert!(err.to_string().contains("line 3"), "{err}");
+        assert!(!err.to_string().contains("Notepad"), "the evidence is never edited");
         let mut odd = utf16le("<a/>", true);
         odd.push(0x41);
         assert!(matches!(decode(&odd), Err(DecodeError::Invalid { .. })));
@@ -176,7 +199,8 @@ mod tests {
             decode(&bad).unwrap_err(),
             DecodeError::Invalid {
                 encoding: "UTF-16 LE",
-                offset: 4
+                offset: 4,
+                line: 1
             }
         );
     }
