@@ -82,8 +82,8 @@ fn replay_all(target: &str) {
         let took = started.elapsed();
         if let Err(message) = outcome {
             failures.push(format!("{name}: panicked: {message}"));
-        } else if took > Duration::from_secs(2) {
-            failures.push(format!("{name}: took {took:?}"));
+        } else if took > Duration::from_secs(60) {
+            failures.push(format!("{name}: took {took:?}, a hang"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -98,12 +98,14 @@ fn replay_one(target: &str, file: &str) {
     }
 }
 
-/// Asserts a hand-made input is handled quickly, and returns what the check returned.
+/// Runs a hand-made input and returns what the check returned; a run that takes a minute
+/// is a hang (a quadratic or unbounded step), not a slow machine. Speed itself is measured
+/// in the benchmarks, never asserted here.
 fn quick<T>(what: &str, run: impl FnOnce() -> T) -> T {
     let started = Instant::now();
     let result = run();
     let took = started.elapsed();
-    assert!(took < Duration::from_secs(2), "{what} took {took:?}");
+    assert!(took < Duration::from_secs(60), "{what} took {took:?}: a hang");
     result
 }
 
