@@ -72,7 +72,10 @@ fn utf8(
         Err(e) => Err(DecodeError::Invalid {
             encoding: "UTF-8",
             offset: bom + e.valid_up_to(),
-            line: 1 + bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count(),
+            line: 1 + bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count(),
         }),
     }
 }
@@ -186,9 +189,15 @@ mod tests {
         );
         // A Windows-1252 'é' in a comment on line 3: said by line, not only by offset.
         let err = decode(b"<a>\r\n<!-- ok -->\r\n<!-- caf\xE9 --></a>").unwrap_err();
-        assert!(matches!(err, DecodeError::Invalid { line: 3, .. }), "{err:?}");
+        assert!(
+            matches!(err, DecodeError::Invalid { line: 3, .. }),
+            "{err:?}"
+        );
         assert!(err.to_string().contains("line 3"), "{err}");
-        assert!(!err.to_string().contains("Notepad"), "the evidence is never edited");
+        assert!(
+            !err.to_string().contains("Notepad"),
+            "the evidence is never edited"
+        );
         let mut odd = utf16le("<a/>", true);
         odd.push(0x41);
         assert!(matches!(decode(&odd), Err(DecodeError::Invalid { .. })));

@@ -105,7 +105,10 @@ fn quick<T>(what: &str, run: impl FnOnce() -> T) -> T {
     let started = Instant::now();
     let result = run();
     let took = started.elapsed();
-    assert!(took < Duration::from_secs(60), "{what} took {took:?}: a hang");
+    assert!(
+        took < Duration::from_secs(60),
+        "{what} took {took:?}: a hang"
+    );
     result
 }
 

@@ -37,9 +37,14 @@ impl CurrentValues {
     }
 }
 
+/// The rows of a server's collected values, and the warnings about them.
+pub type Collected = (Vec<CurrentValues>, Vec<Diagnostic>);
+
 /// The collected values in `folder`, if the collection script left them there. An
 /// unreadable file is a warning: the conversion does not depend on it.
-pub fn read(folder: &Path) -> Option<Result<Vec<CurrentValues>, Diagnostic>> {
+/// With the rows come warnings for the invisible characters removed from them (a collected
+/// identity reaches the change script, where none may stand).
+pub fn read(folder: &Path) -> Option<Result<Collected, Diagnostic>> {
     let path = folder.join(FILE);
     // Absent is the common case (a folder collected by hand); anything there is read.
     std::fs::symlink_metadata(&path).ok()?;
@@ -52,14 +57,29 @@ pub fn read(folder: &Path) -> Option<Result<Vec<CurrentValues>, Diagnostic>> {
         .with_severity(Severity::Warning)
         .in_file(&shown)
     };
-    Some(
-        crate::walk::read(&path)
-            .and_then(|bytes| parse(&bytes))
-            .map_err(fail),
-    )
+    let read = crate::walk::read(&path)
+        .and_then(|bytes| parse(&bytes))
+        .map_err(fail);
+    Some(read.map(|(rows, removed)| {
+        let notes = removed
+            .into_iter()
+            .map(|(line, what)| {
+                Diagnostic::new(
+                    Code::HiddenCharacters,
+                    format!("invisible characters removed from this row ({what})"),
+                )
+                .in_file(&shown)
+                .at_line(line)
+            })
+            .collect();
+        (rows, notes)
+    }))
 }
 
-fn parse(bytes: &[u8]) -> Result<Vec<CurrentValues>, String> {
+/// The rows, and what was removed from which line.
+type Parsed = (Vec<CurrentValues>, Vec<(u32, String)>);
+
+fn parse(bytes: &[u8]) -> Result<Parsed, String> {
     let (text, _) = encoding::decode(bytes).map_err(|e| e.to_string())?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -81,24 +101,31 @@ fn parse(bytes: &[u8]) -> Result<Vec<CurrentValues>, String> {
     ]
     .map(column);
     let mut rows = Vec::new();
-    for record in reader.records() {
+    let mut removed = Vec::new();
+    for (index, record) in reader.records().enumerate() {
         let record = record.map_err(|e| e.to_string())?;
-        let get = |i: Option<usize>| {
-            i.and_then(|i| record.get(i))
-                .unwrap_or("")
-                .trim()
-                .to_string()
+        // The header is line 1; Export-Csv writes one line a row.
+        let line = u32::try_from(index + 2).unwrap_or(u32::MAX);
+        let mut gone = Vec::new();
+        let mut get = |i: Option<usize>| {
+            let (text, hidden) = crate::hidden::strip(i.and_then(|i| record.get(i)).unwrap_or(""));
+            gone.extend(hidden);
+            text.trim().to_string()
         };
-        rows.push(CurrentValues {
+        let values = CurrentValues {
             identity: get(Some(identity)),
             server_name: get(server_name),
             thumbprint: get(thumbprint),
             enabled: get(enabled).eq_ignore_ascii_case("true"),
             kind: get(kind),
             external_url: get(external_url),
-        });
+        };
+        if !gone.is_empty() {
+            removed.push((line, crate::hidden::describe_all(&gone)));
+        }
+        rows.push(values);
     }
-    Ok(rows)
+    Ok((rows, removed))
 }
 
 #[cfg(test)]
@@ -108,7 +135,8 @@ mod tests {
     #[test]
     fn reads_what_export_csv_wrote() {
         let text = "\u{FEFF}\"Identity\",\"Server\",\"InstantMessagingEnabled\",\"InstantMessagingType\",\"InstantMessagingServerName\",\"InstantMessagingCertificateThumbprint\"\r\n\"CAS02\\owa (Default Web Site)\",\"CAS02\",\"True\",\"Ocs\",\"naocs.contoso.com\",\"02c23f6b82077ad1581d88253b6e5273a3c7e8b0\"\r\n\"CAS02\\owa (Intranet)\",\"CAS02\",\"False\",\"None\",\"\",\"\"\r\n";
-        let rows = parse(text.as_bytes()).unwrap();
+        let (rows, removed) = parse(text.as_bytes()).unwrap();
+        assert!(removed.is_empty());
         assert_eq!(rows.len(), 2);
         assert!(rows[0].matches(
             "NAOCS.contoso.com",
@@ -120,5 +148,15 @@ mod tests {
         ));
         assert_eq!(rows[1].identity, "CAS02\\owa (Intranet)");
         assert!(parse(b"\"Server\"\r\n\"CAS01\"\r\n").is_err());
+    }
+
+    #[test]
+    fn invisible_characters_are_removed_and_said_by_line() {
+        let text = "Identity,InstantMessagingType\r\nCAS01\\owa\u{202E} (Default Web Site),Ocs\r\n";
+        let (rows, removed) = parse(text.as_bytes()).unwrap();
+        assert_eq!(rows[0].identity, "CAS01\\owa (Default Web Site)");
+        assert_eq!(removed.len(), 1);
+        assert_eq!(removed[0].0, 2);
+        assert!(removed[0].1.contains("U+202E"), "{:?}", removed[0]);
     }
 }

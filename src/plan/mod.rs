@@ -316,12 +316,26 @@ fn read_current(plan: &mut ServerPlan) {
     match collected::read(folder) {
         None => {}
         Some(Err(diagnostic)) => plan.diagnostics.push(diagnostic),
-        Some(Ok(rows)) => {
+        Some(Ok((rows, notes))) => {
+            plan.diagnostics.extend(notes);
             if plan.identities.is_empty() {
-                let mut identities: Vec<Identity> = rows
-                    .iter()
-                    .filter_map(|r| Identity::parse(&r.identity, server).ok())
-                    .collect();
+                let mut identities: Vec<Identity> = Vec::new();
+                for row in &rows {
+                    match Identity::parse(&row.identity, server) {
+                        Ok(identity) => identities.push(identity),
+                        Err(why) => plan.diagnostics.push(
+                            Diagnostic::new(
+                                Code::SourceUnreadable,
+                                format!(
+                                    "a collected OWA virtual directory is not used: {}",
+                                    crate::hidden::quoted(&why, 200)
+                                ),
+                            )
+                            .with_severity(crate::diag::Severity::Warning)
+                            .in_file(crate::paths::shown(&folder.join(collected::FILE))),
+                        ),
+                    }
+                }
                 identities.sort();
                 identities.dedup();
                 plan.identities = identities;

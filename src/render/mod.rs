@@ -464,13 +464,14 @@ fn first_unescaped(template: &Template) -> Option<usize> {
         })
 }
 
-/// The one escaping of every `{{value}}`: a PowerShell single-quoted literal. The context
-/// was checked for control characters, so the fallback only guards against a helper that
-/// produces one: it renders the value without them rather than anything executable.
+/// The one escaping of every `{{value}}`: a PowerShell single-quoted literal.
 fn escape(value: &str) -> String {
+    // A value the literal refuses (a control or invisible character: validated values never
+    // have one, display text such as a certificate's subject might) is written with those
+    // characters shown as escapes (`\u{202e}`): visible, never dropped, never raw.
     powershell::single_quoted(value).unwrap_or_else(|_| {
-        let cleaned: String = value.chars().filter(|c| !c.is_control()).collect();
-        powershell::single_quoted(&cleaned).unwrap_or_else(|_| "''".to_string())
+        powershell::single_quoted(&crate::hidden::printable(value))
+            .unwrap_or_else(|_| "''".to_string())
     })
 }
 
