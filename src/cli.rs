@@ -39,30 +39,36 @@ pub struct Cli {
     pub verbose: u8,
 }
 
-/// Outputs beyond SPEC §6's default set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
-pub enum Extra {
-    /// One change script per CAS, for changing one server at a time
-    PerServer,
-    /// A change plan for people, in Markdown and as one printable HTML page
-    Plan,
-    /// The Exchange 2013/2016 + Lync/Skype for Business form of the same settings
-    Exchange2013,
-    /// Exchange 2010 SP2 -CrossSiteRedirectType Silent for the Internet-facing CAS
-    Sp2CrossSite,
-    /// A read-only script that compares every server with the plan after the change
-    Verify,
-}
+/// Outputs beyond SPEC §6's default set: the library's own selection, offered by `--with`
+/// (the library knows nothing of clap; the command line describes its values here).
+pub use crate::render::Extra;
 
-impl From<Extra> for crate::render::Extra {
-    fn from(extra: Extra) -> Self {
-        match extra {
-            Extra::PerServer => crate::render::Extra::PerServer,
-            Extra::Plan => crate::render::Extra::Plan,
-            Extra::Exchange2013 => crate::render::Extra::Exchange2013,
-            Extra::Sp2CrossSite => crate::render::Extra::Sp2CrossSite,
-            Extra::Verify => crate::render::Extra::Verify,
-        }
+impl ValueEnum for Extra {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            Extra::PerServer,
+            Extra::Plan,
+            Extra::Exchange2013,
+            Extra::Sp2CrossSite,
+            Extra::Verify,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let help = match self {
+            Extra::PerServer => "One change script per CAS, for changing one server at a time",
+            Extra::Plan => "A change plan for people, in Markdown and as one printable HTML page",
+            Extra::Exchange2013 => {
+                "The Exchange 2013/2016 + Lync/Skype for Business form of the same settings"
+            }
+            Extra::Sp2CrossSite => {
+                "Exchange 2010 SP2 -CrossSiteRedirectType Silent for the Internet-facing CAS"
+            }
+            Extra::Verify => {
+                "A read-only script that compares every server with the plan after the change"
+            }
+        };
+        Some(clap::builder::PossibleValue::new(self.name()).help(help))
     }
 }
 

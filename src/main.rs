@@ -127,7 +127,7 @@ fn convert(cli: &Cli, args: &ConvertArgs) -> Result<u8, Error> {
         certs: args.certs.clone(),
         csv_culture: args.csv_culture.clone(),
         out: args.out.clone().unwrap_or_default(),
-        extras: args.with.iter().copied().map(Into::into).collect(),
+        extras: args.with.clone(),
         at_given: args.at.is_some(),
         force: args.force,
         template: args.template.clone(),
