@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::{bin, im_keys, server, web_config, write};
-use serde_json::Value;
 
 const CERTS: &str = "examples/contoso/certs";
 const ISSUER: &str = "CN=ContosoCA, DC=contoso, DC=com";
@@ -225,7 +224,7 @@ fn fifos_and_devices_are_named_not_waited_on_or_read_forever() {
         .as_str()
         .unwrap()
         .contains("named pipe"));
-    let fifo_sources: Vec<&Value> = report["sources"]
+    let fifo_sources: Vec<&serde_json::Value> = report["sources"]
         .as_array()
         .unwrap()
         .iter()
