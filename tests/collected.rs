@@ -213,3 +213,39 @@ fn internet_facing_comes_from_the_collected_external_url_unless_the_map_says_oth
         ]
     );
 }
+
+#[test]
+fn the_plan_counts_an_already_set_server_apart_and_lists_no_restart_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m");
+    bin()
+        .args(["convert", COLLECTED, "--certs", COLLECTED])
+        .args(["--server-map", "tests/fixtures/collected/server-map.csv"])
+        .args(["--at", "2026-11-24", "--with", "plan", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let report = common::report(&out);
+    let converted = report["summary"]["converted"].as_u64().unwrap();
+    let plan = std::fs::read_to_string(out.join("CHANGE-PLAN.md")).unwrap();
+    assert!(
+        plan.contains(&format!(
+            "| Client Access servers changed by this plan | {} |",
+            converted - 1
+        )),
+        "CAS02 is already set, not changed:\n{plan}"
+    );
+    assert!(
+        plan.contains("| Already set (collected values are the new ones; left as they are) | 1 |")
+    );
+    let cas02 = &plan[plan.find("### CAS02").unwrap()..];
+    let cas02 = &cas02[..cas02[4..].find("### ").map_or(cas02.len(), |i| i + 4)];
+    assert!(
+        !cas02.contains("iisreset"),
+        "no restart is listed for CAS02:\n{cas02}"
+    );
+    assert!(
+        plan.contains("iisreset &#39;CAS01&#39; /noforce")
+            || plan.contains("iisreset 'CAS01' /noforce")
+    );
+}

@@ -56,6 +56,10 @@ pub struct Counts {
     pub converted: usize,
     /// The servers this script changes: all converted ones, or one in a per-server script.
     pub in_script: usize,
+    /// Converted servers whose collected values already are the new ones.
+    pub already_set: usize,
+    /// Converted servers the change will alter (`converted` less `already_set`).
+    pub to_change: usize,
     pub not_configured: usize,
     pub failed: usize,
 }
@@ -85,6 +89,9 @@ pub struct ServerContext {
     /// `already_set` or `will_change` when the collection script recorded the current
     /// values, else null.
     pub change: Option<&'static str>,
+    /// The collected values already are the new ones: the script, checking again when it
+    /// runs, changes nothing here and restarts nothing.
+    pub already_set: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -129,6 +136,14 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// Converted servers whose collected values already are the new ones.
+fn already_set(plan: &Plan) -> usize {
+    plan.servers
+        .iter()
+        .filter(|s| s.status == Status::Converted && s.change == Some("already_set"))
+        .count()
+}
+
 impl Context {
     pub fn new(plan: &Plan, generated: String) -> Context {
         let count = |status| plan.servers.iter().filter(|s| s.status == status).count();
@@ -140,6 +155,8 @@ impl Context {
                 configs: plan.servers.len(),
                 converted: count(Status::Converted),
                 in_script: count(Status::Converted),
+                already_set: already_set(plan),
+                to_change: count(Status::Converted) - already_set(plan),
                 not_configured: count(Status::NotConfigured),
                 failed: count(Status::Failed),
             },
@@ -254,6 +271,7 @@ fn server_context(s: &ServerPlan) -> Option<ServerContext> {
         internet_facing: s.internet_facing,
         port: s.port.as_deref().map(printable),
         change: s.change,
+        already_set: s.change == Some("already_set"),
         ocs_port: s
             .port
             .as_deref()
