@@ -66,8 +66,9 @@ pub fn is_invisible(ch: char) -> bool {
             .any(|(low, high)| (*low..=*high).contains(&ch))
 }
 
-/// Control and invisible characters shown as escapes (`\u{a}`, `\u{200e}`), so that a
-/// reviewer sees them in a comment or on a terminal; everything else as it is.
+/// Control and invisible characters shown by their code point (`[U+000A]`, `[U+200E]`, as
+/// the `hidden-characters` messages name them), so that a reviewer sees them in a comment,
+/// the plan or a terminal; everything else as it is.
 pub fn printable(text: &str) -> String {
     let hidden = |c: char| c.is_control() || is_invisible(c);
     if !text.chars().any(hidden) {
@@ -76,7 +77,7 @@ pub fn printable(text: &str) -> String {
     text.chars()
         .map(|c| {
             if hidden(c) {
-                c.escape_unicode().to_string()
+                format!("[U+{:04X}]", u32::from(c))
             } else {
                 c.to_string()
             }
@@ -197,7 +198,7 @@ mod tests {
     fn quoted_values_are_bounded_and_printable() {
         assert_eq!(
             quoted("ocs\u{200E}.contoso.com", 100),
-            "ocs\\u{200e}.contoso.com"
+            "ocs[U+200E].contoso.com"
         );
         let long = "x".repeat(50_000);
         let q = quoted(&long, 80);
