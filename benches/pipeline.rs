@@ -96,6 +96,7 @@ fn render(c: &mut Criterion) {
             configs: vec![concat!(env!("CARGO_MANIFEST_DIR"), "/examples/contoso/configs").into()],
             progress: false,
             server_map: None,
+            corrections: None,
             settings: owa_im_migrate::plan::Settings {
                 domain: None,
                 at: time::macros::datetime!(2026-11-24 0:00 UTC),

@@ -128,6 +128,10 @@ pub struct InputArgs {
     /// (collect-script writes one)
     #[arg(long, value_name = "CSV")]
     pub server_map: Option<PathBuf>,
+    /// CSV with columns server,key,value,by,why: values to use instead of the web.config's
+    /// (the collected files stay as they are; the report and the plan show both)
+    #[arg(long, value_name = "CSV")]
+    pub corrections: Option<PathBuf>,
     /// DNS suffix that qualifies a single-label IMPoolName (then a warning, not an error)
     #[arg(long, value_name = "SUFFIX")]
     pub domain: Option<String>,

@@ -61,6 +61,7 @@ codes! {
     XmlMalformed => "xml-malformed", Error;
     ImNotConfigured => "im-not-configured", Info;
     ImKeysAbsent => "im-keys-absent", Warning;
+    Corrected => "corrected", Info;
     ImPartial => "im-partial", Error;
     DuplicateKey => "duplicate-key", Warning;
     IssuerInvalid => "issuer-invalid", Error;
@@ -193,7 +194,7 @@ mod tests {
                 "{text}"
             );
         }
-        assert_eq!(seen.len(), 27);
+        assert_eq!(seen.len(), 28);
     }
 
     #[test]

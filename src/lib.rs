@@ -35,6 +35,7 @@ use crate::cert::source::{self, SourceFile};
 use crate::cert::{CertIndex, DistinguishedName, Query, Serial};
 use crate::config::ConfigFile;
 use crate::diag::{Code, Diagnostic};
+use crate::input::corrections::Corrections;
 use crate::input::server_map::ServerMap;
 use crate::plan::{Plan, Settings};
 use crate::render::context::Context;
@@ -50,6 +51,8 @@ pub struct Inputs {
     /// Show a progress bar on stderr for long runs (only ever when stderr is a terminal).
     pub progress: bool,
     pub server_map: Option<PathBuf>,
+    /// `--corrections`: values given instead of the web.configs' (which stay as collected).
+    pub corrections: Option<PathBuf>,
     pub settings: Settings,
 }
 
@@ -83,14 +86,16 @@ pub struct Outcome {
 
 /// `scan`: what the configs say, without certificates.
 pub fn scan(inputs: &Inputs) -> Result<Report> {
-    let (files, map, run) = gather(inputs)?;
+    let (files, map, corrections, mut run) = gather(inputs)?;
     let read = read_configs(
         &files,
         map.as_ref(),
+        &corrections,
         &inputs.settings,
         &Progress::new(inputs.progress),
     );
     let mut plan = plan::resolve_all(read, map.as_ref(), None, &inputs.settings);
+    run.extend(unused_corrections(&corrections, &plan));
     add_run_diagnostics(&mut plan, run, Vec::new());
     Ok(Report::new(&plan, None, true))
 }
@@ -105,19 +110,28 @@ pub struct Prepared {
 pub fn prepare(options: &ConvertOptions) -> Result<Prepared> {
     // Every file is found first, so that a path that does not exist stops the run before
     // anything is read or a password asked for.
-    let (files, map, run) = gather(&options.inputs)?;
+    let (files, map, corrections, mut run) = gather(&options.inputs)?;
     let found = source::find(&options.certs)?;
     let bar = Progress::new(options.inputs.progress);
     // Neither side needs the other until the lookups: the certificates (one large export
     // is one worker's job) are read while the web.config files are.
     let (read, (index, sources, source_diagnostics)) = rayon::join(
-        || read_configs(&files, map.as_ref(), &options.inputs.settings, &bar),
+        || {
+            read_configs(
+                &files,
+                map.as_ref(),
+                &corrections,
+                &options.inputs.settings,
+                &bar,
+            )
+        },
         || index_certificates(found, options.csv_culture.clone(), Some(bar.bar.clone())),
     );
     let mut plan = plan::resolve_all(read, map.as_ref(), Some(&index), &options.inputs.settings);
     if index.is_empty() {
         no_certificates(&plan, &options.certs, &sources, &source_diagnostics)?;
     }
+    run.extend(unused_corrections(&corrections, &plan));
     add_run_diagnostics(&mut plan, run, source_diagnostics);
     let generated = options
         .generated
@@ -158,6 +172,12 @@ fn run_record(options: &ConvertOptions, plan: &Plan) -> report::Run {
     ];
     if let Some(map) = &options.inputs.server_map {
         arguments.push(format!("--server-map {}", shown(std::slice::from_ref(map))));
+    }
+    if let Some(corrections) = &options.inputs.corrections {
+        arguments.push(format!(
+            "--corrections {}",
+            shown(std::slice::from_ref(corrections))
+        ));
     }
     if options.at_given {
         arguments.push(format!("--at {}", plan::rfc3339(settings.at)));
@@ -397,21 +417,37 @@ impl Progress {
 fn read_configs(
     files: &[ConfigFile],
     map: Option<&ServerMap>,
+    corrections: &Corrections,
     settings: &Settings,
     progress: &Progress,
 ) -> Vec<plan::ReadServer> {
     progress.start(files.len());
-    let read = plan::read_all(files, map, settings, &|| progress.bar.inc(1));
+    let read = plan::read_all(files, map, corrections, settings, &|| progress.bar.inc(1));
     progress.bar.finish_and_clear();
     read
 }
 
-fn gather(inputs: &Inputs) -> Result<(Vec<ConfigFile>, Option<ServerMap>, Vec<Diagnostic>)> {
+/// What the run reads besides the certificates: the web.configs found, the server map, the
+/// corrections, and the run-level diagnostics so far.
+type Gathered = (
+    Vec<ConfigFile>,
+    Option<ServerMap>,
+    Corrections,
+    Vec<Diagnostic>,
+);
+
+fn gather(inputs: &Inputs) -> Result<Gathered> {
     let map = inputs
         .server_map
         .as_deref()
         .map(ServerMap::load)
         .transpose()?;
+    let corrections = inputs
+        .corrections
+        .as_deref()
+        .map(Corrections::load)
+        .transpose()?
+        .unwrap_or_default();
     let (files, walk) = config::discover(&inputs.configs)?;
     if files.is_empty() {
         return Err(Error::NoConfigs(inputs.configs.clone()));
@@ -422,8 +458,19 @@ fn gather(inputs: &Inputs) -> Result<(Vec<ConfigFile>, Option<ServerMap>, Vec<Di
         run.extend(map.diagnostics.iter().cloned());
         run.extend(map.unused_rows(&files));
     }
+    run.extend(corrections.diagnostics.iter().cloned());
     run.extend(walk);
-    Ok((files, map, run))
+    Ok((files, map, corrections, run))
+}
+
+/// Corrections for servers that no web.config was for.
+fn unused_corrections(corrections: &Corrections, plan: &Plan) -> Vec<Diagnostic> {
+    let servers: Vec<&names::ServerName> = plan
+        .servers
+        .iter()
+        .filter_map(|s| s.server.as_ref())
+        .collect();
+    corrections.unused(&servers)
 }
 
 fn load_certificates(

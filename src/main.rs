@@ -113,6 +113,7 @@ fn inputs(args: &InputArgs, at: Option<OffsetDateTime>, quiet: bool) -> Inputs {
         configs: args.configs.clone(),
         progress: !quiet,
         server_map: args.server_map.clone(),
+        corrections: args.corrections.clone(),
         settings: Settings {
             domain: args.domain.clone(),
             at: at.unwrap_or_else(OffsetDateTime::now_utc),

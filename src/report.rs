@@ -196,6 +196,10 @@ fn server_line(s: &ServerPlan, paint: Paint) -> String {
         Some(_) => note.push_str(" (will change)"),
         None => {}
     }
+    if !s.corrections.is_empty() {
+        let keys: Vec<&str> = s.corrections.iter().map(|c| c.key).collect();
+        note.push_str(&format!(" (corrected: {})", keys.join(", ")));
+    }
     match (s.status, &s.sp1) {
         (Status::Converted, Some(sp1)) => {
             format!(

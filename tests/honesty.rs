@@ -204,3 +204,92 @@ fn the_plan_records_its_run_and_names_the_verification_script() {
         "the verification script is named"
     );
 }
+
+#[test]
+fn corrections_replace_a_value_without_touching_the_evidence_and_are_shown_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::root().join("examples/contoso/configs/CAS04/web.config");
+    let before = std::fs::read(&config).unwrap();
+    let corrections = write(
+        dir.path(),
+        "corrections.csv",
+        format!(
+            "{}CAS99,IMPoolName,x.contoso.com,J. Doe,no such server\r\n\
+             CAS01,IMPoolName,y.contoso.com,J. Doe,\r\n",
+            std::fs::read_to_string(common::root().join("examples/contoso/corrections.csv"))
+                .unwrap()
+        ),
+    );
+    let out = dir.path().join("out");
+    let output = bin()
+        .args([
+            "convert",
+            "examples/contoso/configs",
+            "--certs",
+            "examples/contoso/certs",
+        ])
+        .args([
+            "--server-map",
+            "examples/contoso/server-map.csv",
+            "--at",
+            "2026-11-24",
+        ])
+        .arg("--corrections")
+        .arg(&corrections)
+        .args(["--with", "plan", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        std::fs::read(&config).unwrap(),
+        before,
+        "the collected file is never edited"
+    );
+    let report = common::report(&out);
+    let cas04 = common::server(&report, "CAS04");
+    assert_eq!(cas04["status"], "converted", "{cas04:#}");
+    assert_eq!(cas04["sp1"]["server_name"], "naocs.contoso.com");
+    assert_eq!(
+        cas04["rtm"]["pool"], "naocs",
+        "rtm keeps what the file says"
+    );
+    let correction = &cas04["corrections"][0];
+    assert_eq!(correction["key"], "IMPoolName");
+    assert_eq!(correction["original"], "naocs");
+    assert_eq!(correction["value"], "naocs.contoso.com");
+    assert_eq!(correction["by"], "J. Doe (messaging team)");
+    assert_eq!(correction["line"], 2);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("CAS04") && l.contains("(corrected: IMPoolName)")),
+        "{text}"
+    );
+    // A row for no server, and a row that does not say why, are said and not applied.
+    let top: Vec<String> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| format!("{} {} line {}", d["code"], d["message"], d["line"]))
+        .collect();
+    assert!(
+        top.iter()
+            .any(|d| d.contains("CAS99") && d.contains("line 3")),
+        "{top:#?}"
+    );
+    assert!(
+        top.iter()
+            .any(|d| d.contains("says who made it") && d.contains("line 4")),
+        "{top:#?}"
+    );
+    assert_eq!(
+        common::server(&report, "CAS01")["sp1"]["server_name"],
+        "naocs.contoso.com"
+    );
+    // The plan shows the correction beside the original value, with who and why.
+    let plan = std::fs::read_to_string(out.join("CHANGE-PLAN.md")).unwrap();
+    assert!(
+        plan.contains("| IMPoolName | naocs | naocs.contoso.com | J. Doe (messaging team) |"),
+        "{plan}"
+    );
+}

@@ -69,6 +69,11 @@ impl ImSettings {
     pub fn get(&self, key: ImKey) -> Option<&Setting> {
         self.values[key.slot()].as_ref()
     }
+
+    /// A value given instead of the file's (`--corrections`).
+    pub fn set(&mut self, key: ImKey, setting: Setting) {
+        self.values[key.slot()] = Some(setting);
+    }
 }
 
 /// Why a file could not be read as XML.
@@ -304,11 +309,12 @@ impl<'f> State<'f> {
                         Code::DuplicateKey,
                         format!(
                             "{} is added {} times (lines {}); the last one, on line {last}, wins as \
-                             in .NET; delete the earlier one{} so the file says one thing",
+                             in .NET, and is the value used; if another one{} is the right value, \
+                             give it in --corrections (the collected file stays as it is)",
                             key.name(),
                             lines.len(),
                             lines.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
-                            if earlier.len() > 1 { "s" } else { "" },
+                            if earlier.len() > 1 { " of the earlier ones" } else { "" },
                         ),
                     )
                     .in_file(self.file)

@@ -3,4 +3,5 @@
 //! script recorded before the change.
 
 pub mod collected;
+pub mod corrections;
 pub mod server_map;

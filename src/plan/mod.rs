@@ -17,6 +17,7 @@ use crate::cert::{CertIndex, Thumbprint};
 use crate::config::{self, derive_server, ConfigFile, ImKey, ImSettings, Setting};
 use crate::diag::{Code, Diagnostic};
 use crate::input::collected::{self, CurrentValues};
+use crate::input::corrections::{Correction, Corrections};
 use crate::input::server_map::ServerMap;
 use crate::names::{Identity, PoolFqdn, ServerName};
 use settings::Values;
@@ -94,6 +95,9 @@ pub struct ServerPlan {
     /// `already_set` or `will_change`, from `current`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<&'static str>,
+    /// Values given in `--corrections` instead of the web.config's (`rtm` keeps the file's).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<Correction>,
     /// `IMPortNumber`, which SP1 has no parameter for.
     #[serde(skip)]
     pub port: Option<String>,
@@ -141,13 +145,14 @@ pub struct ReadServer {
 pub fn read_all(
     files: &[ConfigFile],
     map: Option<&ServerMap>,
+    corrections: &Corrections,
     settings: &Settings,
     done: &(dyn Fn() + Sync),
 ) -> Vec<ReadServer> {
     files
         .par_iter()
         .map(|file| {
-            let read = read_server(file, map, settings);
+            let read = read_server(file, map, corrections, settings);
             done();
             read
         })
@@ -195,10 +200,15 @@ pub fn resolve_all(
     }
 }
 
-fn read_server(file: &ConfigFile, map: Option<&ServerMap>, settings: &Settings) -> ReadServer {
+fn read_server(
+    file: &ConfigFile,
+    map: Option<&ServerMap>,
+    corrections: &Corrections,
+    settings: &Settings,
+) -> ReadServer {
     let source = file.display();
     let mut plan = identify(file, map, &source);
-    let settings_read = match config::read_file(file) {
+    let mut settings_read = match config::read_file(file) {
         Ok(read) => read,
         Err(diagnostic) => {
             plan.diagnostics.push(diagnostic);
@@ -206,6 +216,7 @@ fn read_server(file: &ConfigFile, map: Option<&ServerMap>, settings: &Settings) 
         }
     };
     plan.rtm = Some(rtm_of(&settings_read));
+    apply_corrections(&mut settings_read, corrections, &source, &mut plan);
     plan.diagnostics
         .extend(settings_read.diagnostics.iter().cloned());
     let values = settings::check_settings(&settings_read, &source, settings, &mut plan);
@@ -233,6 +244,7 @@ fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerP
         certificate: None,
         current: None,
         change: None,
+        corrections: Vec::new(),
         port: None,
         diagnostics: Vec::new(),
     };
@@ -374,6 +386,50 @@ fn collected_folder(file: &ConfigFile) -> Option<PathBuf> {
             parts.next().map(|_| root.join(first))
         });
     first_below_root.or_else(|| file.path.parent().map(Path::to_path_buf))
+}
+
+/// The server's corrections replace the file's values; `rtm` already holds those, and each
+/// correction is recorded beside the value it replaces.
+fn apply_corrections(
+    read: &mut ImSettings,
+    corrections: &Corrections,
+    source: &str,
+    plan: &mut ServerPlan,
+) {
+    let Some(server) = &plan.server else {
+        return;
+    };
+    for (key, correction) in corrections.for_server(server) {
+        let before = read.get(key).cloned();
+        let mut correction = correction.clone();
+        correction.original = before.as_ref().map(|s| s.value.clone());
+        plan.diagnostics.push(
+            Diagnostic::new(
+                Code::Corrected,
+                format!(
+                    "{} is '{}' from {} line {} (by {}: {}), not '{}' as the file has it",
+                    correction.key,
+                    crate::hidden::quoted(&correction.value, 120),
+                    correction.file,
+                    correction.line,
+                    crate::hidden::quoted(&correction.by, 120),
+                    crate::hidden::quoted(&correction.why, 200),
+                    crate::hidden::quoted(correction.original.as_deref().unwrap_or(""), 120)
+                ),
+            )
+            .in_file(source),
+        );
+        read.set(
+            key,
+            Setting {
+                value: correction.value.clone(),
+                // Findings about the value point at the key it replaces.
+                line: before.map_or(1, |s| s.line),
+            },
+        );
+        plan.corrections.retain(|c| c.key != correction.key);
+        plan.corrections.push(correction);
+    }
 }
 
 fn rtm_of(read: &ImSettings) -> Rtm {

@@ -249,7 +249,8 @@ fn check_pool(
                 format!(
                     "IMPoolName '{name}' is a single label, not the pool's FQDN (RTM's most common \
                      mistake); OWA needs the FQDN in the pool's certificate, e.g. {name}.contoso.com: \
-                     correct the collected file or run with --domain <your DNS suffix>"
+                     give the pool's FQDN for this server in --corrections, or run with --domain \
+                     <your DNS suffix>"
                 ),
             )));
             None
@@ -258,7 +259,8 @@ fn check_pool(
             out.push(at(Diagnostic::new(
                 Code::PoolInvalid,
                 format!(
-                    "IMPoolName '{}' is not a valid DNS name: {reason}",
+                    "IMPoolName '{}' is not a valid DNS name: {reason}; give the pool's FQDN for \
+                     this server in --corrections",
                     crate::hidden::quoted(&pool.text, QUOTED)
                 ),
             )));
@@ -279,9 +281,9 @@ fn check_issuer(
                 Diagnostic::new(
                     Code::IssuerInvalid,
                     format!(
-                        "IMCertificateIssuer '{}' is not a distinguished name: {e}. Copy the Issuer \
-                         of the certificate as Get-ExchangeCertificate shows it, e.g. \
-                         CN=ContosoCA, DC=contoso, DC=com",
+                        "IMCertificateIssuer '{}' is not a distinguished name: {e}. Give the Issuer \
+                         of the certificate as Get-ExchangeCertificate shows it (e.g. \
+                         CN=ContosoCA, DC=contoso, DC=com) for this server in --corrections",
                         crate::hidden::quoted(&issuer.text, QUOTED)
                     ),
                 )
@@ -305,7 +307,8 @@ fn check_serial(
                 Diagnostic::new(
                     Code::SerialInvalid,
                     format!(
-                        "IMCertificateSerialNumber '{}' is not a serial number: {e}",
+                        "IMCertificateSerialNumber '{}' is not a serial number: {e}; give the \
+                         certificate's serial for this server in --corrections",
                         crate::hidden::quoted(&serial.text, QUOTED)
                     ),
                 )

@@ -92,6 +92,20 @@ pub struct ServerContext {
     /// The collected values already are the new ones: the script, checking again when it
     /// runs, changes nothing here and restarts nothing.
     pub already_set: bool,
+    /// Values taken from `--corrections` instead of the web.config's.
+    pub corrections: Vec<CorrectionContext>,
+}
+
+/// One correction, as the plan shows it beside the value it replaces.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrectionContext {
+    pub key: &'static str,
+    pub original: Option<String>,
+    pub value: String,
+    pub by: String,
+    pub why: String,
+    pub file: String,
+    pub line: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -272,6 +286,19 @@ fn server_context(s: &ServerPlan) -> Option<ServerContext> {
         port: s.port.as_deref().map(printable),
         change: s.change,
         already_set: s.change == Some("already_set"),
+        corrections: s
+            .corrections
+            .iter()
+            .map(|c| CorrectionContext {
+                key: c.key,
+                original: c.original.as_deref().map(printable),
+                value: printable(&c.value),
+                by: printable(&c.by),
+                why: printable(&c.why),
+                file: printable(&c.file),
+                line: c.line,
+            })
+            .collect(),
         ocs_port: s
             .port
             .as_deref()

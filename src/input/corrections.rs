@@ -1,0 +1,195 @@
+//! `--corrections`: the values an administrator corrects without touching the collected
+//! files, which stay as they were collected (the evidence is never edited). A CSV with the
+//! columns `server,key,value,by,why`: for that server, the key's value is taken from the row
+//! instead of the web.config, and the report and the plan show it beside the original with
+//! who said so and why.
+//!
+//! ```text
+//! server,key,value,by,why
+//! CAS04,IMPoolName,naocs.contoso.com,J. Doe (messaging),"typed without its domain; the pool of Lyon is naocs"
+//! ```
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::config::ImKey;
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::error::Error;
+use crate::names::ServerName;
+
+/// The keys a correction may name: the three RTM keys.
+const KEYS: [ImKey; 3] = [
+    ImKey::PoolName,
+    ImKey::CertificateIssuer,
+    ImKey::CertificateSerialNumber,
+];
+/// As for the server map: far beyond any real value.
+const MAX_CELL: usize = 1024;
+
+/// One correction as the report shows it, beside the value the web.config had.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Correction {
+    pub key: &'static str,
+    /// What the web.config said (null: the key was not there).
+    pub original: Option<String>,
+    pub value: String,
+    pub by: String,
+    pub why: String,
+    /// Where the correction was written: the corrections file and its line.
+    pub file: String,
+    pub line: u32,
+}
+
+/// Every correction of the file, by server.
+#[derive(Debug, Clone, Default)]
+pub struct Corrections {
+    rows: Vec<(ServerName, ImKey, Correction)>,
+    by_server: HashMap<ServerName, Vec<usize>>,
+    /// Unusable rows, reported once for the run.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Corrections {
+    /// Reads the file. A missing or unreadable file, or one without the five columns, stops
+    /// the run; a bad row is a diagnostic and is not applied.
+    pub fn load(path: &Path) -> Result<Corrections, Error> {
+        if let Err(source) = std::fs::metadata(path) {
+            return Err(Error::Input {
+                path: path.to_path_buf(),
+                what: "corrections file",
+                source,
+            });
+        }
+        let bad = |message: String| {
+            Error::Usage(format!(
+                "corrections file {}: {message}",
+                crate::paths::shown(path)
+            ))
+        };
+        let bytes = crate::walk::read(path).map_err(bad)?;
+        let (text, _) = crate::encoding::decode(&bytes).map_err(|e| bad(e.to_string()))?;
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| bad(e.to_string()))?
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
+            .collect();
+        let column = |name: &str| headers.iter().position(|h| h == name);
+        let (Some(server), Some(key), Some(value), Some(by), Some(why)) = (
+            column("server"),
+            column("key"),
+            column("value"),
+            column("by"),
+            column("why"),
+        ) else {
+            return Err(bad(format!(
+                "the first line must name the columns server,key,value,by,why (found: {})",
+                headers.join(",")
+            )));
+        };
+        let shown = crate::paths::shown(path);
+        let mut corrections = Corrections::default();
+        for (i, record) in reader.records().enumerate() {
+            let line = u32::try_from(i + 2).unwrap_or(u32::MAX);
+            let cell = |record: &csv::StringRecord, at: usize| -> Result<String, String> {
+                let text = record.get(at).unwrap_or("");
+                if text.chars().count() > MAX_CELL {
+                    return Err(format!("a cell is longer than {MAX_CELL} characters"));
+                }
+                let (text, removed) = crate::hidden::strip(text);
+                if !removed.is_empty() {
+                    return Err(format!(
+                        "it contains invisible characters ({}): write the value as it should be",
+                        crate::hidden::describe_all(&removed)
+                    ));
+                }
+                Ok(text.trim().to_string())
+            };
+            let row = record.map_err(|e| e.to_string()).and_then(|record| {
+                let server_text = cell(&record, server)?;
+                let (server, _) = ServerName::parse(&server_text)
+                    .map_err(|e| format!("server '{server_text}': {e}"))?;
+                let key_text = cell(&record, key)?;
+                let key = KEYS
+                    .into_iter()
+                    .find(|k| k.name().eq_ignore_ascii_case(&key_text))
+                    .ok_or_else(|| {
+                        format!(
+                            "key '{}' is not one of IMPoolName, IMCertificateIssuer, \
+                             IMCertificateSerialNumber",
+                            crate::hidden::quoted(&key_text, 60)
+                        )
+                    })?;
+                let (by, why) = (cell(&record, by)?, cell(&record, why)?);
+                if by.is_empty() || why.is_empty() {
+                    return Err("a correction says who made it (by) and why (why)".to_string());
+                }
+                let correction = Correction {
+                    key: key.name(),
+                    original: None,
+                    value: cell(&record, value)?,
+                    by,
+                    why,
+                    file: shown.clone(),
+                    line,
+                };
+                Ok((server, key, correction))
+            });
+            match row {
+                Ok(row) => {
+                    let index = corrections.rows.len();
+                    corrections
+                        .by_server
+                        .entry(row.0.clone())
+                        .or_default()
+                        .push(index);
+                    corrections.rows.push(row);
+                }
+                Err(message) => corrections.diagnostics.push(
+                    Diagnostic::new(
+                        Code::SourceUnreadable,
+                        format!("correction not applied: {message}"),
+                    )
+                    .in_file(&shown)
+                    .at_line(line),
+                ),
+            }
+        }
+        Ok(corrections)
+    }
+
+    /// The corrections for one server, in the file's order (a later row for the same key
+    /// wins, as in a web.config).
+    pub fn for_server(&self, server: &ServerName) -> Vec<(ImKey, &Correction)> {
+        self.by_server
+            .get(server)
+            .into_iter()
+            .flatten()
+            .map(|&i| (self.rows[i].1, &self.rows[i].2))
+            .collect()
+    }
+
+    /// Rows for servers no web.config is for: said, so that a correction is never lost
+    /// without a word.
+    pub fn unused(&self, servers: &[&ServerName]) -> Vec<Diagnostic> {
+        self.rows
+            .iter()
+            .filter(|(server, _, _)| !servers.contains(&server))
+            .map(|(server, _, c)| {
+                Diagnostic::new(
+                    Code::MapRowUnused,
+                    format!("correction not applied: no web.config found is for server {server}"),
+                )
+                .with_severity(Severity::Warning)
+                .in_file(&c.file)
+                .at_line(c.line)
+            })
+            .collect()
+    }
+}
