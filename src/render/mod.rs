@@ -411,13 +411,25 @@ fn registry(kind: Kind) -> Handlebars<'static> {
 /// numeric entities, which Markdown decodes in text and in HTML blocks alike (templates
 /// therefore show commands in `<pre>` blocks, not in fenced code, where entities stay
 /// literal).
+///
+/// A backslash stays a backslash where Markdown reads it as one, before a letter, digit,
+/// space or non-ASCII character (`CAS01\owa`), so that the raw file reads as the value does;
+/// before punctuation or at the end of the value, where it could escape what follows, it is
+/// an entity too.
 fn markdown_escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
+            '\\' if chars
+                .peek()
+                .is_some_and(|next| !next.is_ascii_punctuation() && !next.is_control()) =>
+            {
+                out.push('\\')
+            }
             '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => {
                 out.push_str(&format!("&#{};", u32::from(c)))
             }
@@ -511,6 +523,18 @@ pub fn windows_text(text: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markdown_keeps_a_backslash_readable_where_it_is_one() {
+        assert_eq!(
+            markdown_escape("CAS01\\owa (Default Web Site)"),
+            "CAS01\\owa (Default Web Site)"
+        );
+        assert_eq!(markdown_escape("a\\*b"), "a&#92;&#42;b");
+        assert_eq!(markdown_escape("end\\"), "end&#92;");
+        assert_eq!(markdown_escape("x\\\\y"), "x&#92;\\y");
+        assert_eq!(markdown_escape("<b>|"), "&lt;b&gt;&#124;");
+    }
     use serde_json::json;
 
     #[test]
