@@ -113,6 +113,8 @@ impl Report {
         let (inputs, across): (Vec<&Diagnostic>, Vec<&Diagnostic>) = self
             .diagnostics
             .iter()
+            // Each file's own entry already says it is one of two for a server.
+            .filter(|d| d.code != Code::DuplicateServer)
             .partition(|d| d.code == Code::SourceUnreadable);
         let diagnostics: Vec<&Diagnostic> = inputs
             .into_iter()

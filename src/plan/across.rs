@@ -9,7 +9,8 @@ use crate::names::{PoolFqdn, ServerName};
 use super::ServerPlan;
 
 /// Two files for one server: neither can be trusted to be the right one. Each file's own
-/// entry says so, naming the others; nothing is said a third time across servers.
+/// entry says so, naming the others; the finding across servers is also in the report's
+/// top-level list (SPEC §7), which the text summary does not print a third time.
 pub(super) fn duplicate_servers(servers: &mut [ServerPlan]) -> Vec<Diagnostic> {
     let mut by_name: BTreeMap<ServerName, Vec<usize>> = BTreeMap::new();
     for (i, s) in servers.iter().enumerate() {
@@ -17,6 +18,7 @@ pub(super) fn duplicate_servers(servers: &mut [ServerPlan]) -> Vec<Diagnostic> {
             by_name.entry(name.clone()).or_default().push(i);
         }
     }
+    let mut out = Vec::new();
     for (name, indices) in by_name.into_iter().filter(|(_, v)| v.len() > 1) {
         for &i in &indices {
             let others: Vec<&str> = indices
@@ -32,8 +34,20 @@ pub(super) fn duplicate_servers(servers: &mut [ServerPlan]) -> Vec<Diagnostic> {
             let d = Diagnostic::new(Code::DuplicateServer, message).in_file(&servers[i].source);
             servers[i].diagnostics.push(d);
         }
+        let files: Vec<&str> = indices
+            .iter()
+            .map(|&i| servers[i].source.as_str())
+            .collect();
+        out.push(Diagnostic::new(
+            Code::DuplicateServer,
+            format!(
+                "{} files map to server {name}: {}",
+                files.len(),
+                files.join(", ")
+            ),
+        ));
     }
-    Vec::new()
+    out
 }
 
 /// Servers behind one load balancer must use one pool (per site or array when the map says).
