@@ -253,7 +253,7 @@ pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
 /// referred to), the exit statuses, the environment and examples.
 pub fn man_page() -> std::io::Result<Vec<u8>> {
     use clap::CommandFactory;
-    use clap_mangen::roff::{bold, italic, roman, Roff};
+    use clap_mangen::roff::{bold, roman, Roff};
     let command = Cli::command();
     let man = clap_mangen::Man::new(command.clone());
     let mut out = Vec::new();
@@ -263,6 +263,40 @@ pub fn man_page() -> std::io::Result<Vec<u8>> {
     man.render_description_section(&mut out)?;
     man.render_options_section(&mut out)?;
     let mut page = Roff::new();
+    commands_section(&mut page, &command);
+    page.control("SH", ["EXIT STATUS"]);
+    for (status, meaning) in [
+        ("0", "Every server with IM settings was converted (scan: every file was read; resolve: the certificate was found and is usable)."),
+        ("1", "At least one server failed, or resolve found no usable certificate. The outputs are still written for the others; report.json says why."),
+        ("2", "The run could not start: a usage error, a missing input, an unreadable server map, or --out not empty without --force. Nothing is written."),
+        ("130", "Interrupted (Ctrl+C, SIGTERM, SIGHUP). Nothing is written, and no temporary file is left."),
+    ] {
+        page.control("TP", []).text([bold(status)]).text([roman(meaning)]);
+    }
+    page.control("SH", ["ENVIRONMENT"]);
+    for (name, meaning) in [
+        ("OWA_IM_MIGRATE_PFX_PASSWORD", "The password of the PKCS #12 (.pfx) files under --certs. Without it, the tool asks once when it runs in a terminal; a password is never taken from the command line."),
+        ("SOURCE_DATE_EPOCH", "Seconds since 1970: the time written in the generated files' header, for reproducible outputs."),
+        ("NO_COLOR", "When set and not empty, the summary is never coloured (no-color.org)."),
+    ] {
+        page.control("TP", []).text([bold(name)]).text([roman(meaning)]);
+    }
+    page.control("SH", ["EXAMPLES"]);
+    for example in EXAMPLES {
+        page.control("PP", []).text([roman(*example)]);
+    }
+    page.control("SH", ["SEE ALSO"]).text([roman(
+        "The README that comes with the tool: the migration step by step, the certificate \
+         sources, the server map, the diagnostic codes.",
+    )]);
+    out.extend(page.render().into_bytes());
+    man.render_version_section(&mut out)?;
+    Ok(out)
+}
+
+/// The COMMANDS section: each command's synopsis, what it does, and its options.
+fn commands_section(page: &mut clap_mangen::roff::Roff, command: &clap::Command) {
+    use clap_mangen::roff::{bold, italic, roman};
     page.control("SH", ["COMMANDS"]);
     for sub in command.get_subcommands() {
         let mut sub = sub.clone();
@@ -297,34 +331,6 @@ pub fn man_page() -> std::io::Result<Vec<u8>> {
             }
         }
     }
-    page.control("SH", ["EXIT STATUS"]);
-    for (status, meaning) in [
-        ("0", "Every server with IM settings was converted (scan: every file was read; resolve: the certificate was found and is usable)."),
-        ("1", "At least one server failed, or resolve found no usable certificate. The outputs are still written for the others; report.json says why."),
-        ("2", "The run could not start: a usage error, a missing input, an unreadable server map, or --out not empty without --force. Nothing is written."),
-        ("130", "Interrupted (Ctrl+C, SIGTERM, SIGHUP). Nothing is written, and no temporary file is left."),
-    ] {
-        page.control("TP", []).text([bold(status)]).text([roman(meaning)]);
-    }
-    page.control("SH", ["ENVIRONMENT"]);
-    for (name, meaning) in [
-        ("OWA_IM_MIGRATE_PFX_PASSWORD", "The password of the PKCS #12 (.pfx) files under --certs. Without it, the tool asks once when it runs in a terminal; a password is never taken from the command line."),
-        ("SOURCE_DATE_EPOCH", "Seconds since 1970: the time written in the generated files' header, for reproducible outputs."),
-        ("NO_COLOR", "When set and not empty, the summary is never coloured (no-color.org)."),
-    ] {
-        page.control("TP", []).text([bold(name)]).text([roman(meaning)]);
-    }
-    page.control("SH", ["EXAMPLES"]);
-    for example in EXAMPLES {
-        page.control("PP", []).text([roman(*example)]);
-    }
-    page.control("SH", ["SEE ALSO"]).text([roman(
-        "The README that comes with the tool: the migration step by step, the certificate \
-         sources, the server map, the diagnostic codes.",
-    )]);
-    out.extend(page.render().into_bytes());
-    man.render_version_section(&mut out)?;
-    Ok(out)
 }
 
 /// The worked examples, each a whole command (the man page shows them unbroken).

@@ -202,67 +202,17 @@ fn recognise(path: &Path, shown: &str, bytes: &[u8], reading: &Reading) -> Conte
     // The exports are text: decoded once (a CLIXML export of a large organisation is tens
     // of megabytes of UTF-16), then recognised and read from the text.
     let text = crate::encoding::decode(bytes);
-    if let Ok((text, _)) = &text {
-        if clixml::looks_like_text(text) {
-            return export("clixml", clixml::read_text(text, shown), path);
-        }
-        if exchange_json::looks_like_text(text) {
-            return export("json", exchange_json::read_text(text, shown), path);
-        }
-        if exchange_csv::looks_like_text(text) {
-            return export(
-                "csv",
-                exchange_csv::read_text(text, shown, &reading.csv_culture),
-                path,
-            );
-        }
-    } else if let Some((text, unknown)) = ansi_as_unknown(bytes) {
-        if exchange_csv::looks_like_text(&text) {
-            let read = exchange_csv::read_text(&text, shown, &reading.csv_culture);
-            return with_note(
-                export("csv", read, path),
-                Diagnostic::new(
-                    Code::SourceUnreadable,
-                    format!(
-                        "the file is not UTF-8 but in a Windows ANSI code page, as Excel saves \
-                         a CSV: its {unknown} non-ASCII byte{} are read as unknown characters \
-                         ('?', which matches any one character, as in a PowerShell 2.0 export)",
-                        if unknown == 1 { "" } else { "s" }
-                    ),
-                )
-                .with_severity(Severity::Warning)
-                .in_file(shown),
-            );
-        }
+    if let Some(content) = recognise_export(
+        bytes,
+        text.as_ref().ok().map(|(t, _)| t.as_ref()),
+        path,
+        shown,
+        reading,
+    ) {
+        return content;
     }
-    if bytes.first() == Some(&0x30) {
-        match certificate::from_der(bytes) {
-            Ok(cert) => return done("der", Ok(vec![(cert, Source::file(shown, path))])),
-            Err(reason) if promised => return Content::Unreadable("der", reason, Vec::new()),
-            Err(_) => {}
-        }
-        if crate::der::is_sequence(bytes) {
-            return Content::NotRead("der", format!("it is {}", der_kind(bytes)));
-        }
-    }
-    if matches!(ext.as_str(), "csv" | "json") {
-        // An export that is not even text (a BOM that does not match its encoding, say) is
-        // a damaged export, not a stray file.
-        if let Err(e) = text {
-            return Content::Unreadable("unknown", e.to_string(), Vec::new());
-        }
-    }
-    if promised {
-        return Content::Unreadable(
-            "unknown",
-            "not a certificate, PKCS #7 chain, serialized store, PKCS#12 file or \
-             Get-ExchangeCertificate export: export it again as DER encoded binary X.509 \
-             (.cer), Base-64 (PEM), .p7b, .pfx, or with Export-Clixml"
-                .into(),
-            Vec::new(),
-        );
-    }
-    Content::Ignored
+    let not_text = text.err().map(|e| e.to_string());
+    recognise_der(bytes, path, shown, &ext, not_text)
 }
 
 /// Text whose every non-ASCII byte is `?`, and how many there were: how a CSV that Excel saved
@@ -297,6 +247,89 @@ fn with_note(content: Content, note: Diagnostic) -> Content {
         }
         other => other,
     }
+}
+
+/// A lone DER certificate, a DER structure that is something else, or nothing read: what
+/// is left once no other reader took the file. `not_text` says why the bytes were not text.
+fn recognise_der(
+    bytes: &[u8],
+    path: &Path,
+    shown: &str,
+    ext: &str,
+    not_text: Option<String>,
+) -> Content {
+    let promised = CERT_EXTENSIONS.contains(&ext);
+    if bytes.first() == Some(&0x30) {
+        match certificate::from_der(bytes) {
+            Ok(cert) => return done("der", Ok(vec![(cert, Source::file(shown, path))])),
+            Err(reason) if promised => return Content::Unreadable("der", reason, Vec::new()),
+            Err(_) => {}
+        }
+        if crate::der::is_sequence(bytes) {
+            return Content::NotRead("der", format!("it is {}", der_kind(bytes)));
+        }
+    }
+    if matches!(ext, "csv" | "json") {
+        // An export that is not even text (a BOM that does not match its encoding, say) is
+        // a damaged export, not a stray file.
+        if let Some(why) = not_text {
+            return Content::Unreadable("unknown", why, Vec::new());
+        }
+    }
+    if promised {
+        return Content::Unreadable(
+            "unknown",
+            "not a certificate, PKCS #7 chain, serialized store, PKCS#12 file or \
+             Get-ExchangeCertificate export: export it again as DER encoded binary X.509 \
+             (.cer), Base-64 (PEM), .p7b, .pfx, or with Export-Clixml"
+                .into(),
+            Vec::new(),
+        );
+    }
+    Content::Ignored
+}
+
+/// A `Get-ExchangeCertificate` export, from its decoded text; or, for bytes that are not
+/// UTF-8, an `Export-Csv` file Excel saved in an ANSI code page. None for anything else.
+fn recognise_export(
+    bytes: &[u8],
+    text: Option<&str>,
+    path: &Path,
+    shown: &str,
+    reading: &Reading,
+) -> Option<Content> {
+    if let Some(text) = text {
+        if clixml::looks_like_text(text) {
+            return Some(export("clixml", clixml::read_text(text, shown), path));
+        }
+        if exchange_json::looks_like_text(text) {
+            return Some(export("json", exchange_json::read_text(text, shown), path));
+        }
+        if exchange_csv::looks_like_text(text) {
+            let read = exchange_csv::read_text(text, shown, &reading.csv_culture);
+            return Some(export("csv", read, path));
+        }
+        return None;
+    }
+    let (text, unknown) = ansi_as_unknown(bytes)?;
+    if !exchange_csv::looks_like_text(&text) {
+        return None;
+    }
+    let read = exchange_csv::read_text(&text, shown, &reading.csv_culture);
+    Some(with_note(
+        export("csv", read, path),
+        Diagnostic::new(
+            Code::SourceUnreadable,
+            format!(
+                "the file is not UTF-8 but in a Windows ANSI code page, as Excel saves a CSV: \
+                 its {unknown} non-ASCII byte{} are read as unknown characters ('?', which \
+                 matches any one character, as in a PowerShell 2.0 export)",
+                if unknown == 1 { "" } else { "s" }
+            ),
+        )
+        .with_severity(Severity::Warning)
+        .in_file(shown),
+    ))
 }
 
 /// What PEM blocks without a certificate most likely are.

@@ -94,63 +94,15 @@ impl Corrections {
             )));
         };
         let shown = crate::paths::shown(path);
+        let columns = [server, key, value, by, why];
         let mut corrections = Corrections::default();
         for (i, record) in reader.records().enumerate() {
             let line = u32::try_from(i + 2).unwrap_or(u32::MAX);
-            let cell = |record: &csv::StringRecord, at: usize| -> Result<String, String> {
-                let text = record.get(at).unwrap_or("");
-                if text.chars().count() > MAX_CELL {
-                    return Err(format!("a cell is longer than {MAX_CELL} characters"));
-                }
-                let (text, removed) = crate::hidden::strip(text);
-                if !removed.is_empty() {
-                    return Err(format!(
-                        "it contains invisible characters ({}): write the value as it should be",
-                        crate::hidden::describe_all(&removed)
-                    ));
-                }
-                Ok(text.trim().to_string())
-            };
-            let row = record.map_err(|e| e.to_string()).and_then(|record| {
-                let server_text = cell(&record, server)?;
-                let (server, _) = ServerName::parse(&server_text)
-                    .map_err(|e| format!("server '{server_text}': {e}"))?;
-                let key_text = cell(&record, key)?;
-                let key = KEYS
-                    .into_iter()
-                    .find(|k| k.name().eq_ignore_ascii_case(&key_text))
-                    .ok_or_else(|| {
-                        format!(
-                            "key '{}' is not one of IMPoolName, IMCertificateIssuer, \
-                             IMCertificateSerialNumber",
-                            crate::hidden::quoted(&key_text, 60)
-                        )
-                    })?;
-                let (by, why) = (cell(&record, by)?, cell(&record, why)?);
-                if by.is_empty() || why.is_empty() {
-                    return Err("a correction says who made it (by) and why (why)".to_string());
-                }
-                let correction = Correction {
-                    key: key.name(),
-                    original: None,
-                    value: cell(&record, value)?,
-                    by,
-                    why,
-                    file: shown.clone(),
-                    line,
-                };
-                Ok((server, key, correction))
-            });
+            let row = record
+                .map_err(|e| e.to_string())
+                .and_then(|record| row(&record, columns, &shown, line));
             match row {
-                Ok(row) => {
-                    let index = corrections.rows.len();
-                    corrections
-                        .by_server
-                        .entry(row.0.clone())
-                        .or_default()
-                        .push(index);
-                    corrections.rows.push(row);
-                }
+                Ok(row) => corrections.add(row),
                 Err(message) => corrections.diagnostics.push(
                     Diagnostic::new(
                         Code::SourceUnreadable,
@@ -162,6 +114,14 @@ impl Corrections {
             }
         }
         Ok(corrections)
+    }
+
+    fn add(&mut self, row: (ServerName, ImKey, Correction)) {
+        self.by_server
+            .entry(row.0.clone())
+            .or_default()
+            .push(self.rows.len());
+        self.rows.push(row);
     }
 
     /// The corrections for one server, in the file's order (a later row for the same key
@@ -192,4 +152,59 @@ impl Corrections {
             })
             .collect()
     }
+}
+
+/// One row: (server, key, correction), or why it cannot be applied. `columns` are the
+/// positions of server, key, value, by and why.
+fn row(
+    record: &csv::StringRecord,
+    columns: [usize; 5],
+    shown: &str,
+    line: u32,
+) -> Result<(ServerName, ImKey, Correction), String> {
+    let [server, key, value, by, why] = columns.map(|at| cell(record, at));
+    let server_text = server?;
+    let (server, _) =
+        ServerName::parse(&server_text).map_err(|e| format!("server '{server_text}': {e}"))?;
+    let key_text = key?;
+    let key = KEYS
+        .into_iter()
+        .find(|k| k.name().eq_ignore_ascii_case(&key_text))
+        .ok_or_else(|| {
+            format!(
+                "key '{}' is not one of IMPoolName, IMCertificateIssuer, IMCertificateSerialNumber",
+                crate::hidden::quoted(&key_text, 60)
+            )
+        })?;
+    let (by, why) = (by?, why?);
+    if by.is_empty() || why.is_empty() {
+        return Err("a correction says who made it (by) and why (why)".to_string());
+    }
+    let correction = Correction {
+        key: key.name(),
+        original: None,
+        value: value?,
+        by,
+        why,
+        file: shown.to_string(),
+        line,
+    };
+    Ok((server, key, correction))
+}
+
+/// One cell, trimmed: refused when longer than any real value, or when it holds invisible
+/// characters (a correction is written by hand, to be exactly what is meant).
+fn cell(record: &csv::StringRecord, at: usize) -> Result<String, String> {
+    let text = record.get(at).unwrap_or("");
+    if text.chars().count() > MAX_CELL {
+        return Err(format!("a cell is longer than {MAX_CELL} characters"));
+    }
+    let (text, removed) = crate::hidden::strip(text);
+    if !removed.is_empty() {
+        return Err(format!(
+            "it contains invisible characters ({}): write the value as it should be",
+            crate::hidden::describe_all(&removed)
+        ));
+    }
+    Ok(text.trim().to_string())
 }
