@@ -55,21 +55,13 @@ impl Corrections {
     /// Reads the file. A missing or unreadable file, or one without the five columns, stops
     /// the run; a bad row is a diagnostic and is not applied.
     pub fn load(path: &Path) -> Result<Corrections, Error> {
-        if let Err(source) = std::fs::metadata(path) {
-            return Err(Error::Input {
-                path: path.to_path_buf(),
-                what: "corrections file",
-                source,
-            });
-        }
         let bad = |message: String| {
             Error::Usage(format!(
                 "corrections file {}: {message}",
                 crate::paths::shown(path)
             ))
         };
-        let bytes = crate::walk::read(path).map_err(bad)?;
-        let (text, _) = crate::encoding::decode(&bytes).map_err(|e| bad(e.to_string()))?;
+        let text = super::read_text(path, "corrections file", bad)?;
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .trim(csv::Trim::All)

@@ -12,7 +12,6 @@ use std::path::Path;
 
 use crate::config::ConfigFile;
 use crate::diag::{Code, Diagnostic};
-use crate::encoding;
 use crate::error::Error;
 use crate::names::{validate_dns_name, Identity, ServerName};
 
@@ -49,19 +48,11 @@ impl ServerMap {
     /// Reads the map. A missing file or a header without `path` and `server` stops the run;
     /// a bad row is a diagnostic and the row is not used.
     pub fn load(path: &Path) -> Result<ServerMap, Error> {
-        if let Err(source) = std::fs::metadata(path) {
-            return Err(Error::Input {
-                path: path.to_path_buf(),
-                what: "server map",
-                source,
-            });
-        }
         let bad = |message: String| Error::ServerMap {
             path: path.to_path_buf(),
             message,
         };
-        let bytes = crate::walk::read(path).map_err(bad)?;
-        let (text, _) = encoding::decode(&bytes).map_err(|e| bad(e.to_string()))?;
+        let text = super::read_text(path, "server map", bad)?;
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .trim(csv::Trim::All)
