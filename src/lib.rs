@@ -500,12 +500,12 @@ fn no_certificates(
     let found = match sources.len() {
         0 => "no file at all".to_string(),
         n => {
-            let count = |status: &str| sources.iter().filter(|s| s.status == status).count();
+            let count = |status| sources.iter().filter(|s| s.status == status).count();
             format!(
                 "{n} file{}: {} unreadable, {} not certificates",
                 if n == 1 { "" } else { "s" },
-                count("unreadable"),
-                count("ignored")
+                count(source::Status::Unreadable),
+                count(source::Status::Ignored)
             )
         }
     };

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::cert::source::SourceFile;
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::hidden::printable;
-use crate::plan::{Plan, ServerPlan, Status};
+use crate::plan::{Change, Plan, ServerPlan, Status};
 use crate::tool::Tool;
 
 pub const SCHEMA: u32 = 1;
@@ -194,8 +194,8 @@ fn server_line(s: &ServerPlan, paint: Paint) -> String {
         String::new()
     };
     match s.change {
-        Some("already_set") => note.push_str(" (already set: nothing will change)"),
-        Some(_) => note.push_str(" (will change)"),
+        Some(Change::AlreadySet) => note.push_str(" (already set: nothing will change)"),
+        Some(Change::WillChange) => note.push_str(" (will change)"),
         None => {}
     }
     if !s.corrections.is_empty() {

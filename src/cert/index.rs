@@ -162,10 +162,6 @@ impl CertIndex {
         self.entries.is_empty()
     }
 
-    pub fn entries(&self) -> &[Entry] {
-        &self.entries
-    }
-
     pub fn lookup(&self, query: &Query<'_>) -> Lookup<'_> {
         let mut found = self.matches(query, query.serial, false);
         if found.is_empty() && query.serial_reversed != query.serial {

@@ -26,12 +26,35 @@ use crate::error::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceFile {
     pub file: String,
-    /// `pem`, `der`, `pkcs7`, `sst`, `pkcs12`, `csv`, `json`, `clixml`, or `unknown`.
-    pub format: &'static str,
+    pub format: Format,
     pub certificates: usize,
-    /// `read`, `unreadable`, or `ignored` (not certificate material, e.g. a README, or a
-    /// container of something else, e.g. a private key, which a warning names).
-    pub status: &'static str,
+    pub status: Status,
+}
+
+/// What a file under `--certs` is, by its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Pem,
+    Der,
+    Pkcs7,
+    Sst,
+    Pkcs12,
+    Csv,
+    Json,
+    Clixml,
+    Unknown,
+}
+
+/// What became of a file under `--certs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Read,
+    Unreadable,
+    /// Not certificate material (a README), or a container of something else (a private
+    /// key), which a warning names.
+    Ignored,
 }
 
 /// Everything read from the `--certs` arguments.
@@ -108,7 +131,7 @@ pub fn read(found: Found, reading: &Reading) -> Loaded {
             let shown = crate::paths::shown(path);
             let content = match crate::walk::read(path) {
                 Ok(bytes) => recognise(path, &shown, &bytes, reading),
-                Err(reason) => Content::Unreadable("unknown", reason, Vec::new()),
+                Err(reason) => Content::Unreadable(Format::Unknown, reason, Vec::new()),
             };
             (shown, content)
         })
@@ -121,11 +144,11 @@ pub fn read(found: Found, reading: &Reading) -> Loaded {
 
 /// What a file turned out to hold.
 enum Content {
-    Certificates(&'static str, Vec<(Certificate, Source)>, Vec<Diagnostic>),
+    Certificates(Format, Vec<(Certificate, Source)>, Vec<Diagnostic>),
     /// Unreadable as a whole; with the messages of its unusable objects, if any.
-    Unreadable(&'static str, String, Vec<Diagnostic>),
+    Unreadable(Format, String, Vec<Diagnostic>),
     /// A certificate container by its look that holds nothing read: said in a warning.
-    NotRead(&'static str, String),
+    NotRead(Format, String),
     Ignored,
 }
 
@@ -136,7 +159,7 @@ fn add(loaded: &mut Loaded, shown: String, content: Content) {
             let count = certs.len();
             loaded.certificates.extend(certs);
             loaded.diagnostics.extend(diagnostics);
-            (format, count, "read")
+            (format, count, Status::Read)
         }
         Content::Unreadable(format, reason, objects) => {
             loaded.diagnostics.push(
@@ -147,7 +170,7 @@ fn add(loaded: &mut Loaded, shown: String, content: Content) {
                 .in_file(&shown),
             );
             loaded.diagnostics.extend(objects);
-            (format, 0, "unreadable")
+            (format, 0, Status::Unreadable)
         }
         Content::NotRead(format, why) => {
             loaded.diagnostics.push(
@@ -158,9 +181,9 @@ fn add(loaded: &mut Loaded, shown: String, content: Content) {
                 .with_severity(Severity::Warning)
                 .in_file(&shown),
             );
-            (format, 0, "ignored")
+            (format, 0, Status::Ignored)
         }
-        Content::Ignored => ("unknown", 0, "ignored"),
+        Content::Ignored => (Format::Unknown, 0, Status::Ignored),
     };
     loaded.files.push(SourceFile {
         file: shown,
@@ -175,29 +198,29 @@ fn recognise(path: &Path, shown: &str, bytes: &[u8], reading: &Reading) -> Conte
     let promised = CERT_EXTENSIONS.contains(&ext.as_str());
     if bytes.is_empty() {
         return if promised {
-            Content::Unreadable("unknown", "the file is empty".into(), Vec::new())
+            Content::Unreadable(Format::Unknown, "the file is empty".into(), Vec::new())
         } else {
             Content::Ignored
         };
     }
     if sst::looks_like(bytes) {
-        return done("sst", read_sst(bytes, path, shown));
+        return done(Format::Sst, read_sst(bytes, path, shown));
     }
     if contains(bytes, b"-----BEGIN ") {
         return match read_pem(bytes, path, shown) {
             Err(PemError::NoCertificate(labels)) if !promised => Content::NotRead(
-                "pem",
+                Format::Pem,
                 format!("its PEM blocks are {labels}: {}", pem_kind(&labels)),
             ),
-            Err(PemError::Damaged(why)) if !promised => Content::NotRead("pem", why),
-            read => done("pem", read.map_err(|e| e.to_string())),
+            Err(PemError::Damaged(why)) if !promised => Content::NotRead(Format::Pem, why),
+            read => done(Format::Pem, read.map_err(|e| e.to_string())),
         };
     }
     if pkcs7::looks_like(bytes) {
-        return done("pkcs7", read_pkcs7(bytes, path, shown));
+        return done(Format::Pkcs7, read_pkcs7(bytes, path, shown));
     }
     if matches!(ext.as_str(), "pfx" | "p12") || pkcs12::looks_like(bytes) {
-        return done("pkcs12", read_pkcs12(bytes, path, shown, reading));
+        return done(Format::Pkcs12, read_pkcs12(bytes, path, shown, reading));
     }
     // The exports are text: decoded once (a CLIXML export of a large organisation is tens
     // of megabytes of UTF-16), then recognised and read from the text.
@@ -261,24 +284,24 @@ fn recognise_der(
     let promised = CERT_EXTENSIONS.contains(&ext);
     if bytes.first() == Some(&0x30) {
         match certificate::from_der(bytes) {
-            Ok(cert) => return done("der", Ok(vec![(cert, Source::file(shown, path))])),
-            Err(reason) if promised => return Content::Unreadable("der", reason, Vec::new()),
+            Ok(cert) => return done(Format::Der, Ok(vec![(cert, Source::file(shown, path))])),
+            Err(reason) if promised => return Content::Unreadable(Format::Der, reason, Vec::new()),
             Err(_) => {}
         }
         if crate::der::is_sequence(bytes) {
-            return Content::NotRead("der", format!("it is {}", der_kind(bytes)));
+            return Content::NotRead(Format::Der, format!("it is {}", der_kind(bytes)));
         }
     }
     if matches!(ext, "csv" | "json") {
         // An export that is not even text (a BOM that does not match its encoding, say) is
         // a damaged export, not a stray file.
         if let Some(why) = not_text {
-            return Content::Unreadable("unknown", why, Vec::new());
+            return Content::Unreadable(Format::Unknown, why, Vec::new());
         }
     }
     if promised {
         return Content::Unreadable(
-            "unknown",
+            Format::Unknown,
             "not a certificate, PKCS #7 chain, serialized store, PKCS#12 file or \
              Get-ExchangeCertificate export: export it again as DER encoded binary X.509 \
              (.cer), Base-64 (PEM), .p7b, .pfx, or with Export-Clixml"
@@ -300,14 +323,18 @@ fn recognise_export(
 ) -> Option<Content> {
     if let Some(text) = text {
         if clixml::looks_like_text(text) {
-            return Some(export("clixml", clixml::read_text(text, shown), path));
+            return Some(export(Format::Clixml, clixml::read_text(text, shown), path));
         }
         if exchange_json::looks_like_text(text) {
-            return Some(export("json", exchange_json::read_text(text, shown), path));
+            return Some(export(
+                Format::Json,
+                exchange_json::read_text(text, shown),
+                path,
+            ));
         }
         if exchange_csv::looks_like_text(text) {
             let read = exchange_csv::read_text(text, shown, &reading.csv_culture);
-            return Some(export("csv", read, path));
+            return Some(export(Format::Csv, read, path));
         }
         return None;
     }
@@ -317,7 +344,7 @@ fn recognise_export(
     }
     let read = exchange_csv::read_text(&text, shown, &reading.csv_culture);
     Some(with_note(
-        export("csv", read, path),
+        export(Format::Csv, read, path),
         Diagnostic::new(
             Code::SourceUnreadable,
             format!(
@@ -357,7 +384,7 @@ fn der_kind(bytes: &[u8]) -> &'static str {
     }
 }
 
-fn done(format: &'static str, read: Result<Vec<(Certificate, Source)>, String>) -> Content {
+fn done(format: Format, read: Result<Vec<(Certificate, Source)>, String>) -> Content {
     match read {
         Ok(certs) => Content::Certificates(format, certs, Vec::new()),
         Err(reason) => Content::Unreadable(format, reason, Vec::new()),
@@ -514,7 +541,7 @@ fn read_pkcs12(
 }
 
 /// The certificates of an export; an unusable object is a diagnostic and the rest go on.
-fn export(format: &'static str, read: Result<Records, String>, path: &Path) -> Content {
+fn export(format: Format, read: Result<Records, String>, path: &Path) -> Content {
     let records = match read {
         Ok(records) => records,
         Err(reason) => return Content::Unreadable(format, reason, Vec::new()),

@@ -65,6 +65,15 @@ pub struct CertificateView {
     pub sources: Vec<String>,
 }
 
+/// What the change does to a server's virtual directories, by their collected values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// They already hold the new values: the script changes and restarts nothing.
+    AlreadySet,
+    WillChange,
+}
+
 /// One config file's outcome; serialised as it is into report.json's `servers`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ServerPlan {
@@ -92,9 +101,9 @@ pub struct ServerPlan {
     /// recorded them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<Vec<CurrentValues>>,
-    /// `already_set` or `will_change`, from `current`.
+    /// Whether the change alters the virtual directories, from `current`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub change: Option<&'static str>,
+    pub change: Option<Change>,
     /// Values given in `--corrections` instead of the web.config's (`rtm` keeps the file's).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub corrections: Vec<Correction>,
@@ -358,7 +367,7 @@ fn read_current(plan: &mut ServerPlan) {
 }
 
 /// `already_set` when every identity the change sets already has the new values.
-fn change_of(plan: &ServerPlan) -> Option<&'static str> {
+fn change_of(plan: &ServerPlan) -> Option<Change> {
     let (sp1, current) = (plan.sp1.as_ref()?, plan.current.as_ref()?);
     let set = |identity: &Identity| {
         current.iter().any(|c| {
@@ -367,9 +376,9 @@ fn change_of(plan: &ServerPlan) -> Option<&'static str> {
         })
     };
     Some(if plan.identities.iter().all(set) {
-        "already_set"
+        Change::AlreadySet
     } else {
-        "will_change"
+        Change::WillChange
     })
 }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::diag::{Diagnostic, Severity};
-use crate::plan::{Plan, ServerPlan, Status};
+use crate::plan::{Change, Plan, ServerPlan, Status};
 
 /// Bumped whenever a field changes meaning or disappears.
 pub const CONTEXT_VERSION: u32 = 2;
@@ -88,10 +88,12 @@ pub struct ServerContext {
     pub ocs_port: String,
     /// `already_set` or `will_change` when the collection script recorded the current
     /// values, else null.
-    pub change: Option<&'static str>,
+    pub change: Option<Change>,
     /// The collected values already are the new ones: the script, checking again when it
     /// runs, changes nothing here and restarts nothing.
     pub already_set: bool,
+    /// The collected values differ from the new ones: the script changes them.
+    pub will_change: bool,
     /// Values taken from `--corrections` instead of the web.config's.
     pub corrections: Vec<CorrectionContext>,
 }
@@ -144,7 +146,10 @@ pub struct AnyServer {
 pub struct Skipped {
     pub server: String,
     pub source: String,
+    /// `not configured` or `failed`, for people; templates test `not_configured`.
     pub status: &'static str,
+    /// No IM under RTM: nothing to migrate (else the server failed).
+    pub not_configured: bool,
     pub reasons: Vec<String>,
     /// The first reason (or the status), for a one-line summary.
     pub reason: String,
@@ -154,7 +159,7 @@ pub struct Skipped {
 fn already_set(plan: &Plan) -> usize {
     plan.servers
         .iter()
-        .filter(|s| s.status == Status::Converted && s.change == Some("already_set"))
+        .filter(|s| s.status == Status::Converted && s.change == Some(Change::AlreadySet))
         .count()
 }
 
@@ -285,7 +290,8 @@ fn server_context(s: &ServerPlan) -> Option<ServerContext> {
         internet_facing: s.internet_facing,
         port: s.port.as_deref().map(printable),
         change: s.change,
-        already_set: s.change == Some("already_set"),
+        already_set: s.change == Some(Change::AlreadySet),
+        will_change: s.change == Some(Change::WillChange),
         corrections: s
             .corrections
             .iter()
@@ -347,6 +353,7 @@ fn skipped(s: &ServerPlan) -> Skipped {
             .map_or_else(|| "(unknown server)".to_string(), ToString::to_string),
         source: printable(&s.source),
         status,
+        not_configured: s.status == Status::NotConfigured,
         reasons,
     }
 }
