@@ -62,16 +62,7 @@ impl Corrections {
             ))
         };
         let text = super::read_text(path, "corrections file", bad)?;
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|e| bad(e.to_string()))?
-            .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
-            .collect();
+        let (mut reader, headers) = super::table(&text, bad)?;
         let column = |name: &str| headers.iter().position(|h| h == name);
         let (Some(server), Some(key), Some(value), Some(by), Some(why)) = (
             column("server"),

@@ -29,3 +29,25 @@ pub(crate) fn read_text(
     let (text, _) = crate::encoding::decode(&bytes).map_err(|e| bad(e.to_string()))?;
     Ok(text.into_owned())
 }
+
+/// A CSV reader over `text` (cells trimmed, rows of any length), and its header line's
+/// column names in lower case: what the server map and the corrections are read with.
+pub(crate) fn table(
+    text: &str,
+    bad: impl Fn(String) -> Error,
+) -> Result<(csv::Reader<&[u8]>, Vec<String>), Error> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| bad(e.to_string()))?
+        .iter()
+        .map(|h| {
+            h.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+                .to_ascii_lowercase()
+        })
+        .collect();
+    Ok((reader, headers))
+}

@@ -53,16 +53,7 @@ impl ServerMap {
             message,
         };
         let text = super::read_text(path, "server map", bad)?;
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|e| bad(e.to_string()))?
-            .iter()
-            .map(|h| h.trim().to_ascii_lowercase())
-            .collect();
+        let (mut reader, headers) = super::table(&text, bad)?;
         let column = |name: &str| headers.iter().position(|h| h == name);
         let (Some(path_col), Some(server_col)) = (column("path"), column("server")) else {
             return Err(bad(format!(

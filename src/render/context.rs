@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::diag::{Diagnostic, Severity};
+use crate::input::corrections::Correction;
 use crate::plan::{Change, Plan, ServerPlan, Status};
 
 /// Bumped whenever a field changes meaning or disappears.
@@ -95,19 +96,7 @@ pub struct ServerContext {
     /// The collected values differ from the new ones: the script changes them.
     pub will_change: bool,
     /// Values taken from `--corrections` instead of the web.config's.
-    pub corrections: Vec<CorrectionContext>,
-}
-
-/// One correction, as the plan shows it beside the value it replaces.
-#[derive(Debug, Clone, Serialize)]
-pub struct CorrectionContext {
-    pub key: &'static str,
-    pub original: Option<String>,
-    pub value: String,
-    pub by: String,
-    pub why: String,
-    pub file: String,
-    pub line: u32,
+    pub corrections: Vec<Correction>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -295,14 +284,13 @@ fn server_context(s: &ServerPlan) -> Option<ServerContext> {
         corrections: s
             .corrections
             .iter()
-            .map(|c| CorrectionContext {
-                key: c.key,
+            .map(|c| Correction {
                 original: c.original.as_deref().map(printable),
                 value: printable(&c.value),
                 by: printable(&c.by),
                 why: printable(&c.why),
                 file: printable(&c.file),
-                line: c.line,
+                ..c.clone()
             })
             .collect(),
         ocs_port: s
