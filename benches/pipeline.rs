@@ -113,8 +113,8 @@ fn render(c: &mut Criterion) {
         generated: None,
     };
     let mut context = owa_im_migrate::prepare(&options)
-        .expect("the example converts")
-        .context;
+        .and_then(|prepared| prepared.context())
+        .expect("the example converts");
     let servers = context["servers"].as_array().cloned().unwrap_or_default();
     let many: Vec<serde_json::Value> = servers.iter().cycle().take(500).cloned().collect();
     context["servers"] = serde_json::Value::Array(many);

@@ -39,7 +39,7 @@ use crate::input::corrections::Corrections;
 use crate::input::server_map::ServerMap;
 use crate::plan::{Plan, Settings};
 use crate::render::context::Context;
-use crate::render::{ChangeTemplate, Renderer, CHANGE_SCRIPT, UNDO_SCRIPT};
+use crate::render::{ChangeTemplate, Renderer, Streams};
 use crate::report::Report;
 
 pub use crate::error::{Error, Result};
@@ -97,13 +97,43 @@ pub fn scan(inputs: &Inputs) -> Result<Report> {
     let mut plan = plan::resolve_all(read, map.as_ref(), None, &inputs.settings);
     run.extend(unused_corrections(&corrections, &plan));
     add_run_diagnostics(&mut plan, run, Vec::new());
-    Ok(Report::new(&plan, None, true))
+    Ok(Report::new(plan, None, true))
 }
 
-/// Everything `convert` derives before it writes: the report and the template context.
+/// Everything `convert` derives before it writes: the report, which holds the plan of every
+/// server, and what the template context is made from.
 pub struct Prepared {
     pub report: Report,
-    pub context: serde_json::Value,
+    /// The header time as templates show it.
+    generated: String,
+}
+
+impl Prepared {
+    /// The whole template context, every list in it (`--dump-context`, a user's template).
+    pub fn context(&self) -> Result<serde_json::Value> {
+        let context = Context::new(&self.report.servers, self.generated.clone());
+        self.with_run(serde_json::to_value(context))
+    }
+
+    /// The template context with its per-server lists made one item at a time while a
+    /// template renders, by `streams`.
+    pub fn streamed_context(&self, streams: &Streams) -> Result<serde_json::Value> {
+        let context = Context::without_servers(&self.report.servers, self.generated.clone());
+        self.with_run(streams.root(&context))
+    }
+
+    fn with_run(
+        &self,
+        context: serde_json::Result<serde_json::Value>,
+    ) -> Result<serde_json::Value> {
+        let fail = |e: serde_json::Error| Error::Template {
+            name: "context".into(),
+            message: e.to_string(),
+        };
+        let mut context = context.map_err(fail)?;
+        context["run"] = serde_json::to_value(&self.report.run).map_err(fail)?;
+        Ok(context)
+    }
 }
 
 /// Reads, resolves and plans, without writing (`convert --dump-context` stops here).
@@ -128,7 +158,10 @@ pub fn prepare(options: &ConvertOptions) -> Result<Prepared> {
         || index_certificates(found, options.csv_culture.clone(), Some(bar.bar.clone())),
     );
     let mut plan = plan::resolve_all(read, map.as_ref(), Some(&index), &options.inputs.settings);
-    if index.is_empty() {
+    let no_certificate = index.is_empty();
+    // Freeing a large organisation's certificates takes a while; nothing waits for it.
+    rayon::spawn(move || drop((index, map)));
+    if no_certificate {
         no_certificates(&plan, &options.certs, &sources, &source_diagnostics)?;
     }
     run.extend(unused_corrections(&corrections, &plan));
@@ -136,22 +169,10 @@ pub fn prepare(options: &ConvertOptions) -> Result<Prepared> {
     let generated = options
         .generated
         .map_or_else(|| "not recorded".to_string(), plan::rfc3339);
-    let (report, context) = rayon::join(
-        || Report::new(&plan, Some(sources), false),
-        || Context::new(&plan, generated).into_value(),
-    );
-    let mut context = context.map_err(|e| Error::Template {
-        name: "context".into(),
-        message: e.to_string(),
-    })?;
     let run = run_record(options, &plan);
-    context["run"] = serde_json::to_value(&run).unwrap_or_default();
-    let mut report = report;
+    let mut report = Report::new(plan, Some(sources), false);
     report.run = Some(run);
-    // Freeing a large organisation's plan and certificates takes a while; nothing waits
-    // for it.
-    rayon::spawn(move || drop((plan, index, map)));
-    Ok(Prepared { report, context })
+    Ok(Prepared { report, generated })
 }
 
 /// What this run was: its options, the date certificates were checked at, the files it
@@ -213,7 +234,8 @@ fn run_record(options: &ConvertOptions, plan: &Plan) -> report::Run {
 }
 
 /// `convert`: the whole job. Checks `--out` first so that a run that cannot start writes
-/// nothing; renders everything in memory before writing anything.
+/// nothing; writes every file to a temporary as it is rendered, and renames them into place
+/// only once all are complete.
 pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
     output::check_out_dir(&options.out, options.force)?;
     let change = ChangeTemplate::choose(options.template.as_deref())?;
@@ -222,52 +244,78 @@ pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
         templates.extend(render::templates_of(extra));
     }
     let renderer = Renderer::for_templates(&change, &templates)?;
-    let Prepared { report, context } = prepare(options)?;
-    let data = render::Data::new(context)?;
-    // Each output is rendered on its own, in parallel; the change script is the longest.
-    let mut jobs: Vec<Output> = vec![
-        Output::Template(CHANGE_SCRIPT, "sp1"),
-        Output::Template(UNDO_SCRIPT, "undo"),
-        Output::Report,
-    ];
-    jobs.extend(options.extras.iter().copied().map(Output::Extra));
-    let rendered: Vec<Vec<(String, Vec<u8>)>> = jobs
-        .into_par_iter()
-        .map(|job| {
-            Ok(match job {
-                Output::Template(file, name) => vec![(file.into(), renderer.render(name, &data)?)],
-                Output::Report => vec![("report.json".into(), report.to_json().into_bytes())],
-                Output::Extra(extra) => render::extra(&renderer, extra, &data)?,
-            })
-        })
-        .collect::<Vec<Result<_>>>()
-        .into_iter()
-        // The first failure in the outputs' order, whichever worker met one first.
-        .collect::<Result<_>>()?;
-    let files: Vec<(String, Vec<u8>)> = rendered.into_iter().flatten().collect();
-    let written = output::write_all(&options.out, &files)?;
+    let prepared = prepare(options)?;
+    let staged = write_outputs(options, &renderer, &change, &prepared)?;
+    let ours: Vec<String> = staged.iter().map(|s| s.name().to_string()).collect();
+    let written = output::persist(staged)?;
     // Only once every file of this run is in place: the earlier run's own files that this
     // run did not write again (its plan, its per-server scripts) go, so that no reviewer
     // reads one run's plan beside another run's script. Files this tool never writes (a
     // state file, a transcript, anything of the administrator's) stay.
     let removed = if options.force {
-        let ours: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+        let ours: Vec<&str> = ours.iter().map(String::as_str).collect();
         output::remove_earlier_outputs(&options.out, &ours, render::is_output_name)
     } else {
         Vec::new()
     };
     Ok(Outcome {
-        report,
+        report: prepared.report,
         written,
         removed,
     })
 }
 
-/// One of the files `convert` writes, before it is rendered.
-enum Output {
-    Template(&'static str, &'static str),
-    Report,
-    Extra(render::Extra),
+/// Renders every output of the run into its staged file, in parallel, in the order they
+/// are listed: the change and undo scripts, report.json, the opt-in outputs. Nothing of a
+/// rendered file is kept in memory, and the servers' entries of the template context are
+/// made one at a time.
+fn write_outputs(
+    options: &ConvertOptions,
+    renderer: &Renderer,
+    change: &ChangeTemplate,
+    prepared: &Prepared,
+) -> Result<Vec<output::Staged>> {
+    let servers = &prepared.report.servers;
+    let streams = Streams::new(servers);
+    let data = render::Data::new(prepared.streamed_context(&streams)?)?;
+    // A user's change script gets the whole context: it may use the lists any way it likes.
+    let whole = match change {
+        ChangeTemplate::User { .. } => Some(render::Data::new(prepared.context()?)?),
+        ChangeTemplate::Builtin(_) => None,
+    };
+    let staging = output::Staging::new(&options.out)?;
+    let mut pieces: Vec<Option<render::Piece>> = render::pieces(&options.extras, servers)
+        .into_iter()
+        .map(Some)
+        .collect();
+    // report.json after the two scripts, as the outputs are listed everywhere else.
+    pieces.insert(2, None);
+    pieces
+        .par_iter()
+        .map(|piece| match piece {
+            None => staging.write("report.json", |w| {
+                prepared
+                    .report
+                    .write_json(w)
+                    .map_err(|source| Error::Output {
+                        path: options.out.join("report.json"),
+                        source,
+                    })
+            }),
+            Some(piece) => staging.write(piece.file(), |w| match (piece, &whole) {
+                (
+                    render::Piece::Whole {
+                        template: "sp1", ..
+                    },
+                    Some(whole),
+                ) => renderer.write_piece(piece, whole, &Streams::none(), w),
+                _ => renderer.write_piece(piece, &data, &streams, w),
+            }),
+        })
+        .collect::<Vec<Result<_>>>()
+        .into_iter()
+        // The first failure in the outputs' order, whichever worker met one first.
+        .collect()
 }
 
 /// `collect-script`: writes the collection script, which needs no input at all.

@@ -137,10 +137,10 @@ fn convert(cli: &Cli, args: &ConvertArgs) -> Result<u8, Error> {
     options.extras.sort();
     options.extras.dedup();
     if args.dump_context {
-        let prepared = owa_im_migrate::prepare(&options)?;
+        let context = owa_im_migrate::prepare(&options)?.context()?;
         println!(
             "{}",
-            serde_json::to_string_pretty(&prepared.context).unwrap_or_default()
+            serde_json::to_string_pretty(&context).unwrap_or_default()
         );
         return Ok(0);
     }

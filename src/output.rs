@@ -19,12 +19,12 @@ use crate::error::Error;
 /// The temporaries of this process not yet renamed into place, and whether an interrupt
 /// removed them: after that, no new temporary is made (a writer that asks gets an error),
 /// so that none is created between the removal and the exit.
-static STAGED: Mutex<Staged> = Mutex::new(Staged {
+static STAGED: Mutex<Temporaries> = Mutex::new(Temporaries {
     paths: Vec::new(),
     interrupted: false,
 });
 
-struct Staged {
+struct Temporaries {
     paths: Vec<PathBuf>,
     interrupted: bool,
 }
@@ -32,7 +32,7 @@ struct Staged {
 /// What every temporary's name starts with; the process id follows, then a dash.
 const PREFIX: &str = ".owa-im-migrate-";
 
-fn staged() -> std::sync::MutexGuard<'static, Staged> {
+fn staged() -> std::sync::MutexGuard<'static, Temporaries> {
     STAGED
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -115,31 +115,78 @@ pub fn check_out_dir(out: &Path, force: bool) -> Result<(), Error> {
     }
 }
 
-/// Writes `files` (name, bytes) into `out`, creating it if needed. Names are fixed by the
-/// program, never taken from input, so nothing is written outside `out`.
-pub fn write_all(out: &Path, files: &[(String, Vec<u8>)]) -> Result<Vec<PathBuf>, Error> {
-    let fail = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Output { path, source }
-    };
-    std::fs::create_dir_all(out).map_err(fail(out))?;
-    // Each file is written and flushed to disk on its own, in parallel; if any fails, the
-    // temporaries already made are removed as they are dropped.
-    let staged: Vec<(NamedTempFile, PathBuf)> = files
-        .par_iter()
-        .map(|(name, bytes)| {
-            let target = out.join(name);
-            let mut temp = temporary(out).map_err(fail(&target))?;
-            temp.write_all(bytes).map_err(fail(&target))?;
-            temp.as_file().sync_all().map_err(fail(&target))?;
-            Ok((temp, target))
+/// The folder a run's files are staged in: each is written to a temporary beside its
+/// target as it is produced, and all are renamed into place together by [`persist`] once
+/// every one is complete. Names are fixed by the program, never taken from input, so
+/// nothing is written outside `out`.
+pub struct Staging {
+    out: PathBuf,
+}
+
+/// One file written in full to its temporary, not yet in place. Dropped unpersisted (a
+/// failure elsewhere in the run), its temporary is removed.
+pub struct Staged {
+    temp: NamedTempFile,
+    target: PathBuf,
+}
+
+impl Staged {
+    /// The file's name in `out`.
+    pub fn name(&self) -> &str {
+        self.target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+    }
+}
+
+/// The size of the buffer between a writer and its file.
+const BUFFER: usize = 256 * 1024;
+
+impl Staging {
+    /// Creates `out` if needed.
+    pub fn new(out: &Path) -> Result<Staging, Error> {
+        std::fs::create_dir_all(out).map_err(|source| Error::Output {
+            path: out.to_path_buf(),
+            source,
+        })?;
+        Ok(Staging {
+            out: out.to_path_buf(),
         })
-        .collect::<Vec<Result<_, Error>>>()
-        .into_iter()
-        // The first failure in the files' order, whichever worker met one first.
-        .collect::<Result<_, Error>>()?;
+    }
+
+    /// Stages the file `name`: `write` writes it through a buffer, then it is flushed to
+    /// disk. A write error is the file's, whatever `write` made of it.
+    pub fn write(
+        &self,
+        name: &str,
+        write: impl FnOnce(&mut dyn Write) -> Result<(), Error>,
+    ) -> Result<Staged, Error> {
+        let target = self.out.join(name);
+        let fail = |source| Error::Output {
+            path: target.clone(),
+            source,
+        };
+        let temp = temporary(&self.out).map_err(fail)?;
+        let mut file = Recording {
+            inner: std::io::BufWriter::with_capacity(BUFFER, temp.as_file()),
+            error: None,
+        };
+        let written = write(&mut file).and_then(|()| file.flush().map_err(fail));
+        if let Some(source) = file.error.take() {
+            return Err(fail(source));
+        }
+        written?;
+        drop(file);
+        temp.as_file().sync_all().map_err(fail)?;
+        Ok(Staged { temp, target })
+    }
+}
+
+/// Renames every staged file into place, in order, and returns the paths.
+pub fn persist(staged: Vec<Staged>) -> Result<Vec<PathBuf>, Error> {
     let mut written = Vec::with_capacity(staged.len());
-    for (temp, target) in staged {
+    for Staged { temp, target } in staged {
         let path = temp.path().to_path_buf();
         temp.persist(&target).map_err(|e| Error::Output {
             path: target.clone(),
@@ -149,6 +196,57 @@ pub fn write_all(out: &Path, files: &[(String, Vec<u8>)]) -> Result<Vec<PathBuf>
         written.push(target);
     }
     Ok(written)
+}
+
+/// A writer that keeps its first error, so that it is reported as the file's even when a
+/// template engine turned it into an error of its own.
+struct Recording<W: Write> {
+    inner: W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: Write> Write for Recording<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf).inspect_err(|e| self.keep(e))
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.inner.write_all(buf).inspect_err(|e| self.keep(e))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush().inspect_err(|e| self.keep(e))
+    }
+}
+
+impl<W: Write> Recording<W> {
+    fn keep(&mut self, e: &std::io::Error) {
+        if self.error.is_none() {
+            self.error = Some(std::io::Error::new(e.kind(), e.to_string()));
+        }
+    }
+}
+
+/// Writes `files` (name, bytes) into `out`, creating it if needed, all or nothing.
+pub fn write_all(out: &Path, files: &[(String, Vec<u8>)]) -> Result<Vec<PathBuf>, Error> {
+    let staging = Staging::new(out)?;
+    // Each file is written and flushed to disk on its own, in parallel; if any fails, the
+    // temporaries already made are removed as they are dropped.
+    let staged: Vec<Staged> = files
+        .par_iter()
+        .map(|(name, bytes)| {
+            staging.write(name, |w| {
+                w.write_all(bytes).map_err(|source| Error::Output {
+                    path: out.join(name),
+                    source,
+                })
+            })
+        })
+        .collect::<Vec<Result<_, Error>>>()
+        .into_iter()
+        // The first failure in the files' order, whichever worker met one first.
+        .collect::<Result<_, Error>>()?;
+    persist(staged)
 }
 
 /// A temporary that was renamed or removed is no longer this process's to clean up.

@@ -56,7 +56,7 @@ pub struct Summary {
 }
 
 impl Report {
-    pub fn new(plan: &Plan, sources: Option<Vec<SourceFile>>, scan: bool) -> Report {
+    pub fn new(plan: Plan, sources: Option<Vec<SourceFile>>, scan: bool) -> Report {
         let count = |status| plan.servers.iter().filter(|s| s.status == status).count();
         let warnings = plan
             .servers
@@ -76,8 +76,8 @@ impl Report {
                 failed: count(Status::Failed),
                 warnings,
             },
-            servers: plan.servers.clone(),
-            diagnostics: plan.diagnostics.clone(),
+            servers: plan.servers,
+            diagnostics: plan.diagnostics,
             sources,
             run: None,
         }
@@ -89,8 +89,17 @@ impl Report {
     }
 
     pub fn to_json(&self) -> String {
-        // Serialising plain data with string keys cannot fail; an empty object is never shown.
-        serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".into()) + "\n"
+        let mut out = Vec::new();
+        // Serialising plain data with string keys into memory cannot fail, and it is UTF-8.
+        let _ = self.write_json(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// report.json as it is written, straight into `out`: a large organisation's report is
+    /// never held whole.
+    pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self).map_err(std::io::Error::from)?;
+        out.write_all(b"\n")
     }
 
     /// One line per server, then the diagnostics that need a person (`verbose` adds info).

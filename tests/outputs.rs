@@ -261,3 +261,66 @@ fn templates_list_names_every_output() {
         );
     }
 }
+
+/// A large organisation's outputs are rendered with the servers' entries made one at a time
+/// (`render::Streams`); what every built-in writes so is exactly what it writes from the
+/// whole context, as a user's template gets it.
+#[test]
+fn streamed_rendering_writes_what_the_whole_context_writes() {
+    use owa_im_migrate::render::{self, ChangeTemplate, Data, Renderer, Streams};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let options = owa_im_migrate::ConvertOptions {
+        inputs: owa_im_migrate::Inputs {
+            configs: vec![root.join("examples/contoso/configs")],
+            progress: false,
+            server_map: Some(root.join("examples/contoso/server-map.csv")),
+            corrections: None,
+            settings: owa_im_migrate::plan::Settings {
+                domain: None,
+                at: time::macros::datetime!(2026-11-24 0:00 UTC),
+                strict: false,
+            },
+        },
+        certs: vec![root.join("examples/contoso/certs")],
+        csv_culture: owa_im_migrate::cert::exchange_csv::Culture::en_us(),
+        out: PathBuf::new(),
+        extras: vec![render::Extra::Verify],
+        at_given: true,
+        force: false,
+        template: None,
+        generated: None,
+    };
+    let prepared = owa_im_migrate::prepare(&options).unwrap();
+    let streams = Streams::new(&prepared.report.servers);
+    let streamed = Data::new(prepared.streamed_context(&streams).unwrap()).unwrap();
+    let whole = Data::new(prepared.context().unwrap()).unwrap();
+    assert!(
+        whole.value()["servers"]
+            .as_array()
+            .is_some_and(|s| s.len() > 1)
+            && whole.value()["all_servers"]
+                .as_array()
+                .is_some_and(|s| s.len() > 1),
+        "the example has several servers in both lists"
+    );
+    assert!(
+        streamed.value()["servers"].is_object(),
+        "the streamed context holds no server entry"
+    );
+    let renderer = Renderer::new(&ChangeTemplate::Builtin("sp1")).unwrap();
+    for builtin in render::BUILTINS.iter().filter(|b| b.output.is_some()) {
+        if builtin.name == "collect" {
+            continue;
+        }
+        let mut ours = Vec::new();
+        renderer
+            .render_to(builtin.name, &streamed, &streams, &mut ours)
+            .unwrap();
+        let theirs = renderer.render(builtin.name, &whole).unwrap();
+        assert!(
+            ours == theirs,
+            "{}: the streamed render differs from the whole context's",
+            builtin.name
+        );
+    }
+}

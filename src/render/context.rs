@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::input::corrections::Correction;
-use crate::plan::{Change, Plan, ServerPlan, Status};
+use crate::plan::{Change, ServerPlan, Status};
 
 /// Bumped whenever a field changes meaning or disappears.
 pub const CONTEXT_VERSION: u32 = 2;
@@ -144,99 +144,80 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// Converted servers whose collected values already are the new ones.
-fn already_set(plan: &Plan) -> usize {
-    plan.servers
-        .iter()
-        .filter(|s| s.status == Status::Converted && s.change == Some(Change::AlreadySet))
-        .count()
-}
-
 impl Context {
-    pub fn new(plan: &Plan, generated: String) -> Context {
-        let count = |status| plan.servers.iter().filter(|s| s.status == status).count();
+    /// The whole context, every list in it: for `--dump-context` and a user's template.
+    pub fn new(plan: &[ServerPlan], generated: String) -> Context {
+        let mut context = Self::without_servers(plan, generated);
+        context.servers = plan.iter().filter_map(server_context).collect();
+        context.all_servers = plan.iter().filter_map(any_server).collect();
+        context
+    }
+
+    /// Everything but `servers` and `all_servers` (left empty), which
+    /// [`super::stream::Streams`] makes one item at a time while a template renders.
+    pub fn without_servers(plan: &[ServerPlan], generated: String) -> Context {
+        let count = |status| plan.iter().filter(|s| s.status == status).count();
+        let converted = count(Status::Converted);
+        let already_set = plan
+            .iter()
+            .filter(|s| s.status == Status::Converted && s.change == Some(Change::AlreadySet))
+            .count();
+        let (pools, issuers) = pools_and_issuers(plan.iter().filter_map(server_context));
         Context {
             context_version: CONTEXT_VERSION,
             tool: Tool::THIS,
             generated,
             counts: Counts {
-                configs: plan.servers.len(),
-                converted: count(Status::Converted),
-                in_script: count(Status::Converted),
-                already_set: already_set(plan),
-                to_change: count(Status::Converted) - already_set(plan),
+                configs: plan.len(),
+                converted,
+                in_script: converted,
+                already_set,
+                to_change: converted - already_set,
                 not_configured: count(Status::NotConfigured),
                 failed: count(Status::Failed),
             },
-            servers: plan.servers.iter().filter_map(server_context).collect(),
+            servers: Vec::new(),
             skipped: plan
-                .servers
                 .iter()
                 .filter(|s| s.status != Status::Converted)
                 .map(skipped)
                 .collect(),
-            all_servers: plan.servers.iter().filter_map(any_server).collect(),
-            pools: Vec::new(),
-            issuers: Vec::new(),
+            all_servers: Vec::new(),
+            pools,
+            issuers,
         }
-        .with_pools()
     }
+}
 
-    /// The context as Handlebars reads it. The same JSON as `serde_json::to_value(self)`,
-    /// with the per-server entries, most of it, converted in parallel.
-    pub fn into_value(mut self) -> Result<Value, serde_json::Error> {
-        use rayon::prelude::*;
-        let servers: Vec<Value> = std::mem::take(&mut self.servers)
-            .par_iter()
-            .map(serde_json::to_value)
-            .collect::<Result<_, _>>()?;
-        let skipped: Vec<Value> = std::mem::take(&mut self.skipped)
-            .par_iter()
-            .map(serde_json::to_value)
-            .collect::<Result<_, _>>()?;
-        let mut value = serde_json::to_value(self)?;
-        value["servers"] = Value::Array(servers);
-        value["skipped"] = Value::Array(skipped);
-        Ok(value)
+/// The pools with the Authorized Hosts each needs, and the issuers, of the converted
+/// servers (sorted, each once).
+fn pools_and_issuers(
+    servers: impl Iterator<Item = ServerContext>,
+) -> (Vec<PoolContext>, Vec<String>) {
+    let mut pools: std::collections::BTreeMap<String, Vec<AuthorizedHost>> = Default::default();
+    let mut issuers = std::collections::BTreeSet::new();
+    for s in servers {
+        pools
+            .entry(s.pool.to_ascii_lowercase())
+            .or_default()
+            .push(AuthorizedHost {
+                server: s.server,
+                fqdn: s.certificate.subject_cn.unwrap_or(s.certificate.subject),
+                port: s.ocs_port,
+            });
+        issuers.insert(s.certificate.issuer);
     }
-
-    /// Pools and issuers, derived from the servers (sorted, each once).
-    fn with_pools(mut self) -> Context {
-        let mut pools: std::collections::BTreeMap<String, Vec<AuthorizedHost>> = Default::default();
-        for s in &self.servers {
-            pools
-                .entry(s.pool.to_ascii_lowercase())
-                .or_default()
-                .push(AuthorizedHost {
-                    server: s.server.clone(),
-                    fqdn: s
-                        .certificate
-                        .subject_cn
-                        .clone()
-                        .unwrap_or_else(|| s.certificate.subject.clone()),
-                    port: s.ocs_port.clone(),
-                });
-        }
-        self.pools = pools
-            .into_iter()
-            .map(|(pool, hosts)| PoolContext { pool, hosts })
-            .collect();
-        let mut issuers: Vec<String> = self
-            .servers
-            .iter()
-            .map(|s| s.certificate.issuer.clone())
-            .collect();
-        issuers.sort();
-        issuers.dedup();
-        self.issuers = issuers;
-        self
-    }
+    let pools = pools
+        .into_iter()
+        .map(|(pool, hosts)| PoolContext { pool, hosts })
+        .collect();
+    (pools, issuers.into_iter().collect())
 }
 
 /// The port OCS 2007 R2 connects to OWA's IM endpoint on, unless IMPortNumber says otherwise.
 const DEFAULT_OCS_PORT: &str = "5075";
 
-fn server_context(s: &ServerPlan) -> Option<ServerContext> {
+pub(super) fn server_context(s: &ServerPlan) -> Option<ServerContext> {
     if s.status != Status::Converted {
         return None;
     }
@@ -311,7 +292,7 @@ fn status_text(status: Status) -> &'static str {
     }
 }
 
-fn any_server(s: &ServerPlan) -> Option<AnyServer> {
+pub(super) fn any_server(s: &ServerPlan) -> Option<AnyServer> {
     Some(AnyServer {
         server: s.server.as_ref()?.to_string(),
         source: printable(&s.source),

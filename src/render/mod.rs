@@ -9,6 +9,9 @@
 pub mod context;
 mod helpers;
 pub mod powershell;
+mod stream;
+
+pub use stream::{Streams, WindowsText};
 
 use std::path::Path;
 
@@ -17,6 +20,7 @@ use handlebars::Handlebars;
 use serde_json::Value;
 
 use crate::error::Error;
+use crate::plan::ServerPlan;
 
 /// What a template writes, which decides how every `{{value}}` in it is escaped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -218,6 +222,20 @@ impl Renderer {
     /// Renders a built-in (or the user's change script) to the bytes its kind is written
     /// in: PowerShell as UTF-8 with BOM and CRLF, Markdown and HTML as UTF-8.
     pub fn render(&self, name: &str, data: &Data) -> Result<Vec<u8>, Error> {
+        let mut out = Vec::new();
+        self.render_to(name, data, &Streams::none(), &mut out)?;
+        Ok(out)
+    }
+
+    /// Renders into `out` as [`Renderer::render`] does, making the streamed lists of the
+    /// context (`streams`) one item at a time: nothing of the output is kept.
+    pub fn render_to(
+        &self,
+        name: &str,
+        data: &Data,
+        streams: &Streams,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(), Error> {
         let fail = |message: String| Error::Template {
             name: name.to_string(),
             message,
@@ -228,13 +246,14 @@ impl Renderer {
             Kind::Markdown => &self.markdown,
             Kind::Html => &self.html,
         };
-        let text = registry
-            .render_with_context(name, &data.0)
-            .map_err(|e| fail(e.to_string()))?;
-        Ok(match kind {
-            Kind::PowerShell => windows_text(&text),
-            Kind::Markdown | Kind::Html => text.into_bytes(),
-        })
+        let rendered = match kind {
+            Kind::PowerShell => {
+                let mut windows = WindowsText::new(out).map_err(|e| fail(e.to_string()))?;
+                streams.render(registry, name, &data.0, &mut windows)
+            }
+            Kind::Markdown | Kind::Html => streams.render(registry, name, &data.0, out),
+        };
+        rendered.map_err(|e| fail(e.to_string()))
     }
 }
 
@@ -341,32 +360,97 @@ pub fn templates_of(extra: Extra) -> &'static [&'static str] {
     }
 }
 
-/// The files of an opt-in output.
-pub fn extra(
-    renderer: &Renderer,
-    extra: Extra,
-    data: &Data,
-) -> Result<Vec<(String, Vec<u8>)>, Error> {
-    if extra == Extra::PerServer {
-        return per_server(renderer, data.value());
-    }
-    templates_of(extra)
-        .iter()
-        .filter_map(|name| builtin(name))
-        .map(|b| {
-            let file = b.output.unwrap_or(b.name).to_string();
-            Ok((file, renderer.render(b.name, data)?))
-        })
-        .collect()
+/// One file a template writes in a `convert` run.
+pub enum Piece<'a> {
+    /// A template over the whole organisation, written as `file`.
+    Whole {
+        file: &'static str,
+        template: &'static str,
+    },
+    /// The change script of one converted server (`--with per-server`).
+    PerServer {
+        file: String,
+        server: &'a ServerPlan,
+    },
 }
 
-/// The change script once per server: the same template with a context of one server, for
-/// organisations that change one CAS at a time behind a load balancer.
-fn per_server(renderer: &Renderer, context: &Value) -> Result<Vec<(String, Vec<u8>)>, Error> {
-    use rayon::prelude::*;
-    let servers = context["servers"].as_array().map_or(&[][..], Vec::as_slice);
-    // Everything but the server lists, copied once; each script adds its one server.
-    let mut shared = match context {
+impl Piece<'_> {
+    pub fn file(&self) -> &str {
+        match self {
+            Piece::Whole { file, .. } => file,
+            Piece::PerServer { file, .. } => file,
+        }
+    }
+}
+
+/// The files the templates write in a run: the change and undo scripts, then each opt-in
+/// output's (report.json is not a template's).
+pub fn pieces<'a>(extras: &[Extra], plan: &'a [ServerPlan]) -> Vec<Piece<'a>> {
+    let mut pieces = vec![
+        Piece::Whole {
+            file: CHANGE_SCRIPT,
+            template: "sp1",
+        },
+        Piece::Whole {
+            file: UNDO_SCRIPT,
+            template: "undo",
+        },
+    ];
+    for &extra in extras {
+        if extra == Extra::PerServer {
+            pieces.extend(
+                plan.iter()
+                    .filter(|s| s.status == crate::plan::Status::Converted)
+                    .filter_map(|server| {
+                        let name = server.server.as_ref()?;
+                        Some(Piece::PerServer {
+                            file: per_server_file(name.as_str()),
+                            server,
+                        })
+                    }),
+            );
+            continue;
+        }
+        pieces.extend(
+            templates_of(extra)
+                .iter()
+                .filter_map(|name| builtin(name))
+                .filter_map(|b| {
+                    Some(Piece::Whole {
+                        file: b.output?,
+                        template: b.name,
+                    })
+                }),
+        );
+    }
+    pieces
+}
+
+impl Renderer {
+    /// Writes one piece of a run: a whole-organisation template from `data` and its
+    /// `streams`, or a per-server change script from `data` with only that server in it.
+    pub fn write_piece(
+        &self,
+        piece: &Piece,
+        data: &Data,
+        streams: &Streams,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(), Error> {
+        match piece {
+            Piece::Whole { template, .. } => self.render_to(template, data, streams, out),
+            Piece::PerServer { server, .. } => {
+                let one = per_server_context(data.value(), server)?;
+                self.render_to("sp1", &one, &Streams::none(), out)
+            }
+        }
+    }
+}
+
+/// The change script's context for one server, for organisations that change one CAS at a
+/// time behind a load balancer: the run's context with that server alone in it, and no
+/// other server at all.
+fn per_server_context(run: &Value, server: &ServerPlan) -> Result<Data, Error> {
+    let mut one = match run {
         Value::Object(fields) => Value::Object(
             fields
                 .iter()
@@ -376,22 +460,19 @@ fn per_server(renderer: &Renderer, context: &Value) -> Result<Vec<(String, Vec<u
         ),
         other => other.clone(),
     };
-    shared["servers"] = Value::Array(Vec::new());
-    shared["skipped"] = Value::Array(Vec::new());
-    shared["all_servers"] = Value::Array(Vec::new());
-    servers
-        .par_iter()
-        .map(|server| {
-            let name = server["server"].as_str().unwrap_or("SERVER").to_string();
-            let mut one = shared.clone();
-            one["servers"] = Value::Array(vec![server.clone()]);
-            one["counts"]["in_script"] = Value::from(1);
-            let script = renderer.render("sp1", &Data::new(one)?)?;
-            Ok((per_server_file(&name), script))
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .collect()
+    let entry = context::server_context(server).map(serde_json::to_value);
+    let entry = entry
+        .transpose()
+        .map_err(|e| Error::Template {
+            name: "context".into(),
+            message: e.to_string(),
+        })?
+        .map_or_else(Vec::new, |entry| vec![entry]);
+    one["servers"] = Value::Array(entry);
+    one["skipped"] = Value::Array(Vec::new());
+    one["all_servers"] = Value::Array(Vec::new());
+    one["counts"]["in_script"] = Value::from(1);
+    Data::new(one)
 }
 
 /// A strict registry with the escaping and the helpers of its kind.
@@ -488,7 +569,7 @@ fn escape(value: &str) -> String {
 }
 
 /// The JSON path of the first string holding a control character.
-fn control_character(value: &Value) -> Option<String> {
+pub(crate) fn control_character(value: &Value) -> Option<String> {
     // The path is only spelled out for the value found, not for every value searched.
     match value {
         Value::String(s) if s.chars().any(char::is_control) => Some(String::new()),
