@@ -5,7 +5,6 @@
 //! character in an input shows as `\u{a}` in a comment instead of stopping the render.
 
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::input::corrections::Correction;
