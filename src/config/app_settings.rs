@@ -334,12 +334,33 @@ impl<'f> State<'f> {
 /// quick-xml's own check compares each attribute with every earlier one, which is quadratic
 /// in the attributes of one element (a hostile file of one element with 200,000 of them
 /// would take minutes).
+///
+/// Almost every element has a few attributes: those are compared on the stack, and a set is
+/// made only for an element with more.
 fn check_attributes(tag: &BytesStart<'_>) -> Result<(), String> {
-    let mut seen = std::collections::HashSet::new();
+    const FEW: usize = 16;
+    let mut few: [&[u8]; FEW] = [&[]; FEW];
+    let mut count = 0;
+    let mut many: Option<std::collections::HashSet<&[u8]>> = None;
     for attr in unchecked(tag) {
         let attr = attr.map_err(|e| format!("bad attribute in <{}>: {e}", element_name(tag)))?;
         let name = attr.key.into_inner();
-        if !seen.insert(name) {
+        let repeated = match &mut many {
+            Some(seen) => !seen.insert(name),
+            None if count < FEW => {
+                let repeated = few[..count].contains(&name);
+                few[count] = name;
+                count += 1;
+                repeated
+            }
+            None => {
+                let mut seen: std::collections::HashSet<&[u8]> = few.iter().copied().collect();
+                let repeated = !seen.insert(name);
+                many = Some(seen);
+                repeated
+            }
+        };
+        if repeated {
             return Err(format!(
                 "bad attribute in <{}>: '{}' is given twice",
                 element_name(tag),
@@ -456,6 +477,27 @@ mod tests {
 
     fn value(settings: &ImSettings, key: ImKey) -> Option<(&str, u32)> {
         settings.get(key).map(|s| (s.value.as_str(), s.line))
+    }
+
+    #[test]
+    fn an_attribute_given_twice_is_found_among_few_and_among_many() {
+        let attributes = |n: usize| -> String { (0..n).map(|i| format!(" a{i}=\"x\"")).collect() };
+        for (n, twice) in [(2, 1), (16, 15), (17, 3), (40, 39)] {
+            let element = format!("<add{} a{twice}=\"again\" />", attributes(n));
+            let Err(e) = read(&config(&element), "web.config") else {
+                panic!("{n} attributes: a{twice} given twice was accepted");
+            };
+            assert!(
+                e.message.contains(&format!("'a{twice}' is given twice")),
+                "{}",
+                e.message
+            );
+            let element = format!("<add{} />", attributes(n + 1));
+            assert!(
+                read(&config(&element), "web.config").is_ok(),
+                "{n} distinct"
+            );
+        }
     }
 
     #[test]
