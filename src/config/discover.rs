@@ -72,16 +72,36 @@ pub fn discover(args: &[PathBuf]) -> Result<(Vec<ConfigFile>, Vec<Diagnostic>), 
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     // The same file named twice (`collected` and `./collected`, or through a symbolic link)
-    // is one file, not two servers. Resolving a path is a system call per folder in it:
-    // done in parallel.
-    let real: Vec<PathBuf> = files
-        .par_iter()
-        .map(|f| std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone()))
-        .collect();
+    // is one file, not two servers.
+    let real: Vec<FileId> = files.par_iter().map(|f| FileId::of(&f.path)).collect();
     let mut seen = std::collections::HashSet::new();
     let mut real = real.into_iter();
-    files.retain(|_| real.next().is_some_and(|path| seen.insert(path)));
+    files.retain(|_| real.next().is_some_and(|id| seen.insert(id)));
     Ok((files, diagnostics))
+}
+
+/// What a file is, whatever path names it.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum FileId {
+    /// Its device and inode: one `stat`, where resolving the path would read every folder
+    /// of it as a possible link (seven system calls a file in a collection's layout).
+    #[cfg(unix)]
+    Inode(u64, u64),
+    /// Its path with every link resolved.
+    Path(PathBuf),
+}
+
+impl FileId {
+    fn of(path: &Path) -> FileId {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if let Ok(meta) = std::fs::metadata(path) {
+                return FileId::Inode(meta.dev(), meta.ino());
+            }
+        }
+        FileId::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+    }
 }
 
 /// How a server name was derived, for messages.
@@ -181,6 +201,30 @@ mod tests {
             path: PathBuf::from(path),
             root: root.map(PathBuf::from),
         }
+    }
+
+    #[test]
+    fn one_file_named_several_ways_is_found_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let collected = dir.path().join("collected");
+        std::fs::create_dir_all(collected.join("CAS01")).unwrap();
+        std::fs::create_dir_all(collected.join("CAS02")).unwrap();
+        std::fs::write(collected.join("CAS01/web.config"), "<configuration/>").unwrap();
+        std::fs::write(collected.join("CAS02/web.config"), "<configuration/>").unwrap();
+        let mut args = vec![
+            collected.clone(),
+            collected.join("."),
+            collected.join("CAS01/web.config"),
+        ];
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link");
+            std::os::unix::fs::symlink(&collected, &link).unwrap();
+            args.push(link);
+        }
+        let (files, diagnostics) = discover(&args).unwrap();
+        assert!(diagnostics.is_empty());
+        assert_eq!(files.len(), 2, "{files:?}");
     }
 
     #[test]
