@@ -183,17 +183,8 @@ impl HelperDef for Each<'_, '_> {
                 .item(list, i)
                 .map_err(RenderErrorReason::Other)?;
             if let Some(block) = rc.block_mut() {
-                set_position(block, i, len);
-                let mut params = BlockParams::new();
-                if let Some(name) = h.block_param() {
-                    params.add_value(name, item.clone())?;
-                    block.set_block_params(params);
-                } else if let Some((name, index)) = h.block_param_pair() {
-                    params.add_value(name, item.clone())?;
-                    params.add_value(index, Value::from(i))?;
-                    block.set_block_params(params);
-                }
-                block.set_base_value(item);
+                let at = Position::Value(i, len);
+                enter(block, h, at, Value::from(i), &item)?;
             }
             template.render(r, ctx, rc, out)?;
         }
@@ -202,11 +193,18 @@ impl HelperDef for Each<'_, '_> {
     }
 }
 
-/// `@first`, `@last` and `@index` of item `i` of `len`.
-fn set_position(block: &mut BlockContext<'_>, i: usize, len: usize) {
-    block.set_local_var("first", Value::Bool(i == 0));
-    block.set_local_var("last", Value::Bool(i + 1 == len));
-    block.set_local_var("index", Value::from(i));
+/// Where an item of `{{#each}}` is.
+#[derive(Clone, Copy)]
+enum Position<'p> {
+    /// Item `i` of `len` of a list at this path of the context.
+    Path(&'p [String], usize, usize),
+    /// Entry `i` of `len` of an object at this path: `@key` is set too.
+    KeyAt(&'p [String], usize, usize),
+    /// Item `i` of `len` of a list that is not in the context (a helper's value, a streamed
+    /// list).
+    Value(usize, usize),
+    /// Entry `i` of `len` of such an object.
+    KeyOf(usize, usize),
 }
 
 /// Handlebars' `{{#each}}` over an array or an object in the context.
@@ -248,37 +246,14 @@ fn each_value<'reg: 'rc, 'rc>(
     rc.push_block(block);
     let len = entries.len();
     for (i, (key, value)) in entries.into_iter().enumerate() {
+        let at = match (path, is_object) {
+            (Some(path), false) => Position::Path(path, i, len),
+            (Some(path), true) => Position::KeyAt(path, i, len),
+            (None, false) => Position::Value(i, len),
+            (None, true) => Position::KeyOf(i, len),
+        };
         if let Some(block) = rc.block_mut() {
-            set_position(block, i, len);
-            if is_object {
-                block.set_local_var("key", key.clone());
-            }
-            let segment = match &key {
-                Value::String(k) => k.clone(),
-                other => other.to_string(),
-            };
-            match path {
-                Some(path) if i == 0 => {
-                    let mut nested = path.clone();
-                    nested.push(segment);
-                    *block.base_path_mut() = nested;
-                }
-                Some(_) => {
-                    if let Some(last) = block.base_path_mut().last_mut() {
-                        *last = segment;
-                    }
-                }
-                None => block.set_base_value(value.clone()),
-            }
-            let mut params = BlockParams::new();
-            if let Some(name) = h.block_param() {
-                add_param(&mut params, name, path.is_some(), value)?;
-                block.set_block_params(params);
-            } else if let Some((name, key_name)) = h.block_param_pair() {
-                add_param(&mut params, name, path.is_some(), value)?;
-                params.add_value(key_name, key)?;
-                block.set_block_params(params);
-            }
+            enter(block, h, at, key, value)?;
         }
         template.render(r, ctx, rc, out)?;
     }
@@ -286,19 +261,54 @@ fn each_value<'reg: 'rc, 'rc>(
     Ok(())
 }
 
-/// A block parameter: a path relative to the item where the list is in the context, else
-/// the item's value.
-fn add_param<'rc>(
-    params: &mut BlockParams<'rc>,
-    name: &'rc str,
-    by_path: bool,
+/// Makes the block the item at `at`, whose key (index or name) is `key`: its `@first`,
+/// `@last`, `@index` (and `@key`), what `this` is, and the block parameters.
+fn enter<'rc>(
+    block: &mut BlockContext<'rc>,
+    h: &Helper<'rc>,
+    at: Position,
+    key: Value,
     value: &Value,
 ) -> Result<(), RenderError> {
-    if by_path {
-        params.add_path(name, Vec::new())
-    } else {
-        params.add_value(name, value.clone())
+    let (path, i, len, keyed) = match at {
+        Position::Path(path, i, len) => (Some(path), i, len, false),
+        Position::KeyAt(path, i, len) => (Some(path), i, len, true),
+        Position::Value(i, len) => (None, i, len, false),
+        Position::KeyOf(i, len) => (None, i, len, true),
+    };
+    block.set_local_var("first", Value::Bool(i == 0));
+    block.set_local_var("last", Value::Bool(i + 1 == len));
+    block.set_local_var("index", Value::from(i));
+    if keyed {
+        block.set_local_var("key", key.clone());
     }
+    match path {
+        Some(path) => {
+            let segment = match &key {
+                Value::String(k) => k.clone(),
+                other => other.to_string(),
+            };
+            let mut nested = path.to_vec();
+            nested.push(segment);
+            *block.base_path_mut() = nested;
+        }
+        None => block.set_base_value(value.clone()),
+    }
+    let mut params = BlockParams::new();
+    let item = |params: &mut BlockParams<'rc>, name| match path {
+        // A path relative to the item where the list is in the context.
+        Some(_) => params.add_path(name, Vec::new()),
+        None => params.add_value(name, value.clone()),
+    };
+    if let Some(name) = h.block_param() {
+        item(&mut params, name)?;
+        block.set_block_params(params);
+    } else if let Some((name, key_name)) = h.block_param_pair() {
+        item(&mut params, name)?;
+        params.add_value(key_name, key)?;
+        block.set_block_params(params);
+    }
+    Ok(())
 }
 
 /// Windows text as it is written: a UTF-8 byte order mark first, then every line ending as
