@@ -337,11 +337,22 @@ pub fn collect_script(
 /// The answer of `resolve`.
 #[derive(Debug, serde::Serialize)]
 pub struct Resolved {
-    pub status: &'static str,
+    pub status: ResolveStatus,
     pub thumbprint: Option<cert::Thumbprint>,
     pub certificate: Option<plan::CertificateView>,
     pub diagnostics: Vec<Diagnostic>,
     pub sources: Vec<SourceFile>,
+}
+
+/// What one lookup came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResolveStatus {
+    Found,
+    Ambiguous,
+    NotFound,
+    /// `--issuer` or `--serial` is not one.
+    Invalid,
 }
 
 /// `resolve`: one issuer + serial lookup, with the same rules and checks as `convert`.
@@ -353,6 +364,44 @@ pub fn resolve(
     at: OffsetDateTime,
 ) -> Result<Resolved> {
     let (index, sources, mut diagnostics) = load_certificates(certs, csv_culture)?;
+    let (issuer_text, serial_text) = visible(issuer, serial, &mut diagnostics);
+    let mut answer = Resolved {
+        status: ResolveStatus::Invalid,
+        thumbprint: None,
+        certificate: None,
+        diagnostics,
+        sources,
+    };
+    let (dn, (forward, reversed)) = match parse_lookup(&issuer_text, &serial_text) {
+        Ok(parsed) => parsed,
+        Err(invalid) => {
+            answer.diagnostics.push(invalid);
+            return Ok(answer);
+        }
+    };
+    let query = Query {
+        issuer_text: &issuer_text,
+        issuer: &dn,
+        serial: &forward,
+        serial_reversed: &reversed,
+    };
+    let (found, said) = plan::find_certificate(&index, &query, plan::Names::default(), at);
+    let ambiguous = said.iter().any(|(_, d)| d.code == Code::CertAmbiguous);
+    answer.diagnostics.extend(said.into_iter().map(|(_, d)| d));
+    answer.status = match found {
+        Some(entry) => {
+            answer.thumbprint = Some(entry.cert.thumbprint);
+            answer.certificate = Some(plan::certificate_view(entry));
+            ResolveStatus::Found
+        }
+        None if ambiguous => ResolveStatus::Ambiguous,
+        None => ResolveStatus::NotFound,
+    };
+    Ok(answer)
+}
+
+/// `--issuer` and `--serial` without invisible characters, which a warning names.
+fn visible(issuer: &str, serial: &str, diagnostics: &mut Vec<Diagnostic>) -> (String, String) {
     let (issuer_text, removed_issuer) = hidden::strip(issuer);
     let (serial_text, removed_serial) = hidden::strip(serial);
     if !removed_issuer.is_empty() || !removed_serial.is_empty() {
@@ -365,63 +414,20 @@ pub fn resolve(
             ),
         ));
     }
-    let mut answer = Resolved {
-        status: "invalid",
-        thumbprint: None,
-        certificate: None,
-        diagnostics,
-        sources,
-    };
-    let dn = match DistinguishedName::parse(issuer_text.trim()) {
-        Ok(dn) => dn,
-        Err(e) => {
-            answer.diagnostics.push(Diagnostic::new(
-                Code::IssuerInvalid,
-                format!("--issuer: {e}"),
-            ));
-            return Ok(answer);
-        }
-    };
-    let (forward, reversed) = match Serial::parse_both_orders(&serial_text) {
-        Ok(pair) => pair,
-        Err(e) => {
-            answer.diagnostics.push(Diagnostic::new(
-                Code::SerialInvalid,
-                format!("--serial: {e}"),
-            ));
-            return Ok(answer);
-        }
-    };
-    let query = Query {
-        issuer_text: &issuer_text,
-        issuer: &dn,
-        serial: &forward,
-        serial_reversed: &reversed,
-    };
-    let (found, diagnostics) = plan::lookup(&index, &query);
-    answer
-        .diagnostics
-        .extend(diagnostics.into_iter().map(|(_, d)| d));
-    answer.status = match &found {
-        Some(found) => {
-            let cert = &found.entry.cert;
-            answer
-                .diagnostics
-                .extend(plan::check_certificate(cert, plan::Names::default(), at));
-            answer.thumbprint = Some(cert.thumbprint);
-            answer.certificate = Some(plan::certificate_view(found.entry));
-            "found"
-        }
-        None if answer
-            .diagnostics
-            .iter()
-            .any(|d| d.code == Code::CertAmbiguous) =>
-        {
-            "ambiguous"
-        }
-        None => "not_found",
-    };
-    Ok(answer)
+    (issuer_text, serial_text)
+}
+
+/// The issuer as a distinguished name and the serial in both byte orders, or why one of them
+/// is not one.
+fn parse_lookup(
+    issuer: &str,
+    serial: &str,
+) -> std::result::Result<(DistinguishedName, (Serial, Serial)), Diagnostic> {
+    let dn = DistinguishedName::parse(issuer.trim())
+        .map_err(|e| Diagnostic::new(Code::IssuerInvalid, format!("--issuer: {e}")))?;
+    let serials = Serial::parse_both_orders(serial)
+        .map_err(|e| Diagnostic::new(Code::SerialInvalid, format!("--serial: {e}")))?;
+    Ok((dn, serials))
 }
 
 /// A bar on stderr for runs long enough to want one; hidden unless stderr is a terminal, so

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use owa_im_migrate::cli::{
-    Cli, Command, ConvertArgs, Format, InputArgs, ResolveArgs, TemplatesCommand,
+    Cli, CollectArgs, Command, ConvertArgs, Format, InputArgs, ResolveArgs, ScanArgs,
+    TemplatesCommand,
 };
 use owa_im_migrate::plan::Settings;
 use owa_im_migrate::render::BUILTINS;
@@ -38,19 +39,7 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<u8, Error> {
     match &cli.command {
         Command::Convert(args) => convert(cli, args),
-        Command::Scan(args) => {
-            let report = {
-                if args.at.is_some() {
-                    eprintln!(
-                        "owa-im-migrate: note: --at has no effect on scan, which reads no \
-                         certificate; convert and resolve check certificates at that date"
-                    );
-                }
-                owa_im_migrate::scan(&inputs(&args.input, None, cli.quiet))?
-            };
-            print_report(cli, &report);
-            Ok(if report.any_failed() { FAILED } else { 0 })
-        }
+        Command::Scan(args) => scan(cli, args),
         Command::Resolve(args) => resolve(cli, args),
         Command::Completions { shell } => {
             let _ = std::io::stdout().write_all(&owa_im_migrate::cli::completions(*shell));
@@ -62,36 +51,9 @@ fn run(cli: &Cli) -> Result<u8, Error> {
             let _ = std::io::stdout().write_all(&page);
             Ok(0)
         }
-        Command::CollectScript(args) => {
-            let written = owa_im_migrate::collect_script(
-                &args.out,
-                args.force,
-                header_time(args.reproducible)?,
-            )?;
-            if cli.format == Format::Json {
-                let files: Vec<String> = written
-                    .iter()
-                    .map(|p| owa_im_migrate::paths::shown(p))
-                    .collect();
-                println!("{}", serde_json::json!({ "written": files }));
-            } else if !cli.quiet {
-                for path in written {
-                    println!("Wrote {}", owa_im_migrate::paths::shown(&path));
-                }
-                println!("Next: copy it to a machine with the Exchange Management Shell and run it before SP1 setup (-WhatIf first).");
-            }
-            Ok(0)
-        }
+        Command::CollectScript(args) => collect_script(cli, args),
         Command::Templates(TemplatesCommand::List) => {
-            for b in BUILTINS {
-                let kind = match b.kind {
-                    owa_im_migrate::render::Kind::PowerShell => "PowerShell",
-                    owa_im_migrate::render::Kind::Markdown => "Markdown",
-                    owa_im_migrate::render::Kind::Html => "HTML",
-                };
-                let output = b.output.unwrap_or("(partial)");
-                println!("{:15} {:10} {:41} {}", b.name, kind, output, b.description);
-            }
+            templates_list();
             Ok(0)
         }
         Command::Templates(TemplatesCommand::Show { name }) => {
@@ -103,6 +65,48 @@ fn run(cli: &Cli) -> Result<u8, Error> {
             print!("{}", b.source);
             Ok(0)
         }
+    }
+}
+
+fn scan(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
+    if args.at.is_some() {
+        eprintln!(
+            "owa-im-migrate: note: --at has no effect on scan, which reads no certificate; \
+             convert and resolve check certificates at that date"
+        );
+    }
+    let report = owa_im_migrate::scan(&inputs(&args.input, None, cli.quiet))?;
+    print_report(cli, &report);
+    Ok(if report.any_failed() { FAILED } else { 0 })
+}
+
+fn collect_script(cli: &Cli, args: &CollectArgs) -> Result<u8, Error> {
+    let written =
+        owa_im_migrate::collect_script(&args.out, args.force, header_time(args.reproducible)?)?;
+    if cli.format == Format::Json {
+        let files: Vec<String> = written
+            .iter()
+            .map(|p| owa_im_migrate::paths::shown(p))
+            .collect();
+        println!("{}", serde_json::json!({ "written": files }));
+    } else if !cli.quiet {
+        for path in written {
+            println!("Wrote {}", owa_im_migrate::paths::shown(&path));
+        }
+        println!("Next: copy it to a machine with the Exchange Management Shell and run it before SP1 setup (-WhatIf first).");
+    }
+    Ok(0)
+}
+
+fn templates_list() {
+    for b in BUILTINS {
+        let kind = match b.kind {
+            owa_im_migrate::render::Kind::PowerShell => "PowerShell",
+            owa_im_migrate::render::Kind::Markdown => "Markdown",
+            owa_im_migrate::render::Kind::Html => "HTML",
+        };
+        let output = b.output.unwrap_or("(partial)");
+        println!("{:15} {:10} {:41} {}", b.name, kind, output, b.description);
     }
 }
 
@@ -230,7 +234,7 @@ fn resolve(cli: &Cli, args: &ResolveArgs) -> Result<u8, Error> {
         }
     }
     // An --issuer or --serial that is not one is a usage error, as every other (exit 2).
-    if answer.status == "invalid" {
+    if answer.status == owa_im_migrate::ResolveStatus::Invalid {
         return Ok(CANNOT_START);
     }
     // A certificate that convert would refuse (expired, say) is not a usable answer.

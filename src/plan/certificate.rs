@@ -36,7 +36,25 @@ pub fn lookup<'i>(
     }
 }
 
-/// Looks the certificate up and checks it.
+/// The one way from an issuer and serial to a checked certificate, for `convert` (each
+/// server) and `resolve` alike: the lookup, then the checks of the certificate it found
+/// (said about the serial, which names it).
+pub fn find_certificate<'i>(
+    index: &'i CertIndex,
+    query: &Query<'_>,
+    names: Names<'_>,
+    at: OffsetDateTime,
+) -> (Option<&'i Entry>, Vec<(About, Diagnostic)>) {
+    let (found, mut said) = lookup(index, query);
+    let entry = found.map(|f| f.entry);
+    if let Some(entry) = entry {
+        let checks = check_certificate(&entry.cert, names, at);
+        said.extend(checks.into_iter().map(|d| (About::Serial, d)));
+    }
+    (entry, said)
+}
+
+/// Finds the server's certificate and checks it.
 pub(super) fn resolve(
     values: &Values,
     index: &CertIndex,
@@ -50,33 +68,27 @@ pub(super) fn resolve(
         serial: &values.serial,
         serial_reversed: &values.serial_reversed,
     };
-    let (found, diagnostics) = lookup(index, &query);
-    let line = |about| match about {
-        About::Issuer => values.issuer_line,
-        About::Serial => values.serial_line,
-    };
-    plan.diagnostics.extend(
-        diagnostics
-            .into_iter()
-            .map(|(about, d)| d.in_file(source).at_line(line(about))),
-    );
-    let Some(found) = found else {
-        return;
-    };
-    let cert = &found.entry.cert;
     let names = Names {
         server: plan.server.as_ref().map(|s| s.as_str()),
         fqdn: plan.fqdn.as_deref(),
         array: plan.array.as_deref(),
     };
-    let checks = check_certificate(cert, names, settings.at);
+    let (found, said) = find_certificate(index, &query, names, settings.at);
+    let line = |about| match about {
+        About::Issuer => values.issuer_line,
+        About::Serial => values.serial_line,
+    };
+    let own_key = found.and_then(|entry| private_key(entry, plan));
     plan.diagnostics.extend(
-        checks
-            .into_iter()
-            .chain(private_key(found.entry, plan))
-            .map(|d| d.in_file(source).at_line(values.serial_line)),
+        said.into_iter()
+            .chain(own_key.map(|d| (About::Serial, d)))
+            .map(|(about, d)| d.in_file(source).at_line(line(about))),
     );
-    plan.certificate = Some(certificate_view(found.entry));
+    let Some(entry) = found else {
+        return;
+    };
+    let cert = &entry.cert;
+    plan.certificate = Some(certificate_view(entry));
     plan.subject_cn = cert.subject_cn.clone();
     plan.sp1 = Some(Sp1 {
         server_name: values.pool.clone(),
@@ -171,6 +183,34 @@ pub fn check_certificate(
     names: Names<'_>,
     at: OffsetDateTime,
 ) -> Vec<Diagnostic> {
+    let mut out = validity(cert, at);
+    let subject = &cert.subject_text;
+    if cert.self_signed {
+        out.push(Diagnostic::new(
+            Code::CertSelfSigned,
+            format!(
+                "certificate {subject} is self-signed: OCS trusts it only if it is in the Trusted \
+                 Root store of every pool server, which is unsupported; use a certificate from a CA \
+                 both sides trust"
+            ),
+        ));
+    }
+    if let ServerAuth::Lacking(purposes) = &cert.server_auth {
+        out.push(Diagnostic::new(
+            Code::CertEku,
+            format!(
+                "certificate {subject} has an Enhanced Key Usage without Server Authentication ({}); \
+                 the MTLS connection to OCS needs it: use a Web Server certificate",
+                if purposes.is_empty() { "no purposes".to_string() } else { purposes.join(", ") }
+            ),
+        ));
+    }
+    out.extend(name_mismatch(cert, names));
+    out
+}
+
+/// Whether the certificate is valid at `at`, and for how long yet.
+fn validity(cert: &Certificate, at: OffsetDateTime) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let subject = &cert.subject_text;
     if cert.not_after < at {
@@ -205,27 +245,6 @@ pub fn check_certificate(
             ),
         ));
     }
-    if cert.self_signed {
-        out.push(Diagnostic::new(
-            Code::CertSelfSigned,
-            format!(
-                "certificate {subject} is self-signed: OCS trusts it only if it is in the Trusted \
-                 Root store of every pool server, which is unsupported; use a certificate from a CA \
-                 both sides trust"
-            ),
-        ));
-    }
-    if let ServerAuth::Lacking(purposes) = &cert.server_auth {
-        out.push(Diagnostic::new(
-            Code::CertEku,
-            format!(
-                "certificate {subject} has an Enhanced Key Usage without Server Authentication ({}); \
-                 the MTLS connection to OCS needs it: use a Web Server certificate",
-                if purposes.is_empty() { "no purposes".to_string() } else { purposes.join(", ") }
-            ),
-        ));
-    }
-    out.extend(name_mismatch(cert, names));
     out
 }
 

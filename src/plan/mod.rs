@@ -5,7 +5,9 @@ mod across;
 mod certificate;
 mod settings;
 
-pub use certificate::{certificate_view, check_certificate, lookup, rfc3339, About, Names};
+pub use certificate::{
+    certificate_view, check_certificate, find_certificate, lookup, rfc3339, About, Names,
+};
 
 use std::path::{Path, PathBuf};
 
@@ -258,23 +260,8 @@ fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerP
         diagnostics: Vec::new(),
     };
     let rows = map.map(|m| m.rows_for(file)).unwrap_or_default();
-    if let Some(first) = rows.first() {
-        plan.server = Some(first.server.clone());
-        plan.fqdn = rows.iter().find_map(|r| r.fqdn.clone());
-        plan.array = rows.iter().find_map(|r| r.array.clone());
-        plan.site = rows.iter().find_map(|r| r.site.clone());
-        plan.group = plan
-            .array
-            .clone()
-            .or_else(|| rows.iter().find_map(|r| r.site.clone()));
-        let mut identities: Vec<Identity> = rows
-            .iter()
-            .filter(|r| r.server == first.server)
-            .filter_map(|r| r.identity.clone())
-            .collect();
-        identities.sort();
-        identities.dedup();
-        plan.identities = identities;
+    if !rows.is_empty() {
+        from_map(&mut plan, &rows);
     } else {
         match derive_server(file) {
             Ok(derived) => {
@@ -296,6 +283,29 @@ fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerP
     plan.facing = facing(&plan, &rows);
     plan.internet_facing = !plan.facing.is_empty();
     plan
+}
+
+/// The server map's rows for a file: its server, FQDN, array, site and identities.
+fn from_map(plan: &mut ServerPlan, rows: &[&crate::input::server_map::Row]) {
+    let Some(first) = rows.first() else {
+        return;
+    };
+    plan.server = Some(first.server.clone());
+    plan.fqdn = rows.iter().find_map(|r| r.fqdn.clone());
+    plan.array = rows.iter().find_map(|r| r.array.clone());
+    plan.site = rows.iter().find_map(|r| r.site.clone());
+    plan.group = plan
+        .array
+        .clone()
+        .or_else(|| rows.iter().find_map(|r| r.site.clone()));
+    let mut identities: Vec<Identity> = rows
+        .iter()
+        .filter(|r| r.server == first.server)
+        .filter_map(|r| r.identity.clone())
+        .collect();
+    identities.sort();
+    identities.dedup();
+    plan.identities = identities;
 }
 
 /// The OWA virtual directories that take Internet traffic: as the server map says where it
