@@ -105,17 +105,7 @@ pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
         };
         match event {
             Event::Start(tag) => {
-                check_attributes(&tag).map_err(|m| lines.malformed(start, m))?;
-                if stack.is_empty() {
-                    check_root(&element_name(&tag), &mut root_seen)
-                        .map_err(|m| lines.malformed(start, m))?;
-                }
-                if is_app_settings_child(&stack) {
-                    let line = lines.line_at(start);
-                    state
-                        .apply(&tag, line)
-                        .map_err(|m| lines.malformed(start, m))?;
-                }
+                element(&tag, &stack, &mut root_seen, &mut state, &mut lines, start)?;
                 stack.push((
                     Open::of(&tag, stack.len()),
                     start,
@@ -123,17 +113,7 @@ pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
                 ));
             }
             Event::Empty(tag) => {
-                check_attributes(&tag).map_err(|m| lines.malformed(start, m))?;
-                if stack.is_empty() {
-                    check_root(&element_name(&tag), &mut root_seen)
-                        .map_err(|m| lines.malformed(start, m))?;
-                }
-                if is_app_settings_child(&stack) {
-                    let line = lines.line_at(start);
-                    state
-                        .apply(&tag, line)
-                        .map_err(|m| lines.malformed(start, m))?;
-                }
+                element(&tag, &stack, &mut root_seen, &mut state, &mut lines, start)?;
             }
             Event::End(_) => {
                 stack.pop();
@@ -165,18 +145,51 @@ pub fn read(text: &str, file: &str) -> Result<ImSettings, Malformed> {
         ));
     }
     if let Some(&(_, opened, name_len)) = stack.last() {
-        // `opened` is the offset of the `<`; the name follows it.
-        let name = text
-            .get(opened + 1..opened + 1 + name_len)
-            .unwrap_or_default();
-        let line = lines.line_at(opened);
-        return Err(Malformed {
-            message: format!("element <{name}> opened on line {line} is never closed"),
-            line: lines.line_at(text.len()),
-            column: 1,
-        });
+        return Err(never_closed(text, &mut lines, opened, name_len));
     }
     Ok(state.finish())
+}
+
+/// An element's start (`<x>` or `<x/>`) at offset `start`: its attributes well-formed, the
+/// root the only one, and an appSettings entry applied.
+fn element(
+    tag: &BytesStart<'_>,
+    stack: &[(Open, usize, usize)],
+    root_seen: &mut bool,
+    state: &mut State<'_>,
+    lines: &mut LineCounter<'_>,
+    start: usize,
+) -> Result<(), Malformed> {
+    check_attributes(tag).map_err(|m| lines.malformed(start, m))?;
+    if stack.is_empty() {
+        check_root(&element_name(tag), root_seen).map_err(|m| lines.malformed(start, m))?;
+    }
+    if is_app_settings_child(stack) {
+        let line = lines.line_at(start);
+        state
+            .apply(tag, line)
+            .map_err(|m| lines.malformed(start, m))?;
+    }
+    Ok(())
+}
+
+/// The element whose `<` is at offset `opened` is still open at the end of the file.
+fn never_closed(
+    text: &str,
+    lines: &mut LineCounter<'_>,
+    opened: usize,
+    name_len: usize,
+) -> Malformed {
+    // The name follows the `<`.
+    let name = text
+        .get(opened + 1..opened + 1 + name_len)
+        .unwrap_or_default();
+    let line = lines.line_at(opened);
+    Malformed {
+        message: format!("element <{name}> opened on line {line} is never closed"),
+        line: lines.line_at(text.len()),
+        column: 1,
+    }
 }
 
 fn is_self_location(tag: &BytesStart<'_>) -> bool {

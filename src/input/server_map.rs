@@ -87,46 +87,54 @@ impl ServerMap {
         for (i, record) in reader.records().enumerate() {
             // Line 1 is the header.
             let line = u32::try_from(i + 2).unwrap_or(u32::MAX);
-            let parsed = record
-                .map_err(|e| e.to_string())
-                .and_then(|record| clean(&record, &headers))
-                .and_then(|(record, removed)| {
-                    for (column, what) in removed {
-                        map.diagnostics.push(
-                            Diagnostic::new(
-                                Code::HiddenCharacters,
-                                format!(
-                                    "the {column} of this row contains invisible characters \
-                                     ({what}); they were removed"
-                                ),
-                            )
-                            .with_severity(crate::diag::Severity::Warning)
-                            .in_file(&shown)
-                            .at_line(line),
-                        );
-                    }
-                    columns.row(&record)
-                });
-            match parsed {
-                Ok(mut row) => {
-                    row.line = line;
-                    map.by_key
-                        .entry(row.key.clone())
-                        .or_default()
-                        .push(map.rows.len());
-                    map.rows.push(row);
-                }
-                Err(message) => map.diagnostics.push(
-                    Diagnostic::new(
-                        Code::SourceUnreadable,
-                        format!("server map row not used: {message}"),
-                    )
-                    .in_file(&shown)
-                    .at_line(line),
-                ),
-            }
+            let parsed = record.map_err(|e| e.to_string()).and_then(|record| {
+                let (record, removed) = clean(&record, &headers)?;
+                map.invisible_removed(&removed, line);
+                columns.row(&record)
+            });
+            map.add(parsed, line);
         }
         Ok(map)
+    }
+
+    /// Says which cells of row `line` had invisible characters removed.
+    fn invisible_removed(&mut self, removed: &[(String, String)], line: u32) {
+        for (column, what) in removed {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::HiddenCharacters,
+                    format!(
+                        "the {column} of this row contains invisible characters ({what}); they \
+                         were removed"
+                    ),
+                )
+                .with_severity(crate::diag::Severity::Warning)
+                .in_file(&self.shown)
+                .at_line(line),
+            );
+        }
+    }
+
+    /// Keeps a row read on `line`, or says why it is not used.
+    fn add(&mut self, parsed: Result<Row, String>, line: u32) {
+        match parsed {
+            Ok(mut row) => {
+                row.line = line;
+                self.by_key
+                    .entry(row.key.clone())
+                    .or_default()
+                    .push(self.rows.len());
+                self.rows.push(row);
+            }
+            Err(message) => self.diagnostics.push(
+                Diagnostic::new(
+                    Code::SourceUnreadable,
+                    format!("server map row not used: {message}"),
+                )
+                .in_file(&self.shown)
+                .at_line(line),
+            ),
+        }
     }
 
     /// The rows for a config file: its path as found, or its path below the folder argument,

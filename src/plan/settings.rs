@@ -86,6 +86,25 @@ pub(super) fn check_settings(
     settings: &Settings,
     plan: &mut ServerPlan,
 ) -> Option<Values> {
+    let [pool, issuer, serial] = complete(read, source, plan)?;
+    let pool = check_pool(&pool, settings, source, &mut plan.diagnostics);
+    let issuer_dn = check_issuer(&issuer, source, &mut plan.diagnostics);
+    let serials = check_serial(&serial, source, &mut plan.diagnostics);
+    let (pool, issuer_dn, (forward, reversed)) = (pool?, issuer_dn?, serials?);
+    Some(Values {
+        pool,
+        issuer_text: issuer.untrimmed,
+        issuer: issuer_dn,
+        issuer_line: issuer.line,
+        serial: forward,
+        serial_reversed: reversed,
+        serial_line: serial.line,
+    })
+}
+
+/// The three values, cleaned, when all three are there: else the server is not configured
+/// (none is) or cannot be converted (some are), and the diagnostics say which.
+fn complete(read: &ImSettings, source: &str, plan: &mut ServerPlan) -> Option<[Cleaned; 3]> {
     let keys = [
         ImKey::PoolName,
         ImKey::CertificateIssuer,
@@ -101,21 +120,8 @@ pub(super) fn check_settings(
         .filter(|(_, c)| c.is_some())
         .map(|(k, _)| k.name())
         .collect();
-    if present.is_empty() && keys.iter().all(|&key| read.get(key).is_none()) {
-        // Said aloud, beside SPEC's im-not-configured below (none of the keys has a value).
-        plan.diagnostics
-            .push(keys_absent(source, plan.current.as_deref()));
-    }
     if present.is_empty() {
-        plan.status = Status::NotConfigured;
-        plan.diagnostics.push(
-            Diagnostic::new(
-                Code::ImNotConfigured,
-                "IMPoolName, IMCertificateIssuer and IMCertificateSerialNumber have no value: \
-                 this server had no OWA instant messaging, so there is nothing to migrate",
-            )
-            .in_file(source),
-        );
+        not_configured(read, &keys, source, plan);
         return None;
     }
     port_number(read, source, plan);
@@ -148,19 +154,26 @@ pub(super) fn check_settings(
     else {
         return None;
     };
-    let pool = check_pool(&pool, settings, source, &mut plan.diagnostics);
-    let issuer_dn = check_issuer(&issuer, source, &mut plan.diagnostics);
-    let serials = check_serial(&serial, source, &mut plan.diagnostics);
-    let (pool, issuer_dn, (forward, reversed)) = (pool?, issuer_dn?, serials?);
-    Some(Values {
-        pool,
-        issuer_text: issuer.untrimmed,
-        issuer: issuer_dn,
-        issuer_line: issuer.line,
-        serial: forward,
-        serial_reversed: reversed,
-        serial_line: serial.line,
-    })
+    Some([pool, issuer, serial])
+}
+
+/// No IM key has a value: nothing to migrate. When the keys are not in the file at all, that
+/// is said too.
+fn not_configured(read: &ImSettings, keys: &[ImKey], source: &str, plan: &mut ServerPlan) {
+    if keys.iter().all(|&key| read.get(key).is_none()) {
+        // Said aloud, beside SPEC's im-not-configured below (none of the keys has a value).
+        plan.diagnostics
+            .push(keys_absent(source, plan.current.as_deref()));
+    }
+    plan.status = Status::NotConfigured;
+    plan.diagnostics.push(
+        Diagnostic::new(
+            Code::ImNotConfigured,
+            "IMPoolName, IMCertificateIssuer and IMCertificateSerialNumber have no value: \
+             this server had no OWA instant messaging, so there is nothing to migrate",
+        )
+        .in_file(source),
+    );
 }
 
 /// Removes invisible characters (warning) and treats a blank value as missing.

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::input::corrections::Correction;
-use crate::plan::{Change, ServerPlan, Status};
+use crate::plan::{CertificateView, Change, ServerPlan, Status};
 
 /// Bumped whenever a field changes meaning or disappears.
 pub const CONTEXT_VERSION: u32 = 2;
@@ -239,15 +239,7 @@ pub(super) fn server_context(s: &ServerPlan) -> Option<ServerContext> {
             issuer: text(&rtm.issuer),
             serial: text(&rtm.serial),
         },
-        certificate: CertificateContext {
-            subject: printable(&cert.subject),
-            subject_cn: s.subject_cn.as_deref().map(printable),
-            thumbprint: cert.thumbprint.to_string(),
-            issuer: printable(&cert.issuer),
-            serial: cert.serial.clone(),
-            not_before: cert.not_before.clone(),
-            not_after: cert.not_after.clone(),
-        },
+        certificate: certificate_context(cert, s.subject_cn.as_deref()),
         warnings: s
             .diagnostics
             .iter()
@@ -261,18 +253,7 @@ pub(super) fn server_context(s: &ServerPlan) -> Option<ServerContext> {
         change: s.change,
         already_set: s.change == Some(Change::AlreadySet),
         will_change: s.change == Some(Change::WillChange),
-        corrections: s
-            .corrections
-            .iter()
-            .map(|c| Correction {
-                original: c.original.as_deref().map(printable),
-                value: printable(&c.value),
-                by: printable(&c.by),
-                why: printable(&c.why),
-                file: printable(&c.file),
-                ..c.clone()
-            })
-            .collect(),
+        corrections: s.corrections.iter().map(printable_correction).collect(),
         ocs_port: s
             .port
             .as_deref()
@@ -280,6 +261,30 @@ pub(super) fn server_context(s: &ServerPlan) -> Option<ServerContext> {
             .unwrap_or(DEFAULT_OCS_PORT)
             .to_string(),
     })
+}
+
+fn certificate_context(cert: &CertificateView, subject_cn: Option<&str>) -> CertificateContext {
+    CertificateContext {
+        subject: printable(&cert.subject),
+        subject_cn: subject_cn.map(printable),
+        thumbprint: cert.thumbprint.to_string(),
+        issuer: printable(&cert.issuer),
+        serial: cert.serial.clone(),
+        not_before: cert.not_before.clone(),
+        not_after: cert.not_after.clone(),
+    }
+}
+
+/// A correction with its free text (the values, who and why) made printable.
+fn printable_correction(c: &Correction) -> Correction {
+    Correction {
+        original: c.original.as_deref().map(printable),
+        value: printable(&c.value),
+        by: printable(&c.by),
+        why: printable(&c.why),
+        file: printable(&c.file),
+        ..c.clone()
+    }
 }
 
 fn status_text(status: Status) -> &'static str {
