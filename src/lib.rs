@@ -221,7 +221,7 @@ fn run_record(options: &ConvertOptions, plan: &Plan) -> report::Run {
     let converted: Vec<&str> = plan
         .servers
         .iter()
-        .filter(|s| s.status == plan::Status::Converted)
+        .filter(|s| s.status() == plan::Status::Converted)
         .filter_map(|s| s.server.as_ref().map(|n| n.as_str()))
         .collect();
     report::Run {

@@ -8,7 +8,10 @@ use serde::Serialize;
 use crate::cert::source::SourceFile;
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::hidden::printable;
-use crate::plan::{Change, Plan, ServerPlan, Status};
+use crate::input::collected::CurrentValues;
+use crate::input::corrections::Correction;
+use crate::names::{Identity, ServerName};
+use crate::plan::{CertificateView, Change, Plan, Rtm, ServerPlan, Sp1, Status};
 use crate::tool::Tool;
 
 pub const SCHEMA: u32 = 1;
@@ -18,6 +21,8 @@ pub struct Report {
     pub schema: u32,
     pub tool: Tool,
     pub summary: Summary,
+    /// Each server's plan, written as a [`ServerRow`].
+    #[serde(serialize_with = "rows")]
     pub servers: Vec<ServerPlan>,
     pub diagnostics: Vec<Diagnostic>,
     /// Every `--certs` file, read or not (`convert` and `resolve` only).
@@ -57,7 +62,7 @@ pub struct Summary {
 
 impl Report {
     pub fn new(plan: Plan, sources: Option<Vec<SourceFile>>, scan: bool) -> Report {
-        let count = |status| plan.servers.iter().filter(|s| s.status == status).count();
+        let count = |status| plan.servers.iter().filter(|s| s.status() == status).count();
         let warnings = plan
             .servers
             .iter()
@@ -164,6 +169,51 @@ impl Report {
 }
 
 /// ANSI styles for a terminal, or nothing.
+/// One server in report.json (SPEC §7): what was read, the outcome, and the findings.
+#[derive(Serialize)]
+struct ServerRow<'a> {
+    server: Option<&'a ServerName>,
+    source: &'a str,
+    status: Status,
+    identity: Option<&'a Identity>,
+    identities: &'a [Identity],
+    fqdn: Option<&'a str>,
+    rtm: Option<&'a Rtm>,
+    sp1: Option<&'a Sp1>,
+    certificate: Option<&'a CertificateView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current: Option<&'a [CurrentValues]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    change: Option<Change>,
+    #[serde(skip_serializing_if = "<[Correction]>::is_empty")]
+    corrections: &'a [Correction],
+    diagnostics: &'a [Diagnostic],
+}
+
+impl<'a> ServerRow<'a> {
+    fn of(s: &'a ServerPlan) -> ServerRow<'a> {
+        ServerRow {
+            server: s.server.as_ref(),
+            source: &s.source,
+            status: s.status(),
+            identity: s.identity.as_ref(),
+            identities: &s.identities,
+            fqdn: s.fqdn.as_deref(),
+            rtm: s.rtm.as_ref(),
+            sp1: s.sp1(),
+            certificate: s.certificate(),
+            current: s.current.as_deref(),
+            change: s.change(),
+            corrections: &s.corrections,
+            diagnostics: &s.diagnostics,
+        }
+    }
+}
+
+fn rows<S: serde::Serializer>(servers: &[ServerPlan], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(servers.iter().map(ServerRow::of))
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Paint(bool);
 
@@ -202,7 +252,7 @@ fn server_line(s: &ServerPlan, paint: Paint) -> String {
     } else {
         String::new()
     };
-    match s.change {
+    match s.change() {
         Some(Change::AlreadySet) => note.push_str(" (already set: nothing will change)"),
         Some(Change::WillChange) => note.push_str(" (will change)"),
         None => {}
@@ -211,7 +261,7 @@ fn server_line(s: &ServerPlan, paint: Paint) -> String {
         let keys: Vec<&str> = s.corrections.iter().map(|c| c.key).collect();
         note.push_str(&format!(" (corrected: {})", keys.join(", ")));
     }
-    match (s.status, &s.sp1) {
+    match (s.status(), s.sp1()) {
         (Status::Converted, Some(sp1)) => {
             format!(
                 "{}       {} {}{note}",

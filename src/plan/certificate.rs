@@ -7,7 +7,7 @@ use crate::cert::{CertIndex, Certificate, Lookup, Query, ServerAuth};
 use crate::diag::{Code, Diagnostic, Severity};
 
 use super::settings::Values;
-use super::{CertificateView, ServerPlan, Settings, Sp1};
+use super::{CertificateView, Converted, Outcome, ServerPlan, Settings, Sp1};
 
 /// OWA logs a warning when its certificate expires within this many days.
 const EXPIRING_SOON_DAYS: i64 = 30;
@@ -88,11 +88,16 @@ pub(super) fn resolve(
         return;
     };
     let cert = &entry.cert;
-    plan.certificate = Some(certificate_view(entry));
-    plan.subject_cn = cert.subject_cn.clone();
-    plan.sp1 = Some(Sp1 {
-        server_name: values.pool.clone(),
-        thumbprint: cert.thumbprint,
+    // Converted unless a finding fails the server: `finish` decides, once every check
+    // across servers is done too.
+    plan.outcome = Outcome::Converted(Converted {
+        sp1: Sp1 {
+            server_name: values.pool.clone(),
+            thumbprint: cert.thumbprint,
+        },
+        certificate: certificate_view(entry),
+        subject_cn: cert.subject_cn.clone(),
+        change: None,
     });
 }
 

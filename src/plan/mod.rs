@@ -76,57 +76,104 @@ pub enum Change {
     WillChange,
 }
 
-/// One config file's outcome; serialised as it is into report.json's `servers`.
-#[derive(Debug, Clone, Serialize)]
+/// What a server's migration comes to, each with exactly its data.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Every value valid and its certificate found and usable: the change sets them.
+    Converted(Converted),
+    /// `scan`: the values are complete and valid; no certificate was looked up.
+    Configured,
+    /// No IM under RTM: nothing to migrate.
+    NotConfigured,
+    /// Not in the change; the diagnostics say why. The certificate, when one was found
+    /// (and refused, say as expired).
+    Failed(Option<CertificateView>),
+}
+
+/// A server the change script changes.
+#[derive(Debug, Clone)]
+pub struct Converted {
+    /// What `Set-OwaVirtualDirectory` is given.
+    pub sp1: Sp1,
+    pub certificate: CertificateView,
+    /// The certificate's subject CN: the Authorized Host entry the OCS pool needs.
+    pub subject_cn: Option<String>,
+    /// Whether the change alters the virtual directories, from the collected values (none
+    /// when the collection did not record them).
+    pub change: Option<Change>,
+}
+
+/// One config file: what was read from it and from the inputs about its server, and its
+/// outcome. report.json's `servers` and the template context are made from it.
+#[derive(Debug, Clone)]
 pub struct ServerPlan {
     pub server: Option<ServerName>,
     pub source: String,
-    pub status: Status,
+    pub outcome: Outcome,
     /// The first virtual directory (the report's `identity`); all are in `identities`.
     pub identity: Option<Identity>,
     pub identities: Vec<Identity>,
     pub fqdn: Option<String>,
     /// The server map's `array`, else `site`: the servers that must agree on a pool.
-    #[serde(skip)]
     pub group: Option<String>,
     /// The CAS array FQDN from the server map.
-    #[serde(skip)]
     pub array: Option<String>,
     /// The folder this server's files were collected into: an export found there is the
     /// server's own.
-    #[serde(skip)]
     pub folder: Option<PathBuf>,
     pub rtm: Option<Rtm>,
-    pub sp1: Option<Sp1>,
-    pub certificate: Option<CertificateView>,
     /// The OWA virtual directories' values before the change, when the collection script
     /// recorded them.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<Vec<CurrentValues>>,
-    /// Whether the change alters the virtual directories, from `current`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub change: Option<Change>,
     /// Values given in `--corrections` instead of the web.config's (`rtm` keeps the file's).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub corrections: Vec<Correction>,
     /// `IMPortNumber`, which SP1 has no parameter for.
-    #[serde(skip)]
     pub port: Option<String>,
     /// The server map's AD site.
-    #[serde(skip)]
     pub site: Option<String>,
     /// Some of its OWA virtual directories take Internet traffic (SP2 cross-site redirection
     /// is set on them).
-    #[serde(skip)]
     pub internet_facing: bool,
     /// Those virtual directories: the server map's `internet_facing` rows, else the collected
     /// ones with an `ExternalUrl`.
-    #[serde(skip)]
     pub facing: Vec<Identity>,
-    /// The certificate's subject CN: the Authorized Host entry the OCS pool needs.
-    #[serde(skip)]
-    pub subject_cn: Option<String>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl ServerPlan {
+    pub fn status(&self) -> Status {
+        match self.outcome {
+            Outcome::Converted(_) => Status::Converted,
+            Outcome::Configured => Status::Configured,
+            Outcome::NotConfigured => Status::NotConfigured,
+            Outcome::Failed(_) => Status::Failed,
+        }
+    }
+
+    /// The server and what the change does to it, when the change script changes it.
+    pub fn converted(&self) -> Option<(&ServerName, &Converted)> {
+        match &self.outcome {
+            Outcome::Converted(converted) => Some((self.server.as_ref()?, converted)),
+            _ => None,
+        }
+    }
+
+    /// The certificate found for the server, used or refused.
+    pub fn certificate(&self) -> Option<&CertificateView> {
+        match &self.outcome {
+            Outcome::Converted(converted) => Some(&converted.certificate),
+            Outcome::Failed(certificate) => certificate.as_ref(),
+            Outcome::Configured | Outcome::NotConfigured => None,
+        }
+    }
+
+    pub fn sp1(&self) -> Option<&Sp1> {
+        self.converted().map(|(_, c)| &c.sp1)
+    }
+
+    pub fn change(&self) -> Option<Change> {
+        self.converted().and_then(|(_, c)| c.change)
+    }
 }
 
 /// Everything the plan needs besides the configs.
@@ -239,7 +286,7 @@ fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerP
     let mut plan = ServerPlan {
         server: None,
         source: source.to_string(),
-        status: Status::Failed,
+        outcome: Outcome::Failed(None),
         identity: None,
         identities: Vec::new(),
         fqdn: None,
@@ -249,12 +296,8 @@ fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerP
         site: None,
         internet_facing: false,
         facing: Vec::new(),
-        subject_cn: None,
         rtm: None,
-        sp1: None,
-        certificate: None,
         current: None,
-        change: None,
         corrections: Vec::new(),
         port: None,
         diagnostics: Vec::new(),
@@ -377,8 +420,8 @@ fn read_current(plan: &mut ServerPlan) {
 }
 
 /// `already_set` when every identity the change sets already has the new values.
-fn change_of(plan: &ServerPlan) -> Option<Change> {
-    let (sp1, current) = (plan.sp1.as_ref()?, plan.current.as_ref()?);
+fn change_of(plan: &ServerPlan, sp1: &Sp1) -> Option<Change> {
+    let current = plan.current.as_ref()?;
     let set = |identity: &Identity| {
         current.iter().any(|c| {
             c.identity.eq_ignore_ascii_case(identity.as_str())
@@ -471,15 +514,16 @@ fn finish(server: &mut ServerPlan, strict: bool, resolved: bool) {
     let failed = server.diagnostics.iter().any(Diagnostic::is_error)
         || server.server.is_none()
         || server.rtm.is_none();
-    server.status = match server.status {
-        _ if failed => Status::Failed,
-        Status::NotConfigured => Status::NotConfigured,
-        _ if !resolved => Status::Configured,
-        _ if server.sp1.is_some() => Status::Converted,
-        _ => Status::Failed,
+    server.outcome = match std::mem::replace(&mut server.outcome, Outcome::Failed(None)) {
+        Outcome::Converted(converted) if failed => Outcome::Failed(Some(converted.certificate)),
+        failed_already @ Outcome::Failed(_) if failed || resolved => failed_already,
+        _ if failed => Outcome::Failed(None),
+        Outcome::NotConfigured => Outcome::NotConfigured,
+        Outcome::Converted(mut converted) => {
+            converted.change = change_of(server, &converted.sp1);
+            Outcome::Converted(converted)
+        }
+        // Read, checked and not failed: complete and valid, with no certificate looked up.
+        Outcome::Failed(_) | Outcome::Configured => Outcome::Configured,
     };
-    if server.status == Status::Failed {
-        server.sp1 = None;
-    }
-    server.change = change_of(server);
 }

@@ -7,7 +7,7 @@ use crate::hidden;
 use crate::input::collected::CurrentValues;
 use crate::names::{PoolError, PoolFqdn};
 
-use super::{ServerPlan, Settings, Status};
+use super::{Outcome, ServerPlan, Settings};
 
 /// The most characters of a value a message quotes: a hostile 50 MB value makes a message
 /// of a line, not of 50 MB.
@@ -165,7 +165,7 @@ fn not_configured(read: &ImSettings, keys: &[ImKey], source: &str, plan: &mut Se
         plan.diagnostics
             .push(keys_absent(source, plan.current.as_deref()));
     }
-    plan.status = Status::NotConfigured;
+    plan.outcome = Outcome::NotConfigured;
     plan.diagnostics.push(
         Diagnostic::new(
             Code::ImNotConfigured,

@@ -155,11 +155,11 @@ impl Context {
     /// Everything but `servers` and `all_servers` (left empty), which
     /// [`super::stream::Streams`] makes one item at a time while a template renders.
     pub fn without_servers(plan: &[ServerPlan], generated: String) -> Context {
-        let count = |status| plan.iter().filter(|s| s.status == status).count();
+        let count = |status| plan.iter().filter(|s| s.status() == status).count();
         let converted = count(Status::Converted);
         let already_set = plan
             .iter()
-            .filter(|s| s.status == Status::Converted && s.change == Some(Change::AlreadySet))
+            .filter(|s| s.change() == Some(Change::AlreadySet))
             .count();
         let (pools, issuers) = pools_and_issuers(plan.iter().filter_map(server_context));
         Context {
@@ -178,7 +178,7 @@ impl Context {
             servers: Vec::new(),
             skipped: plan
                 .iter()
-                .filter(|s| s.status != Status::Converted)
+                .filter(|s| s.status() != Status::Converted)
                 .map(skipped)
                 .collect(),
             all_servers: Vec::new(),
@@ -217,15 +217,8 @@ fn pools_and_issuers(
 const DEFAULT_OCS_PORT: &str = "5075";
 
 pub(super) fn server_context(s: &ServerPlan) -> Option<ServerContext> {
-    if s.status != Status::Converted {
-        return None;
-    }
-    let (server, sp1, cert, rtm) = (
-        s.server.as_ref()?,
-        s.sp1.as_ref()?,
-        s.certificate.as_ref()?,
-        s.rtm.as_ref()?,
-    );
+    let ((server, converted), rtm) = (s.converted()?, s.rtm.as_ref()?);
+    let (sp1, cert) = (&converted.sp1, &converted.certificate);
     let text = |v: &Option<String>| printable(v.as_deref().unwrap_or(""));
     Some(ServerContext {
         server: server.to_string(),
@@ -239,7 +232,7 @@ pub(super) fn server_context(s: &ServerPlan) -> Option<ServerContext> {
             issuer: text(&rtm.issuer),
             serial: text(&rtm.serial),
         },
-        certificate: certificate_context(cert, s.subject_cn.as_deref()),
+        certificate: certificate_context(cert, converted.subject_cn.as_deref()),
         warnings: s
             .diagnostics
             .iter()
@@ -250,9 +243,9 @@ pub(super) fn server_context(s: &ServerPlan) -> Option<ServerContext> {
         array: s.array.clone(),
         internet_facing: s.internet_facing,
         port: s.port.as_deref().map(printable),
-        change: s.change,
-        already_set: s.change == Some(Change::AlreadySet),
-        will_change: s.change == Some(Change::WillChange),
+        change: converted.change,
+        already_set: converted.change == Some(Change::AlreadySet),
+        will_change: converted.change == Some(Change::WillChange),
         corrections: s.corrections.iter().map(printable_correction).collect(),
         ocs_port: s
             .port
@@ -300,7 +293,7 @@ pub(super) fn any_server(s: &ServerPlan) -> Option<AnyServer> {
     Some(AnyServer {
         server: s.server.as_ref()?.to_string(),
         source: printable(&s.source),
-        status: status_text(s.status),
+        status: status_text(s.status()),
         site: s.site.as_deref().map(printable),
         internet_facing: s.internet_facing,
         facing: s.facing.iter().map(|i| i.as_str().to_string()).collect(),
@@ -308,7 +301,7 @@ pub(super) fn any_server(s: &ServerPlan) -> Option<AnyServer> {
 }
 
 fn skipped(s: &ServerPlan) -> Skipped {
-    let status = status_text(s.status);
+    let status = status_text(s.status());
     let reasons: Vec<String> = s
         .diagnostics
         .iter()
@@ -326,7 +319,7 @@ fn skipped(s: &ServerPlan) -> Skipped {
             .map_or_else(|| "(unknown server)".to_string(), ToString::to_string),
         source: printable(&s.source),
         status,
-        not_configured: s.status == Status::NotConfigured,
+        not_configured: s.status() == Status::NotConfigured,
         reasons,
     }
 }

@@ -400,7 +400,7 @@ pub fn pieces<'a>(extras: &[Extra], plan: &'a [ServerPlan]) -> Vec<Piece<'a>> {
         if extra == Extra::PerServer {
             pieces.extend(
                 plan.iter()
-                    .filter(|s| s.status == crate::plan::Status::Converted)
+                    .filter(|s| s.status() == crate::plan::Status::Converted)
                     .filter_map(|server| {
                         let name = server.server.as_ref()?;
                         Some(Piece::PerServer {

@@ -60,7 +60,7 @@ impl<'a> Streams<'a> {
         Streams {
             servers: plan
                 .iter()
-                .filter(|s| s.status == Status::Converted)
+                .filter(|s| s.status() == Status::Converted)
                 .collect(),
             all_servers: plan.iter().filter(|s| s.server.is_some()).collect(),
         }
