@@ -27,8 +27,20 @@ pub enum Error {
     },
     #[error("template {name}: {message}")]
     Template { name: String, message: String },
-    #[error("{0}")]
-    Usage(String),
+    #[error("corrections file {}: {message}", paths::shown(path))]
+    Corrections { path: PathBuf, message: String },
+    /// `--certs` held no certificate at all while servers need one; `found` says what was
+    /// there and why none of it was read.
+    #[error("no certificate was read from --certs {}: {found}. Every server with IM settings needs its certificate: give the certificates.clixml files of the collection, or the certificates exported from the servers", .paths.iter().map(|p| paths::shown(p)).collect::<Vec<_>>().join(" "))]
+    NoCertificates { paths: Vec<PathBuf>, found: String },
+    #[error("no built-in template '{0}'; see `owa-im-migrate templates list`")]
+    UnknownTemplate(String),
+    #[error("SOURCE_DATE_EPOCH '{0}' is not a number of seconds")]
+    SourceDateEpoch(String),
+    #[error("SOURCE_DATE_EPOCH: {0}")]
+    SourceDateEpochRange(#[from] time::error::ComponentRange),
+    #[error("cannot write the man page: {0}")]
+    ManPage(std::io::Error),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -550,7 +550,6 @@ fn no_certificates(
     if !needed {
         return Ok(());
     }
-    let named: Vec<String> = paths.iter().map(|p| paths::shown(p)).collect();
     let found = match sources.len() {
         0 => "no file at all".to_string(),
         n => {
@@ -578,12 +577,10 @@ fn no_certificates(
             if diagnostics.len() > 3 { "; …" } else { "" }
         )
     };
-    Err(Error::Usage(format!(
-        "no certificate was read from --certs {}: {found}{reasons}. Every server with IM \
-         settings needs its certificate: give the certificates.clixml files of the collection, \
-         or the certificates exported from the servers",
-        named.join(" ")
-    )))
+    Err(Error::NoCertificates {
+        paths: paths.to_vec(),
+        found: format!("{found}{reasons}"),
+    })
 }
 
 /// Reads the certificate files found and indexes every certificate once.

@@ -46,8 +46,7 @@ fn run(cli: &Cli) -> Result<u8, Error> {
             Ok(0)
         }
         Command::Man => {
-            let page = owa_im_migrate::cli::man_page()
-                .map_err(|e| Error::Usage(format!("cannot write the man page: {e}")))?;
+            let page = owa_im_migrate::cli::man_page().map_err(Error::ManPage)?;
             let _ = std::io::stdout().write_all(&page);
             Ok(0)
         }
@@ -57,11 +56,8 @@ fn run(cli: &Cli) -> Result<u8, Error> {
             Ok(0)
         }
         Command::Templates(TemplatesCommand::Show { name }) => {
-            let b = owa_im_migrate::render::builtin(name).ok_or_else(|| {
-                Error::Usage(format!(
-                    "no built-in template '{name}'; see `owa-im-migrate templates list`"
-                ))
-            })?;
+            let b = owa_im_migrate::render::builtin(name)
+                .ok_or_else(|| Error::UnknownTemplate(name.clone()))?;
             print!("{}", b.source);
             Ok(0)
         }
@@ -178,14 +174,11 @@ fn convert(cli: &Cli, args: &ConvertArgs) -> Result<u8, Error> {
 /// `SOURCE_DATE_EPOCH` pins the header time; `--reproducible` leaves it out.
 fn header_time(reproducible: bool) -> Result<Option<OffsetDateTime>, Error> {
     if let Ok(epoch) = std::env::var("SOURCE_DATE_EPOCH") {
-        let seconds: i64 = epoch.trim().parse().map_err(|_| {
-            Error::Usage(format!(
-                "SOURCE_DATE_EPOCH '{epoch}' is not a number of seconds"
-            ))
-        })?;
-        return OffsetDateTime::from_unix_timestamp(seconds)
-            .map(Some)
-            .map_err(|e| Error::Usage(format!("SOURCE_DATE_EPOCH: {e}")));
+        let seconds: i64 = epoch
+            .trim()
+            .parse()
+            .map_err(|_| Error::SourceDateEpoch(epoch.clone()))?;
+        return Ok(Some(OffsetDateTime::from_unix_timestamp(seconds)?));
     }
     Ok((!reproducible).then(OffsetDateTime::now_utc))
 }

@@ -55,11 +55,9 @@ impl Corrections {
     /// Reads the file. A missing or unreadable file, or one without the five columns, stops
     /// the run; a bad row is a diagnostic and is not applied.
     pub fn load(path: &Path) -> Result<Corrections, Error> {
-        let bad = |message: String| {
-            Error::Usage(format!(
-                "corrections file {}: {message}",
-                crate::paths::shown(path)
-            ))
+        let bad = |message: String| Error::Corrections {
+            path: path.to_path_buf(),
+            message,
         };
         let text = super::read_text(path, "corrections file", bad)?;
         let (mut reader, headers) = super::table(&text, bad)?;
