@@ -253,6 +253,7 @@ fn templates_list_names_every_output() {
         "plan-html",
         "exchange2013",
         "sp2-cross-site",
+        "header",
         "common",
     ] {
         assert!(

@@ -105,6 +105,13 @@ pub const BUILTINS: &[Builtin] = &[
         source: include_str!("../../templates/collect.ps1.hbs"),
     },
     Builtin {
+        name: "header",
+        kind: Kind::PowerShell,
+        output: None,
+        description: "partial: every script's first comment, the tool, its version and the time",
+        source: include_str!("../../templates/header.ps1.hbs"),
+    },
+    Builtin {
         name: "common",
         kind: Kind::PowerShell,
         output: None,
