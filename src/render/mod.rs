@@ -115,7 +115,7 @@ pub const BUILTINS: &[Builtin] = &[
         name: "common",
         kind: Kind::PowerShell,
         output: None,
-        description: "partial: result table, read-back and restart functions of the scripts",
+        description: "partial: the function library every script includes (results, state, checks, remote reads, restarts)",
         source: include_str!("../../templates/common.ps1.hbs"),
     },
 ];
