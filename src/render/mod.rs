@@ -8,6 +8,7 @@
 
 pub mod context;
 mod helpers;
+mod markdown;
 pub mod powershell;
 mod stream;
 
@@ -73,7 +74,7 @@ pub const BUILTINS: &[Builtin] = &[
         name: "plan-html",
         kind: Kind::Html,
         output: Some("CHANGE-PLAN.html"),
-        description: "--with plan: the same plan as one self-contained, printable HTML page",
+        description: "--with plan: the page around plan-md, which it shows as HTML: one self-contained, printable file",
         source: include_str!("../../templates/plan.html.hbs"),
     },
     Builtin {
@@ -253,6 +254,16 @@ impl Renderer {
             Kind::Markdown => &self.markdown,
             Kind::Html => &self.html,
         };
+        if let Some(document) = markdown::wrapped(name) {
+            // A page around a Markdown document: both rendered whole, since CommonMark reads
+            // a document at once.
+            let (mut page, mut body) = (Vec::new(), Vec::new());
+            streams
+                .render(registry, name, &data.0, &mut page)
+                .and_then(|()| streams.render(&self.markdown, document, &data.0, &mut body))
+                .map_err(|e| fail(e.to_string()))?;
+            return markdown::write_page(&page, &body, out).map_err(|e| fail(e.to_string()));
+        }
         let rendered = match kind {
             Kind::PowerShell => {
                 let mut windows = WindowsText::new(out).map_err(|e| fail(e.to_string()))?;
