@@ -44,11 +44,13 @@ impl fmt::Display for ServerName {
 pub struct PoolFqdn(String);
 
 /// Why a pool name was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PoolError {
     /// A single label such as `ocspool`.
+    #[error("'{0}' is a single label, not the pool's FQDN")]
     NotFqdn(String),
     /// Not a DNS name at all; the reason says why.
+    #[error("{0}")]
     Invalid(String),
 }
 
@@ -212,6 +214,10 @@ mod tests {
         assert_eq!(
             PoolFqdn::parse("ocspool", None),
             Err(PoolError::NotFqdn("ocspool".into()))
+        );
+        assert_eq!(
+            PoolError::NotFqdn("ocspool".into()).to_string(),
+            "'ocspool' is a single label, not the pool's FQDN"
         );
         let (pool, qualified) = PoolFqdn::parse("ocspool", Some("contoso.com")).unwrap();
         assert_eq!((pool.as_str(), qualified), ("ocspool.contoso.com", true));

@@ -12,30 +12,41 @@ use crate::diag::{Code, Diagnostic};
 /// near this: a bigger file is a wrong file, refused before it is read into memory.
 pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 
-/// The bytes of an input file, or why not (not a regular file, too large, unreadable) in
-/// words for a person. Every input file of the tool is read here.
-pub fn read(path: &Path) -> Result<Vec<u8>, String> {
+/// Why an input file was not read, in words for a person.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read the file: {0}")]
+    Io(#[source] std::io::Error),
+    /// What the path is instead (a folder, a named pipe, a device...).
+    #[error("it is {0}, not a regular file: give the file itself")]
+    NotRegular(&'static str),
+    #[error(
+        "the file is {} MiB, larger than any web.config or certificate export ({} MiB at \
+         most): is it the right file?",
+        size / (1024 * 1024),
+        MAX_INPUT_BYTES / (1024 * 1024)
+    )]
+    TooLarge { size: u64 },
+}
+
+/// The bytes of an input file, or why not (not a regular file, too large, unreadable). Every
+/// input file of the tool is read here.
+pub fn read(path: &Path) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
     let file = open_regular(path)?;
-    let too_large = |size: u64| {
-        format!(
-            "the file is {} MiB, larger than any web.config or certificate export ({} MiB at \
-             most): is it the right file?",
-            size / (1024 * 1024),
-            MAX_INPUT_BYTES / (1024 * 1024)
-        )
-    };
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > MAX_INPUT_BYTES {
-        return Err(too_large(size));
+        return Err(ReadError::TooLarge { size });
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     // `take` guards a file that grows while it is read.
     file.take(MAX_INPUT_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read the file: {e}"))?;
+        .map_err(ReadError::Io)?;
     if bytes.len() as u64 > MAX_INPUT_BYTES {
-        return Err(too_large(bytes.len() as u64));
+        return Err(ReadError::TooLarge {
+            size: bytes.len() as u64,
+        });
     }
     Ok(bytes)
 }
@@ -43,7 +54,7 @@ pub fn read(path: &Path) -> Result<Vec<u8>, String> {
 /// Opens `path` only if it is a regular file, once symbolic links are followed. A FIFO would
 /// block the open itself until something writes to it (hence `O_NONBLOCK`, which does
 /// nothing to a regular file), and a device such as `/dev/zero` never ends.
-fn open_regular(path: &Path) -> Result<std::fs::File, String> {
+fn open_regular(path: &Path) -> Result<std::fs::File, ReadError> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -51,20 +62,12 @@ fn open_regular(path: &Path) -> Result<std::fs::File, String> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NONBLOCK);
     }
-    let file = options
-        .open(path)
-        .map_err(|e| format!("cannot read the file: {e}"))?;
-    let kind = file
-        .metadata()
-        .map_err(|e| format!("cannot read the file: {e}"))?
-        .file_type();
+    let file = options.open(path).map_err(ReadError::Io)?;
+    let kind = file.metadata().map_err(ReadError::Io)?.file_type();
     if kind.is_file() {
         return Ok(file);
     }
-    Err(format!(
-        "it is {}, not a regular file: give the file itself",
-        describe(kind)
-    ))
+    Err(ReadError::NotRegular(describe(kind)))
 }
 
 /// What a file that is not a regular file is, in words.
@@ -148,7 +151,7 @@ mod tests {
             .unwrap()
             .set_len(1 << 30)
             .unwrap();
-        let err = read(&path).unwrap_err();
+        let err = read(&path).unwrap_err().to_string();
         assert!(err.contains("1024 MiB"), "{err}");
         std::fs::write(&path, "<configuration/>").unwrap();
         assert_eq!(read(&path).unwrap(), b"<configuration/>");
@@ -167,9 +170,9 @@ mod tests {
         std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.csv")).unwrap();
         let (found, _) = files(dir.path());
         assert_eq!(found.len(), 2, "{found:?}");
-        let err = read(&fifo).unwrap_err();
+        let err = read(&fifo).unwrap_err().to_string();
         assert!(err.contains("named pipe"), "{err}");
-        let err = read(&dir.path().join("zero.csv")).unwrap_err();
+        let err = read(&dir.path().join("zero.csv")).unwrap_err().to_string();
         assert!(err.contains("a device"), "{err}");
     }
 

@@ -131,7 +131,7 @@ pub fn read(found: Found, reading: &Reading) -> Loaded {
             let shown = crate::paths::shown(path);
             let content = match crate::walk::read(path) {
                 Ok(bytes) => recognise(path, &shown, &bytes, reading),
-                Err(reason) => Content::Unreadable(Format::Unknown, reason, Vec::new()),
+                Err(reason) => Content::Unreadable(Format::Unknown, reason.to_string(), Vec::new()),
             };
             (shown, content)
         })

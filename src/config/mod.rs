@@ -12,7 +12,7 @@ use crate::diag::{Code, Diagnostic};
 pub fn read_file(file: &ConfigFile) -> Result<ImSettings, Diagnostic> {
     let shown = file.display();
     let bytes = crate::walk::read(&file.path)
-        .map_err(|e| Diagnostic::new(Code::SourceUnreadable, e).in_file(&shown))?;
+        .map_err(|e| Diagnostic::new(Code::SourceUnreadable, e.to_string()).in_file(&shown))?;
     read_bytes(&bytes, &shown)
 }
 

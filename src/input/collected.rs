@@ -58,6 +58,7 @@ pub fn read(folder: &Path) -> Option<Result<Collected, Diagnostic>> {
         .in_file(&shown)
     };
     let read = crate::walk::read(&path)
+        .map_err(|e| e.to_string())
         .and_then(|bytes| parse(&bytes))
         .map_err(fail);
     Some(read.map(|(rows, removed)| {

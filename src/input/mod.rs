@@ -25,7 +25,7 @@ pub(crate) fn read_text(
             source,
         });
     }
-    let bytes = crate::walk::read(path).map_err(&bad)?;
+    let bytes = crate::walk::read(path).map_err(|e| bad(e.to_string()))?;
     let (text, _) = crate::encoding::decode(&bytes).map_err(|e| bad(e.to_string()))?;
     Ok(text.into_owned())
 }
