@@ -5,9 +5,9 @@ use time::OffsetDateTime;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use super::dn::{DistinguishedName, DnMatch};
+use super::dn::{DistinguishedName, DnError, DnMatch};
 use super::export::ExportedCertificate;
-use super::serial::Serial;
+use super::serial::{Serial, SerialError};
 use super::thumbprint::Thumbprint;
 use crate::hidden;
 
@@ -46,21 +46,41 @@ pub struct Certificate {
     pub issuer_wildcards: bool,
 }
 
+/// Why bytes or an export's fields are not a certificate the tool can use.
+#[derive(Debug, thiserror::Error)]
+pub enum CertificateError {
+    #[error("not an X.509 certificate ({0})")]
+    NotX509(x509_parser::nom::Err<x509_parser::error::X509Error>),
+    #[error("{0} unexpected bytes after the certificate")]
+    TrailingBytes(usize),
+    #[error("unreadable subject: {0}")]
+    Subject(#[source] DnError),
+    #[error("unreadable issuer: {0}")]
+    Issuer(#[source] DnError),
+    /// An export without the named field, and without the DER that would replace it.
+    #[error("it has no {0} (and no RawData)")]
+    Missing(&'static str),
+    #[error("its Issuer '{text}' is not a distinguished name: {source}")]
+    IssuerNotDn { text: String, source: DnError },
+    #[error("its SerialNumber '{text}': {source}")]
+    Serial { text: String, source: SerialError },
+    #[error("it has no NotBefore/NotAfter dates (and no RawData)")]
+    NoDates,
+    /// The exported text, as it was (shown with its invisible characters named).
+    #[error("its Thumbprint '{}' is not 40 hexadecimal digits", hidden::printable(.0))]
+    Thumbprint(String),
+}
+
 /// Reads a certificate from DER. Trailing bytes are refused: a `.cer` with junk after the
 /// certificate is damaged and we would rather say so than guess.
-pub fn from_der(der: &[u8]) -> Result<Certificate, String> {
-    let (rest, x509) =
-        X509Certificate::from_der(der).map_err(|e| format!("not an X.509 certificate ({e})"))?;
+pub fn from_der(der: &[u8]) -> Result<Certificate, CertificateError> {
+    let (rest, x509) = X509Certificate::from_der(der).map_err(CertificateError::NotX509)?;
     if !rest.is_empty() {
-        return Err(format!(
-            "{} unexpected bytes after the certificate",
-            rest.len()
-        ));
+        return Err(CertificateError::TrailingBytes(rest.len()));
     }
-    let subject = DistinguishedName::from_x509(x509.subject())
-        .map_err(|e| format!("unreadable subject: {e}"))?;
-    let issuer = DistinguishedName::from_x509(x509.issuer())
-        .map_err(|e| format!("unreadable issuer: {e}"))?;
+    let subject =
+        DistinguishedName::from_x509(x509.subject()).map_err(CertificateError::Subject)?;
+    let issuer = DistinguishedName::from_x509(x509.issuer()).map_err(CertificateError::Issuer)?;
     let self_signed = subject.compare(&issuer) == DnMatch::Same;
     let subject_cn = common_name(&subject);
     Ok(Certificate {
@@ -83,23 +103,28 @@ pub fn from_der(der: &[u8]) -> Result<Certificate, String> {
 
 /// A certificate as an export describes it, without its bytes: every field is checked, and
 /// the ones the tool relies on (thumbprint, issuer, serial, validity) are required.
-pub fn from_export(record: &ExportedCertificate) -> Result<Certificate, String> {
-    let text = |field: &Option<String>, name: &str| {
+pub fn from_export(record: &ExportedCertificate) -> Result<Certificate, CertificateError> {
+    let text = |field: &Option<String>, name: &'static str| {
         field
             .as_deref()
             .map(|v| hidden::strip(v).0.trim().to_string())
             .filter(|v| !v.is_empty())
-            .ok_or_else(|| format!("it has no {name} (and no RawData)"))
+            .ok_or(CertificateError::Missing(name))
     };
     let thumbprint = parse_thumbprint(&text(&record.thumbprint, "Thumbprint")?)?;
     let issuer_text = text(&record.issuer, "Issuer")?;
-    let issuer = DistinguishedName::parse(&issuer_text)
-        .map_err(|e| format!("its Issuer '{issuer_text}' is not a distinguished name: {e}"))?;
+    let issuer =
+        DistinguishedName::parse(&issuer_text).map_err(|source| CertificateError::IssuerNotDn {
+            text: issuer_text.clone(),
+            source,
+        })?;
     let serial_text = text(&record.serial, "SerialNumber")?;
-    let serial = Serial::parse(&serial_text)
-        .map_err(|e| format!("its SerialNumber '{serial_text}': {e}"))?;
+    let serial = Serial::parse(&serial_text).map_err(|source| CertificateError::Serial {
+        text: serial_text.clone(),
+        source,
+    })?;
     let (Some(not_before), Some(not_after)) = (record.not_before, record.not_after) else {
-        return Err("it has no NotBefore/NotAfter dates (and no RawData)".into());
+        return Err(CertificateError::NoDates);
     };
     let subject_text = record
         .subject
@@ -130,15 +155,10 @@ pub fn from_export(record: &ExportedCertificate) -> Result<Certificate, String> 
 }
 
 /// An exported `Thumbprint`: invisible characters removed, then exactly 40 hex digits.
-pub fn parse_thumbprint(text: &str) -> Result<Thumbprint, String> {
+pub fn parse_thumbprint(text: &str) -> Result<Thumbprint, CertificateError> {
     let (clean, _) = hidden::strip(text);
     let clean: String = clean.chars().filter(|c| !c.is_whitespace()).collect();
-    Thumbprint::parse(&clean).ok_or_else(|| {
-        format!(
-            "its Thumbprint '{}' is not 40 hexadecimal digits",
-            crate::hidden::printable(text)
-        )
-    })
+    Thumbprint::parse(&clean).ok_or_else(|| CertificateError::Thumbprint(text.to_string()))
 }
 
 fn common_name(dn: &DistinguishedName) -> Option<String> {

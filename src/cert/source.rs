@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use x509_parser::pem::Pem;
 
-use super::certificate::{self, Certificate};
+use super::certificate::{self, Certificate, CertificateError};
 use super::exchange_csv::{self, Culture};
 use super::export::{ExportedCertificate, Records};
 use super::index::Source;
@@ -285,7 +285,9 @@ fn recognise_der(
     if bytes.first() == Some(&0x30) {
         match certificate::from_der(bytes) {
             Ok(cert) => return done(Format::Der, Ok(vec![(cert, Source::file(shown, path))])),
-            Err(reason) if promised => return Content::Unreadable(Format::Der, reason, Vec::new()),
+            Err(reason) if promised => {
+                return Content::Unreadable(Format::Der, reason.to_string(), Vec::new())
+            }
             Err(_) => {}
         }
         if crate::der::is_sequence(bytes) {
@@ -435,11 +437,12 @@ fn read_pem(
         if is_chain {
             chains = true;
             for der in pkcs7::read(&block.contents).map_err(|e| damaged(e.to_string()))? {
-                let cert = certificate::from_der(&der).map_err(damaged)?;
+                let cert = certificate::from_der(&der).map_err(|e| damaged(e.to_string()))?;
                 certs.push((cert, Source::file(shown, path)));
             }
         } else if CERTIFICATE_LABELS.contains(&label) {
-            let cert = certificate::from_der(&block.contents).map_err(damaged)?;
+            let cert =
+                certificate::from_der(&block.contents).map_err(|e| damaged(e.to_string()))?;
             certs.push((cert, Source::file(format!("{shown}#{}", i + 1), path)));
         } else if !labels.iter().any(|l| l == label) {
             labels.push(label.to_string());
@@ -552,7 +555,7 @@ fn export(format: Format, read: Result<Records, String>, path: &Path) -> Content
     for record in records {
         let outcome = record
             .map_err(|e| (e.origin, e.message))
-            .and_then(|r| from_record(&r, path).map_err(|message| (r.origin.clone(), message)));
+            .and_then(|r| from_record(&r, path).map_err(|e| (r.origin.clone(), e.to_string())));
         match outcome {
             Ok((cert, source, warnings)) => {
                 diagnostics.extend(warnings.into_iter().map(|(code, w)| {
@@ -590,16 +593,25 @@ fn unusable(shown: &str, origin: &str, message: String, severity: Severity) -> D
         .in_file(shown)
 }
 
-/// One exported object as a certificate: from its DER when it has RawData (the computed
-/// thumbprint wins over the exported text, and a disagreement is reported), else from its
-/// validated text.
 /// A warning about one exported object: its code and message.
 type Note = (Code, String);
 
+/// Why an exported object that its reader accepted is still not a certificate.
+#[derive(Debug, thiserror::Error)]
+enum RecordUnusable {
+    #[error("its RawData is {0}")]
+    RawData(#[source] CertificateError),
+    #[error(transparent)]
+    Fields(CertificateError),
+}
+
+/// One exported object as a certificate: from its DER when it has RawData (the computed
+/// thumbprint wins over the exported text, and a disagreement is reported), else from its
+/// validated text.
 fn from_record(
     record: &ExportedCertificate,
     path: &Path,
-) -> Result<(Certificate, Source, Vec<Note>), String> {
+) -> Result<(Certificate, Source, Vec<Note>), RecordUnusable> {
     let mut warnings = Vec::new();
     if let Some(text) = &record.thumbprint {
         let (_, removed) = crate::hidden::strip(text);
@@ -615,7 +627,7 @@ fn from_record(
     }
     let cert = match &record.der {
         Some(der) => {
-            let cert = certificate::from_der(der).map_err(|e| format!("its RawData is {e}"))?;
+            let cert = certificate::from_der(der).map_err(RecordUnusable::RawData)?;
             if let Some(text) = &record.thumbprint {
                 match certificate::parse_thumbprint(text) {
                     Ok(t) if t == cert.thumbprint => {}
@@ -631,7 +643,7 @@ fn from_record(
             }
             cert
         }
-        None => certificate::from_export(record)?,
+        None => certificate::from_export(record).map_err(RecordUnusable::Fields)?,
     };
     let source = Source {
         origin: record.origin.clone(),
