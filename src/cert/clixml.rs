@@ -15,9 +15,7 @@ use quick_xml::Reader;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::cert::export::{
-    computer_of_identity, services_text, ExportedCertificate, RecordError, Records,
-};
+use crate::cert::export::{computer_of_identity, ExportedCertificate, RecordError, Records};
 use crate::encoding;
 
 /// What an administrator can do about an object that cannot be used.
@@ -72,14 +70,12 @@ enum Role {
         name: String,
         kind: Kind,
     },
-    /// A property of a certificate that is itself an object (`<Obj N="Services">`).
+    /// A property of a certificate that is itself an object (`<Obj N="CertificateDomains">`).
     Nested {
         name: String,
     },
     /// The `<ToString>` of a nested property object.
     NestedToString,
-    /// A number inside a nested property object: an enum's underlying value.
-    NestedNumber,
     /// The `<LST>` or `<IE>` of a nested property object (a collection).
     List,
     /// A `<S>` item of such a collection.
@@ -96,11 +92,7 @@ impl Role {
     fn collects_text(&self) -> bool {
         matches!(
             self,
-            Role::Scalar { .. }
-                | Role::NestedToString
-                | Role::NestedNumber
-                | Role::ListString
-                | Role::ListObjToString
+            Role::Scalar { .. } | Role::NestedToString | Role::ListString | Role::ListObjToString
         )
     }
 }
@@ -111,7 +103,6 @@ enum Kind {
     String,
     Bool,
     DateTime,
-    Number,
     Bytes,
 }
 
@@ -122,18 +113,9 @@ impl Kind {
             b"B" => Some(Kind::Bool),
             b"DT" => Some(Kind::DateTime),
             b"BA" => Some(Kind::Bytes),
-            _ if is_integer(element) => Some(Kind::Number),
             _ => None,
         }
     }
-}
-
-/// The integer element names: signed and unsigned byte, 16, 32 and 64 bits.
-fn is_integer(element: &[u8]) -> bool {
-    matches!(
-        element,
-        b"SB" | b"By" | b"I16" | b"U16" | b"I32" | b"U32" | b"I64" | b"U64"
-    )
 }
 
 /// A property value as read, before it is given to a field.
@@ -142,11 +124,10 @@ enum Value {
     Text(String),
     Bool(bool),
     Date(OffsetDateTime),
-    Number(i64),
     /// Base64 text, decoded when the object ends so that a bad one names its object.
     Bytes(String),
     Object(NestedValue),
-    /// A boolean, date or number whose text does not parse: the field stays empty.
+    /// A boolean or date whose text does not parse: the field stays empty.
     Unreadable,
 }
 
@@ -154,7 +135,6 @@ enum Value {
 #[derive(Debug, Default)]
 struct NestedValue {
     to_string: Option<String>,
-    number: Option<i64>,
     items: Vec<String>,
 }
 
@@ -198,11 +178,6 @@ impl Builder {
             ("notafter", Value::Date(date)) => set(&mut cert.not_after, date),
             ("hasprivatekey", Value::Bool(b)) => set(&mut cert.has_private_key, b),
             ("isselfsigned", Value::Bool(b)) => set(&mut cert.self_signed, b),
-            ("services", value) => {
-                if let Some(text) = services_of(value) {
-                    set(&mut cert.services, text);
-                }
-            }
             ("pscomputername", Value::Text(text)) => set(&mut self.ps_computer_name, text),
             ("identity", value) => {
                 if let Some(text) = text_of(value) {
@@ -274,21 +249,6 @@ fn set<T>(field: &mut Option<T>, value: T) {
     if field.is_none() {
         *field = Some(value);
     }
-}
-
-/// `Services` is an enum object (`<ToString>IIS, SMTP</ToString>` and `<I32>24</I32>`), or
-/// after `Select-Object` a plain string or number.
-fn services_of(value: Value) -> Option<String> {
-    match value {
-        Value::Object(nested) => nested.to_string.or_else(|| nested.number.map(flags_text)),
-        Value::Text(text) => Some(text),
-        Value::Number(number) => Some(flags_text(number)),
-        _ => None,
-    }
-}
-
-fn flags_text(number: i64) -> String {
-    u32::try_from(number).map_or_else(|_| number.to_string(), services_text)
 }
 
 /// A string property, or the string form of an object property.
@@ -461,11 +421,6 @@ impl<'a> Parser<'a> {
                 self.property(&name, Value::Object(nested));
             }
             Role::NestedToString => set(&mut self.nested.to_string, decode_escapes(&text)),
-            Role::NestedNumber => {
-                if let Ok(number) = text.trim().parse() {
-                    set(&mut self.nested.number, number);
-                }
-            }
             Role::ListString => self.nested.items.push(decode_escapes(&text)),
             Role::ListObj => {
                 if let Some(item) = self.item.take() {
@@ -528,7 +483,6 @@ fn child_role(parent: &Role, element: &[u8], tag: &BytesStart<'_>) -> Result<Rol
         (Role::Members, _) => return member_role(element, tag),
         (Role::Nested { .. }, b"ToString") => Role::NestedToString,
         (Role::Nested { .. }, b"LST" | b"IE") => Role::List,
-        (Role::Nested { .. }, _) if is_integer(element) => Role::NestedNumber,
         (Role::List, b"S") => Role::ListString,
         (Role::List, b"Obj") => Role::ListObj,
         (Role::ListObj, b"ToString") => Role::ListObjToString,
@@ -578,7 +532,6 @@ fn scalar(kind: Kind, text: String) -> Value {
             "false" | "0" => Value::Bool(false),
             _ => Value::Unreadable,
         },
-        Kind::Number => trimmed.parse().map_or(Value::Unreadable, Value::Number),
         Kind::DateTime => parse_date(trimmed).map_or(Value::Unreadable, Value::Date),
     }
 }
@@ -746,7 +699,6 @@ mod tests {
             not_before: Some(datetime!(2020-01-15 07:30:00.1234567 -05:00)),
             not_after: Some(datetime!(2030-01-15 01:00:00 +01:00)),
             has_private_key: Some(true),
-            services: Some("IIS, SMTP".into()),
             computer: Some("CAS01".into()),
             domains: vec!["mail.contoso.com".into(), "autodiscover.contoso.com".into()],
             self_signed: Some(false),
@@ -839,29 +791,6 @@ mod tests {
     }
 
     #[test]
-    fn services_as_enum_object_number_or_string() {
-        let number_only =
-            r#"<Obj N="Services" RefId="1"><TN RefId="1"><T>X</T></TN><I32>24</I32></Obj>"#;
-        let plain_number = r#"<I32 N="Services">9</I32>"#;
-        let text = r#"<S N="Services">IMAP, POP</S>"#;
-        let escaped =
-            r#"<Obj N="Services"><ToString>IIS,_x0020_SMTP</ToString><I32>24</I32></Obj>"#;
-        for (props, expected) in [
-            (number_only, "IIS, SMTP"),
-            (plain_number, "IMAP, IIS"),
-            (text, "IMAP, POP"),
-            (escaped, "IIS, SMTP"),
-        ] {
-            let xml = objs(&object(&format!(
-                r#"<BA N="RawData">{}</BA>{props}"#,
-                der_base64()
-            )));
-            let cert = read_one(&xml).expect("usable");
-            assert_eq!(cert.services.as_deref(), Some(expected), "{props}");
-        }
-    }
-
-    #[test]
     fn text_around_comments_and_stray_elements_is_kept() {
         let xml = objs(&object(
             r#"<S N="Thumbprint">A<!-- c -->B<x/>C<y>skipped</y>D<![CDATA[&E]]></S>
@@ -880,7 +809,7 @@ mod tests {
         )));
         let cert = read_one(&xml).expect("usable");
         assert_eq!((cert.subject, cert.has_private_key), (None, None));
-        assert_eq!((cert.not_after, cert.services), (None, None));
+        assert_eq!(cert.not_after, None);
         assert!(cert.domains.is_empty());
     }
 
@@ -906,7 +835,6 @@ mod tests {
             ))
         ));
         let cert = read_one(&xml).expect("usable");
-        assert_eq!(cert.services, None);
         assert_eq!(cert.domains, vec!["a.contoso.com".to_string()]);
     }
 
@@ -999,7 +927,6 @@ mod tests {
         // No offset: the zone is unknown, so the value is not used.
         assert_eq!(cert.not_after, None);
         assert_eq!(cert.not_before, Some(datetime!(2020-01-15 00:00:00 UTC)));
-        assert_eq!(cert.services, None);
     }
 
     #[test]
@@ -1096,11 +1023,11 @@ mod tests {
     fn deeply_nested_objects_do_not_overflow() {
         let depth = 10_000;
         let deep = format!("{}{}", "<Obj>".repeat(depth), "</Obj>".repeat(depth));
-        let services = format!(r#"<Obj N="Services">{deep}<ToString>IIS</ToString></Obj>"#);
+        let identity = format!(r#"<Obj N="Identity">{deep}<ToString>CAS01\AB</ToString></Obj>"#);
         let xml = objs(&format!(
             "{}{deep}",
             object(&format!(
-                r#"<BA N="RawData">{}</BA>{services}{deep}"#,
+                r#"<BA N="RawData">{}</BA>{identity}{deep}"#,
                 der_base64()
             ))
         ));
@@ -1108,7 +1035,7 @@ mod tests {
         // The deep top-level nest is one (broken) object: nested Obj never count.
         assert_eq!(records.len(), 2);
         let cert = records[0].as_ref().expect("usable");
-        assert_eq!(cert.services.as_deref(), Some("IIS"));
+        assert_eq!(cert.computer.as_deref(), Some("CAS01"));
         assert!(records[1].is_err());
         let unclosed = objs(&"<Obj>".repeat(depth));
         assert!(read_on_small_stack(unclosed).is_err());

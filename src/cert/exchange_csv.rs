@@ -16,9 +16,7 @@ use csv::StringRecord;
 use time::macros::format_description;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
-use super::export::{
-    computer_of_identity, services_text, ExportedCertificate, RecordError, Records,
-};
+use super::export::{computer_of_identity, ExportedCertificate, RecordError, Records};
 use crate::encoding;
 
 /// How the short date pattern orders its parts.
@@ -311,7 +309,6 @@ enum Column {
     NotBefore,
     NotAfter,
     HasPrivateKey,
-    Services,
     PsComputerName,
     Identity,
     CertificateDomains,
@@ -319,7 +316,7 @@ enum Column {
     RawData,
 }
 
-const COLUMNS: [(Column, &str); 13] = [
+const COLUMNS: [(Column, &str); 12] = [
     (Column::Thumbprint, "Thumbprint"),
     (Column::Issuer, "Issuer"),
     (Column::Subject, "Subject"),
@@ -327,7 +324,6 @@ const COLUMNS: [(Column, &str); 13] = [
     (Column::NotBefore, "NotBefore"),
     (Column::NotAfter, "NotAfter"),
     (Column::HasPrivateKey, "HasPrivateKey"),
-    (Column::Services, "Services"),
     (Column::PsComputerName, "PSComputerName"),
     (Column::Identity, "Identity"),
     (Column::CertificateDomains, "CertificateDomains"),
@@ -579,7 +575,6 @@ impl Rows<'_> {
             not_before: self.date(row, Column::NotBefore)?,
             not_after: self.date(row, Column::NotAfter)?,
             has_private_key: get(Column::HasPrivateKey).and_then(boolean),
-            services: get(Column::Services).map(services),
             // The Identity names the certificate's server; PSComputerName only the host of
             // the remote session that ran the export.
             computer: get(Column::Identity)
@@ -733,13 +728,6 @@ fn boolean(text: &str) -> Option<bool> {
     } else {
         None
     }
-}
-
-/// `IIS, SMTP` is kept; a flags number (`24`) becomes the names.
-fn services(text: &str) -> String {
-    text.parse::<u32>()
-        .map(services_text)
-        .unwrap_or_else(|_| text.to_string())
 }
 
 /// `CertificateDomains`: a collection written as its type name
@@ -1048,14 +1036,12 @@ mod tests {
         assert_eq!(first.not_before, Some(datetime!(2025-01-15 1:00 UTC)));
         assert_eq!(first.has_private_key, Some(true));
         assert_eq!(first.self_signed, Some(false));
-        assert_eq!(first.services.as_deref(), Some("IMAP, POP, IIS, SMTP"));
         assert_eq!(first.computer.as_deref(), Some("CAS01"));
         assert_eq!(first.domains, Vec::<String>::new());
         assert_eq!(first.der, None);
         let second = ok(&records, 1);
         assert_eq!(second.origin, "exports/cas01.csv#row 4");
         assert_eq!(second.serial.as_deref(), Some("6A2B"));
-        assert_eq!(second.services.as_deref(), Some("UM, IIS"));
         assert_eq!(second.not_after, Some(datetime!(2030-01-15 0:00 UTC)));
     }
 
@@ -1073,7 +1059,6 @@ mod tests {
         assert_eq!(row.computer.as_deref(), Some("CAS01"));
         assert_eq!(row.issuer.as_deref(), Some("CN=Z\u{fc}rich CA, O=Contoso"));
         assert_eq!(row.thumbprint.as_deref(), Some("AB CD"));
-        assert_eq!(row.services.as_deref(), Some("IIS, SMTP"));
         assert_eq!(row.not_after, Some(datetime!(2030-02-01 15:04:05 UTC)));
         assert_eq!(row.not_before, None);
         assert_eq!(
@@ -1235,18 +1220,14 @@ mod tests {
     }
 
     #[test]
-    fn services_and_identity() {
-        assert_eq!(services("0"), "None");
-        assert_eq!(services("IIS, SMTP"), "IIS, SMTP");
+    fn identity() {
         let bytes = crlf(&[
             "\"Thumbprint\",\"Issuer\",\"SerialNumber\",\"Services\",\"Identity\",\"PSComputerName\"",
             "\"AA\",\"CN=CA\",\"01\",\"8\",\"CAS01\\AA\",\"\"",
             "\"AA\",\"CN=CA\",\"01\",\"\",\"AA\",\"\"",
         ]);
         let records = read(&bytes, "x.csv", &en_us()).unwrap();
-        assert_eq!(ok(&records, 0).services.as_deref(), Some("IIS"));
         assert_eq!(ok(&records, 0).computer.as_deref(), Some("CAS01"));
-        assert_eq!(ok(&records, 1).services, None);
         assert_eq!(ok(&records, 1).computer, None);
     }
 

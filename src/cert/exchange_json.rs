@@ -7,9 +7,7 @@ use serde_json::{Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
-use super::export::{
-    computer_of_identity, services_text, ExportedCertificate, RecordError, Records,
-};
+use super::export::{computer_of_identity, ExportedCertificate, RecordError, Records};
 use crate::encoding;
 
 /// Whether the bytes are a `ConvertTo-Json` of certificates: an object, or an array whose
@@ -92,7 +90,6 @@ fn record(map: &Map<String, Value>, origin: String) -> Result<ExportedCertificat
         not_before: date("NotBefore")?,
         not_after: date("NotAfter")?,
         has_private_key: field(map, "HasPrivateKey").and_then(boolean),
-        services: field(map, "Services").and_then(services),
         computer: string(map, "PSComputerName").or_else(|| {
             string(map, "Identity")
                 .as_deref()
@@ -161,17 +158,6 @@ fn raw_data(value: &Value) -> Option<Vec<u8>> {
     }
 }
 
-fn services(value: &Value) -> Option<String> {
-    match value {
-        Value::Number(n) => n
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .map(services_text),
-        Value::String(s) => Some(s.clone()),
-        _ => None,
-    }
-}
-
 /// Domain names, whether written as strings or as objects (`{"Address": …}`).
 fn domains(value: &Value) -> Vec<String> {
     let Value::Array(items) = value else {
@@ -234,7 +220,6 @@ mod tests {
             r.not_before.map(|t| t.unix_timestamp()),
             Some(1_736_899_200)
         );
-        assert_eq!(r.services.as_deref(), Some("IIS, SMTP"));
         assert_eq!(r.der, Some(vec![48, 3, 2, 1, 5]));
         assert_eq!(r.has_private_key, Some(true));
         assert_eq!(r.computer.as_deref(), Some("CAS01"));
@@ -253,7 +238,6 @@ mod tests {
             r.not_before.map(|t| t.unix_timestamp()),
             Some(1_736_899_200)
         );
-        assert_eq!(r.services.as_deref(), Some("IIS, SMTP"));
         assert_eq!(r.has_private_key, Some(false));
         assert_eq!(r.computer.as_deref(), Some("CAS02"));
         assert_eq!(r.domains, ["cas02.contoso.com", "mail.contoso.com"]);

@@ -22,8 +22,6 @@ pub struct ExportedCertificate {
     pub not_before: Option<OffsetDateTime>,
     pub not_after: Option<OffsetDateTime>,
     pub has_private_key: Option<bool>,
-    /// `Services` as text (`IIS, SMTP`); a numeric flags value is turned into names.
-    pub services: Option<String>,
     /// The server the certificate is on: the server part of its `Identity`
     /// (`CAS01\7B30E0F3...`), else `PSComputerName` (which, in a remote session, names the
     /// session's host rather than the certificate's server).
@@ -46,35 +44,6 @@ pub struct RecordError {
 /// Everything read from one export file, object by object.
 pub type Records = Vec<Result<ExportedCertificate, RecordError>>;
 
-/// `Services` flags of Exchange 2010's `AllowedServices`, lowest bit first, as PowerShell
-/// prints them.
-pub const SERVICE_NAMES: &[(u32, &str)] = &[
-    (1, "IMAP"),
-    (2, "POP"),
-    (4, "UM"),
-    (8, "IIS"),
-    (16, "SMTP"),
-    (32, "Federation"),
-    (64, "UMCallRouter"),
-];
-
-/// `12` -> `IIS, SMTP` (unknown bits are kept as a number).
-pub fn services_text(flags: u32) -> String {
-    if flags == 0 {
-        return "None".to_string();
-    }
-    let mut names: Vec<String> = SERVICE_NAMES
-        .iter()
-        .filter(|(bit, _)| flags & bit != 0)
-        .map(|(_, name)| (*name).to_string())
-        .collect();
-    let known: u32 = SERVICE_NAMES.iter().map(|(bit, _)| bit).sum();
-    if flags & !known != 0 {
-        names.push((flags & !known).to_string());
-    }
-    names.join(", ")
-}
-
 /// `CAS01\7B30...` -> `CAS01`: the server part of an ExchangeCertificate `Identity`.
 pub fn computer_of_identity(identity: &str) -> Option<String> {
     let (server, _) = identity.split_once('\\')?;
@@ -85,14 +54,6 @@ pub fn computer_of_identity(identity: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn services_flags_as_text() {
-        assert_eq!(services_text(0), "None");
-        assert_eq!(services_text(12), "UM, IIS");
-        assert_eq!(services_text(8 | 16), "IIS, SMTP");
-        assert_eq!(services_text(1 | 256), "IMAP, 256");
-    }
 
     #[test]
     fn identity_names_the_server() {
