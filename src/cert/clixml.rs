@@ -537,10 +537,21 @@ fn scalar(kind: Kind, text: String) -> Value {
 }
 
 /// An xs:dateTime as .NET writes it (`2030-01-15T01:00:00.1234567+01:00`, or `...Z`), keeping
-/// its offset. A value without an offset (a .NET `Unspecified` time) is refused rather than
-/// given a guessed zone.
+/// its offset. A value without one (a .NET `Unspecified` time: PowerShell writes a `DateTime`
+/// with `XmlConvert.ToString(value, XmlDateTimeSerializationMode.RoundtripKind)`) is the
+/// exporting machine's local time, read as UTC as the CSV and JSON dates without an offset
+/// are.
 fn parse_date(text: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(text, &Rfc3339).ok()
+    if let Ok(date) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Some(date);
+    }
+    let local = time::macros::format_description!(
+        version = 2,
+        "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
+    );
+    time::PrimitiveDateTime::parse(text, local)
+        .ok()
+        .map(time::PrimitiveDateTime::assume_utc)
 }
 
 /// Decodes the `_xHHHH_` escapes of MS-PSRP 2.2.5.3.2: each is one UTF-16 code unit, and a
@@ -924,9 +935,20 @@ mod tests {
         )));
         let cert = read_one(&xml).expect("usable");
         assert_eq!(cert.has_private_key, None);
-        // No offset: the zone is unknown, so the value is not used.
-        assert_eq!(cert.not_after, None);
+        // No offset: the exporting machine's local time, read as UTC as in the other formats.
+        assert_eq!(cert.not_after, Some(datetime!(2030-01-15 01:00:00 UTC)));
         assert_eq!(cert.not_before, Some(datetime!(2020-01-15 00:00:00 UTC)));
+    }
+
+    #[test]
+    fn dates_without_an_offset_are_read_as_utc() {
+        let xml = objs(&object(
+            r#"<S N="Thumbprint">AB</S><S N="Issuer">CN=CA</S><S N="SerialNumber">01</S>
+               <DT N="NotBefore">2025-01-15T00:00:00</DT><DT N="NotAfter">2030-01-15T00:00:00.5</DT>"#,
+        ));
+        let cert = read_one(&xml).expect("usable");
+        assert_eq!(cert.not_before, Some(datetime!(2025-01-15 00:00:00 UTC)));
+        assert_eq!(cert.not_after, Some(datetime!(2030-01-15 00:00:00.5 UTC)));
     }
 
     #[test]
