@@ -90,11 +90,16 @@ fn record(map: &Map<String, Value>, origin: String) -> Result<ExportedCertificat
         not_before: date("NotBefore")?,
         not_after: date("NotAfter")?,
         has_private_key: field(map, "HasPrivateKey").and_then(boolean),
-        computer: string(map, "PSComputerName").or_else(|| {
-            string(map, "Identity")
-                .as_deref()
-                .and_then(computer_of_identity)
-        }),
+        // The Identity names the certificate's server; PSComputerName only the host of the
+        // remote session that ran the export.
+        computer: string(map, "Identity")
+            .as_deref()
+            .and_then(computer_of_identity)
+            .or_else(|| {
+                string(map, "PSComputerName")
+                    .map(|name| name.trim().to_string())
+                    .filter(|name| !name.is_empty())
+            }),
         domains: field(map, "CertificateDomains")
             .map(domains)
             .unwrap_or_default(),
@@ -242,6 +247,12 @@ mod tests {
         assert_eq!(r.computer.as_deref(), Some("CAS02"));
         assert_eq!(r.domains, ["cas02.contoso.com", "mail.contoso.com"]);
         assert_eq!(r.der, None);
+        // From a remote session, PSComputerName names the session's host for every object.
+        let r = one(
+            r#"{"RawData":"MAMCAQU=","PSComputerName":"cas21.contoso.com","Identity":"CAS23\\AB"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.computer.as_deref(), Some("CAS23"));
     }
 
     #[test]
