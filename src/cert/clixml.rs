@@ -9,13 +9,11 @@
 //! The file comes from another machine and may be hostile: elements are tracked on an
 //! explicit stack rather than by recursion, so no nesting depth can overflow the call stack.
 
-use base64::Engine;
 use quick_xml::events::{BytesStart, BytesText, Event};
 use quick_xml::Reader;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::cert::export::{computer_of_identity, ExportedCertificate, RecordError, Records};
+use crate::cert::export::{rules, ExportedCertificate, RecordError, Records};
 use crate::encoding;
 
 /// What an administrator can do about an object that cannot be used.
@@ -193,13 +191,12 @@ impl Builder {
         if self.domains_seen {
             return;
         }
-        let items = match value {
-            Value::Object(nested) => nested.items,
-            Value::Text(text) => vec![text],
+        self.cert.domains = match value {
+            Value::Object(nested) => rules::domains(nested.items),
+            Value::Text(text) => rules::domains_text(&text),
             _ => return,
         };
         self.domains_seen = true;
-        self.cert.domains = items.into_iter().filter(|d| !d.is_empty()).collect();
     }
 
     /// The certificate, or why it cannot identify one: without the DER bytes, the resolver
@@ -210,17 +207,9 @@ impl Builder {
         } = self;
         // The Identity (`CAS22\<thumbprint>`) names the server the certificate is on;
         // PSComputerName only names the host of the remote session that ran the export.
-        cert.computer = self
-            .identity
-            .as_deref()
-            .and_then(computer_of_identity)
-            .or_else(|| {
-                self.ps_computer_name
-                    .map(|name| name.trim().to_string())
-                    .filter(|name| !name.is_empty())
-            });
+        cert.computer = rules::computer(self.identity.as_deref(), self.ps_computer_name.as_deref());
         let message = match self.raw_data {
-            Some(text) => match decode_base64(&text) {
+            Some(text) => match rules::base64(&text) {
                 Ok(der) => {
                     cert.der = Some(der);
                     return Ok(cert);
@@ -230,9 +219,14 @@ impl Builder {
                      damaged or was edited; {EXPORT_AGAIN}"
                 ),
             },
-            None => match missing_identification(&cert) {
+            None => match rules::unidentified(&cert) {
                 None => return Ok(cert),
                 Some(missing) => {
+                    let missing = if missing.all() {
+                        "Thumbprint/Issuer/SerialNumber".to_string()
+                    } else {
+                        missing.names().join(" or ")
+                    };
                     format!("object {index} has no RawData and no {missing}: {EXPORT_AGAIN}")
                 }
             },
@@ -258,32 +252,6 @@ fn text_of(value: Value) -> Option<String> {
         Value::Object(nested) => nested.to_string,
         _ => None,
     }
-}
-
-/// Names the fields that are needed without `RawData` and are absent (or blank).
-fn missing_identification(cert: &ExportedCertificate) -> Option<String> {
-    let absent = |field: &Option<String>| field.as_deref().is_none_or(|v| v.trim().is_empty());
-    let fields = [
-        ("Thumbprint", &cert.thumbprint),
-        ("Issuer", &cert.issuer),
-        ("SerialNumber", &cert.serial),
-    ];
-    let missing: Vec<&str> = fields
-        .iter()
-        .filter(|(_, field)| absent(field))
-        .map(|(name, _)| *name)
-        .collect();
-    match missing.len() {
-        0 => None,
-        3 => Some("Thumbprint/Issuer/SerialNumber".to_string()),
-        _ => Some(missing.join(" or ")),
-    }
-}
-
-/// .NET writes base64 without line breaks, but an editor may have wrapped the text.
-fn decode_base64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
-    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD.decode(compact)
 }
 
 /// The state of one pass over the document.
@@ -527,31 +495,10 @@ fn scalar(kind: Kind, text: String) -> Value {
     match kind {
         Kind::String => Value::Text(decode_escapes(&text)),
         Kind::Bytes => Value::Bytes(text),
-        Kind::Bool => match trimmed {
-            "true" | "1" => Value::Bool(true),
-            "false" | "0" => Value::Bool(false),
-            _ => Value::Unreadable,
-        },
-        Kind::DateTime => parse_date(trimmed).map_or(Value::Unreadable, Value::Date),
+        Kind::Bool => rules::xml_boolean(trimmed).map_or(Value::Unreadable, Value::Bool),
+        // xs:dateTime, as `XmlConvert.ToString(value, RoundtripKind)` writes it.
+        Kind::DateTime => rules::iso_8601(trimmed).map_or(Value::Unreadable, Value::Date),
     }
-}
-
-/// An xs:dateTime as .NET writes it (`2030-01-15T01:00:00.1234567+01:00`, or `...Z`), keeping
-/// its offset. A value without one (a .NET `Unspecified` time: PowerShell writes a `DateTime`
-/// with `XmlConvert.ToString(value, XmlDateTimeSerializationMode.RoundtripKind)`) is the
-/// exporting machine's local time, read as UTC as the CSV and JSON dates without an offset
-/// are.
-fn parse_date(text: &str) -> Option<OffsetDateTime> {
-    if let Ok(date) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Some(date);
-    }
-    let local = time::macros::format_description!(
-        version = 2,
-        "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
-    );
-    time::PrimitiveDateTime::parse(text, local)
-        .ok()
-        .map(time::PrimitiveDateTime::assume_utc)
 }
 
 /// Decodes the `_xHHHH_` escapes of MS-PSRP 2.2.5.3.2: each is one UTF-16 code unit, and a
@@ -638,6 +585,7 @@ mod tests {
     }
 
     fn der_base64() -> String {
+        use base64::Engine as _;
         base64::engine::general_purpose::STANDARD.encode([0x30, 0x82, 0x01, 0x0A, 0xFF])
     }
 

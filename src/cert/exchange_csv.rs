@@ -13,10 +13,9 @@
 //!   time, with no zone: see `Culture`.
 
 use csv::StringRecord;
-use time::macros::format_description;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
-use super::export::{computer_of_identity, ExportedCertificate, RecordError, Records};
+use super::export::{rules, ExportedCertificate, RecordError, Records};
 use crate::encoding;
 
 /// How the short date pattern orders its parts.
@@ -268,35 +267,10 @@ fn twelve_hour(hour: u8, is_pm: bool) -> Option<u8> {
     Some(hour % 12 + if is_pm { 12 } else { 0 })
 }
 
-/// ISO 8601 as .NET writes it with `s`, `u` or `o`; a zone, when given, is applied.
+/// ISO 8601 as .NET writes it with `s`, `u` or `o`, in UTC: a zone, when given, is applied.
 fn parse_iso(text: &str) -> Option<PrimitiveDateTime> {
-    let local_format = format_description!(
-        "[year]-[month]-[day][first [T][t][ ]][hour]:[minute]:[second][optional [.[subsecond]]]"
-    );
-    let (local, offset) = split_zone(text)?;
-    let local = PrimitiveDateTime::parse(local, local_format).ok()?;
-    let utc = local
-        .assume_offset(offset)
-        .checked_to_offset(UtcOffset::UTC)?;
+    let utc = rules::iso_8601(text)?.checked_to_offset(UtcOffset::UTC)?;
     Some(PrimitiveDateTime::new(utc.date(), utc.time()))
-}
-
-/// `...Z` and `...+02:00` -> the offset; no zone -> UTC.
-fn split_zone(text: &str) -> Option<(&str, UtcOffset)> {
-    if let Some(local) = text.strip_suffix(['Z', 'z']) {
-        return Some((local, UtcOffset::UTC));
-    }
-    let zone_start = text.len().saturating_sub(6);
-    let (local, zone) = (text.get(..zone_start)?, text.get(zone_start..)?);
-    let sign = match (zone.as_bytes().first(), zone.as_bytes().get(3)) {
-        (Some(b'+'), Some(b':')) => 1,
-        (Some(b'-'), Some(b':')) => -1,
-        _ => return Some((text, UtcOffset::UTC)),
-    };
-    let [hours, minutes] = [zone.get(1..3)?, zone.get(4..6)?].map(number);
-    let (hours, minutes) = (i8::try_from(hours?).ok()?, i8::try_from(minutes?).ok()?);
-    let offset = UtcOffset::from_hms(sign * hours, sign * minutes, 0).ok()?;
-    Some((local, offset))
 }
 
 /// The columns this reader uses, as `Export-Csv` names them.
@@ -574,16 +548,12 @@ impl Rows<'_> {
             serial: text(Column::SerialNumber),
             not_before: self.date(row, Column::NotBefore)?,
             not_after: self.date(row, Column::NotAfter)?,
-            has_private_key: get(Column::HasPrivateKey).and_then(boolean),
-            // The Identity names the certificate's server; PSComputerName only the host of
-            // the remote session that ran the export.
-            computer: get(Column::Identity)
-                .and_then(computer_of_identity)
-                .or_else(|| text(Column::PsComputerName)),
+            has_private_key: get(Column::HasPrivateKey).and_then(rules::boolean_or_excel),
+            computer: rules::computer(get(Column::Identity), get(Column::PsComputerName)),
             domains: get(Column::CertificateDomains)
-                .map(domains)
+                .map(rules::domains_text)
                 .unwrap_or_default(),
-            self_signed: get(Column::IsSelfSigned).and_then(boolean),
+            self_signed: get(Column::IsSelfSigned).and_then(rules::boolean_or_excel),
         };
         if certificate.der.is_none() {
             for column in [Column::Thumbprint, Column::SerialNumber] {
@@ -602,7 +572,7 @@ impl Rows<'_> {
             return Ok(None);
         };
         match self.culture.parse(text) {
-            Some(local) => Ok(Some(local.assume_utc())),
+            Some(local) => Ok(Some(rules::unzoned(local))),
             None => Err(date_message(column.label(), text, self.culture)),
         }
     }
@@ -683,87 +653,24 @@ fn excel_damage(column: Column, text: &str) -> Option<String> {
 
 /// A row must name its certificate: by its DER bytes, or by thumbprint, issuer and serial.
 fn identifiable(certificate: &ExportedCertificate) -> Result<(), String> {
-    if certificate.der.is_some() {
+    let Some(missing) = rules::unidentified(certificate) else {
         return Ok(());
-    }
-    let missing: Vec<&str> = [
-        (Column::Thumbprint, &certificate.thumbprint),
-        (Column::Issuer, &certificate.issuer),
-        (Column::SerialNumber, &certificate.serial),
-    ]
-    .into_iter()
-    .filter(|(_, value)| value.is_none())
-    .map(|(column, _)| column.label())
-    .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
+    };
     Err(format!(
         "the row does not name a certificate: {} empty and no RawData in base64; export the \
          certificate again with 'Get-ExchangeCertificate | Export-Csv -Path <file>'",
-        missing.join(", ")
+        missing.names().join(", ")
     ))
 }
 
-/// `True` / `False`, as PowerShell writes booleans in every culture; and the words an Excel
-/// of a supported culture writes for them when it saved the file again (its TRUE and FALSE
-/// functions' names in that language).
-fn boolean(text: &str) -> Option<bool> {
-    const TRUE: &[&str] = &[
-        "true",
-        "vrai",
-        "wahr",
-        "verdadero",
-        "vero",
-        "waar",
-        "verdadeiro",
-        "sant",
-    ];
-    const FALSE: &[&str] = &["false", "faux", "falsch", "falso", "onwaar", "falskt"];
-    let is = |words: &[&str]| words.iter().any(|w| text.eq_ignore_ascii_case(w));
-    if is(TRUE) {
-        Some(true)
-    } else if is(FALSE) {
-        Some(false)
-    } else {
-        None
-    }
-}
-
-/// `CertificateDomains`: a collection written as its type name
-/// (``System.Collections.Generic.List`1[...]``, ``...MultiValuedProperty`1[...]``) says
-/// nothing; a list of names written by a calculated property is split.
-fn domains(text: &str) -> Vec<String> {
-    if text.contains('`') || text.contains('[') {
-        return Vec::new();
-    }
-    text.split(|c: char| c.is_whitespace() || c == ',' || c == ';')
-        .map(|name| name.trim_matches(['{', '}']))
-        .filter(|name| !name.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 /// `RawData`: usually the type name `System.Byte[]`; base64 (or PEM) of a DER certificate
-/// when a calculated property wrote it. Anything else is ignored.
+/// when a calculated property wrote it. Anything else is ignored: only a DER SEQUENCE that
+/// fills the bytes exactly (a certificate's outer shape) is taken, so that some other column
+/// text that happens to be base64 is not taken for one.
 fn der_of(text: &str) -> Option<Vec<u8>> {
-    let base64_text: String = text
-        .lines()
-        .filter(|line| !line.trim_start().starts_with("-----"))
-        .collect();
-    // A DER SEQUENCE that fills the bytes exactly: a certificate's outer shape, so that base64
-    // of something else is not taken for one.
-    base64(&base64_text).filter(|der| crate::der::is_sequence(der))
-}
-
-/// Standard base64 with padding, whitespace ignored.
-fn base64(text: &str) -> Option<Vec<u8>> {
-    use base64::Engine as _;
-    let digits: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(digits)
+    rules::base64(text)
         .ok()
-        .filter(|d| !d.is_empty())
+        .filter(|der| crate::der::is_sequence(der))
 }
 
 #[cfg(test)]
@@ -1162,10 +1069,7 @@ mod tests {
         assert_eq!(der_of(&pem).as_deref(), Some(&long[..]));
         assert_eq!(der_of("MAMCAQ=="), None);
         assert_eq!(der_of("MAMCAQU"), None);
-        assert_eq!(base64("TWFu"), Some(b"Man".to_vec()));
-        assert_eq!(base64("TWE="), Some(b"Ma".to_vec()));
-        assert_eq!(base64("TQ=="), Some(b"M".to_vec()));
-        assert_eq!(base64("T==="), None);
+        assert_eq!(der_of(""), None);
     }
 
     #[test]

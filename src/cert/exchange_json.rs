@@ -2,12 +2,10 @@
 //! enums as numbers, `Out-File` UTF-16) or PowerShell 7 (ISO 8601 dates, enums as numbers or
 //! text): one object or an array of them.
 
-use base64::Engine as _;
 use serde_json::{Map, Value};
-use time::format_description::well_known::Rfc3339;
-use time::{OffsetDateTime, PrimitiveDateTime};
+use time::OffsetDateTime;
 
-use super::export::{computer_of_identity, ExportedCertificate, RecordError, Records};
+use super::export::{rules, ExportedCertificate, RecordError, Records};
 use crate::encoding;
 
 /// Whether the bytes are a `ConvertTo-Json` of certificates: an object, or an array whose
@@ -90,25 +88,17 @@ fn record(map: &Map<String, Value>, origin: String) -> Result<ExportedCertificat
         not_before: date("NotBefore")?,
         not_after: date("NotAfter")?,
         has_private_key: field(map, "HasPrivateKey").and_then(boolean),
-        // The Identity names the certificate's server; PSComputerName only the host of the
-        // remote session that ran the export.
-        computer: string(map, "Identity")
-            .as_deref()
-            .and_then(computer_of_identity)
-            .or_else(|| {
-                string(map, "PSComputerName")
-                    .map(|name| name.trim().to_string())
-                    .filter(|name| !name.is_empty())
-            }),
+        computer: rules::computer(
+            string(map, "Identity").as_deref(),
+            string(map, "PSComputerName").as_deref(),
+        ),
         domains: field(map, "CertificateDomains")
             .map(domains)
             .unwrap_or_default(),
         self_signed: field(map, "IsSelfSigned").and_then(boolean),
         origin: origin.clone(),
     };
-    if record.der.is_none()
-        && (record.thumbprint.is_none() || record.issuer.is_none() || record.serial.is_none())
-    {
+    if rules::unidentified(&record).is_some() {
         return Err(fail(
             "it has no RawData and no Thumbprint/Issuer/SerialNumber: export again with \
              Get-ExchangeCertificate | ConvertTo-Json"
@@ -142,8 +132,7 @@ fn string(map: &Map<String, Value>, name: &str) -> Option<String> {
 fn boolean(value: &Value) -> Option<bool> {
     match value {
         Value::Bool(b) => Some(*b),
-        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
-        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        Value::String(s) => rules::boolean(s),
         _ => None,
     }
 }
@@ -156,54 +145,35 @@ fn raw_data(value: &Value) -> Option<Vec<u8>> {
             .iter()
             .map(|v| v.as_u64().and_then(|n| u8::try_from(n).ok()))
             .collect(),
-        Value::String(s) => base64::engine::general_purpose::STANDARD
-            .decode(s.trim())
-            .ok(),
+        Value::String(s) => rules::base64(s).ok(),
         _ => None,
     }
 }
 
-/// Domain names, whether written as strings or as objects (`{"Address": …}`).
+/// Domain names, whether written as strings or as objects (`{"Address": …}`), or as one
+/// text.
 fn domains(value: &Value) -> Vec<String> {
-    let Value::Array(items) = value else {
-        return Vec::new();
+    let items = match value {
+        Value::Array(items) => items,
+        Value::String(text) => return rules::domains_text(text),
+        _ => return Vec::new(),
     };
-    items
-        .iter()
-        .filter_map(|item| match item {
-            Value::String(s) => Some(s.clone()),
+    rules::domains(items.iter().filter_map(|item| {
+        match item {
+            Value::String(s) => Some(s.as_str()),
             Value::Object(o) => ["Address", "Domain", "value"]
                 .iter()
-                .find_map(|k| o.get(*k).and_then(Value::as_str).map(str::to_string)),
+                .find_map(|k| o.get(*k).and_then(Value::as_str)),
             _ => None,
-        })
-        .collect()
+        }
+    }))
 }
 
-/// `/Date(1736899200000)/`, `/Date(1736899200000+0100)/`, or ISO 8601 with or without an
-/// offset (without one the time is taken as UTC: the exporting machine's zone is unknown).
+/// `/Date(1736899200000)/` (Windows PowerShell 5.1) or ISO 8601 (PowerShell 7), by the
+/// shared date rules.
 fn parse_date(value: &Value) -> Option<OffsetDateTime> {
-    let text = value.as_str()?.trim();
-    if let Some(inner) = text
-        .strip_prefix("/Date(")
-        .and_then(|t| t.strip_suffix(")/"))
-    {
-        let millis = inner.split(['+', '-']).find(|s| !s.is_empty())?;
-        let sign = if inner.starts_with('-') { -1 } else { 1 };
-        let millis: i64 = millis.parse().ok()?;
-        return OffsetDateTime::from_unix_timestamp_nanos(i128::from(sign * millis) * 1_000_000)
-            .ok();
-    }
-    if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Some(t);
-    }
-    let local = time::macros::format_description!(
-        version = 2,
-        "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
-    );
-    PrimitiveDateTime::parse(text, local)
-        .ok()
-        .map(PrimitiveDateTime::assume_utc)
+    let text = value.as_str()?;
+    rules::json_date(text).or_else(|| rules::iso_8601(text))
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 //! resolver validates each one before it becomes part of a `Certificate`, and the DER bytes,
 //! when an export carries them (`RawData`), win over every other field.
 
+pub mod rules;
+
 use time::OffsetDateTime;
 
 /// One exported certificate object (a CSV row, a JSON object, a CLIXML `<Obj>`).
@@ -43,24 +45,3 @@ pub struct RecordError {
 
 /// Everything read from one export file, object by object.
 pub type Records = Vec<Result<ExportedCertificate, RecordError>>;
-
-/// `CAS01\7B30...` -> `CAS01`: the server part of an ExchangeCertificate `Identity`.
-pub fn computer_of_identity(identity: &str) -> Option<String> {
-    let (server, _) = identity.split_once('\\')?;
-    let server = server.trim();
-    (!server.is_empty()).then(|| server.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn identity_names_the_server() {
-        assert_eq!(
-            computer_of_identity("CAS01\\7B30E0F3").as_deref(),
-            Some("CAS01")
-        );
-        assert_eq!(computer_of_identity("7B30E0F3"), None);
-    }
-}
