@@ -1,16 +1,34 @@
 //! Walking the folders named on the command line: every file below, sorted, following
 //! symbolic links (collected trees often use them) but never around a loop; and reading the
-//! files found, within a size no input of this tool ever reaches.
+//! files found, within a size no input of this tool ever reaches: whole, or as a stream.
 
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
 use crate::diag::{Code, Diagnostic};
+use crate::encoding::DecodeError;
 
-/// No OWA web.config (about 30 KB) or certificate export of even a large organisation comes
-/// near this: a bigger file is a wrong file, refused before it is read into memory.
+/// No OWA web.config (about 30 KB) or certificate file comes near this: a bigger file is a
+/// wrong file, refused before it is read into memory. Also the most one object of a streamed
+/// export may take ([`MAX_RECORD_BYTES`]).
 pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A `Get-ExchangeCertificate` export is read as it streams, one object in memory at a time,
+/// so its size costs time, not memory. 10,000 servers' `Export-Clixml` is 73 MB (UTF-16);
+/// 4 GiB holds over fifty times as many certificates, and takes about a minute to read: a
+/// bigger file is a wrong one (or `/dev/zero` behind a link), refused rather than read on.
+pub const MAX_STREAMED_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+/// One object of a streamed export may take no more than a whole file read at once.
+pub const MAX_RECORD_BYTES: u64 = MAX_INPUT_BYTES;
+
+/// How much of a file is read to recognise it before it is streamed or read whole.
+pub const HEAD_BYTES: usize = 64 * 1024;
+
+const MIB: u64 = 1024 * 1024;
 
 /// Why an input file was not read, in words for a person.
 #[derive(Debug, thiserror::Error)]
@@ -23,16 +41,79 @@ pub enum ReadError {
     #[error(
         "the file is {} MiB, larger than any web.config or certificate export ({} MiB at \
          most): is it the right file?",
-        size / (1024 * 1024),
-        MAX_INPUT_BYTES / (1024 * 1024)
+        size / MIB,
+        MAX_INPUT_BYTES / MIB
     )]
     TooLarge { size: u64 },
+    /// A file that does not begin as an export, too large to read whole.
+    #[error(
+        "the file is {} MiB, larger than any certificate file read whole ({} MiB at most), and \
+         it does not begin as a Get-ExchangeCertificate export (which is read as it streams, \
+         whatever its size): is it the right file?",
+        size / MIB,
+        MAX_INPUT_BYTES / MIB
+    )]
+    TooLargeToReadWhole { size: u64 },
+    #[error(transparent)]
+    Decode(DecodeError),
+    #[error(transparent)]
+    Oversize(Oversize),
+}
+
+/// A streamed input past its limits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Oversize {
+    #[error(
+        "the file is more than {} MiB, larger than any certificate export: is it the right \
+         file?",
+        MAX_STREAMED_BYTES / MIB
+    )]
+    Stream,
+    /// One object (a row, a `<Obj>`) is larger than a whole input may be.
+    #[error(
+        "one {0} takes more than {limit} MiB, more than any certificate does: the file is \
+         damaged or is not an export",
+        limit = MAX_RECORD_BYTES / MIB
+    )]
+    Record(&'static str),
+}
+
+impl Oversize {
+    pub fn into_io(self) -> io::Error {
+        io::Error::other(self)
+    }
+}
+
+impl ReadError {
+    /// What an I/O error met while streaming an input means: a decoding error or a limit
+    /// carried inside it from the layers below a reader, or a failure of the file itself.
+    pub fn from_io(error: io::Error) -> ReadError {
+        match Self::carried(&error) {
+            Some(carried) => carried,
+            None => ReadError::Io(error),
+        }
+    }
+
+    /// [`ReadError::from_io`] for an error a parser keeps shared (quick-xml's `Arc`).
+    pub fn from_io_ref(error: &io::Error) -> ReadError {
+        Self::carried(error)
+            .unwrap_or_else(|| ReadError::Io(io::Error::new(error.kind(), error.to_string())))
+    }
+
+    fn carried(error: &io::Error) -> Option<ReadError> {
+        if let Some(decode) = DecodeError::of_io(error) {
+            return Some(ReadError::Decode(decode));
+        }
+        let inner = error.get_ref()?;
+        inner
+            .downcast_ref::<Oversize>()
+            .map(|o| ReadError::Oversize(o.clone()))
+    }
 }
 
 /// The bytes of an input file, or why not (not a regular file, too large, unreadable). Every
-/// input file of the tool is read here.
+/// input file of the tool is read here or through [`open`].
 pub fn read(path: &Path) -> Result<Vec<u8>, ReadError> {
-    use std::io::Read;
     let file = open_regular(path)?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > MAX_INPUT_BYTES {
@@ -49,6 +130,96 @@ pub fn read(path: &Path) -> Result<Vec<u8>, ReadError> {
         });
     }
     Ok(bytes)
+}
+
+/// An input file opened, with its first bytes read to recognise it by: then read whole
+/// ([`Opened::into_bytes`]) or streamed ([`Opened::into_stream`]).
+#[derive(Debug)]
+pub struct Opened {
+    file: File,
+    size: u64,
+    head: Vec<u8>,
+}
+
+/// Opens an input file (a regular file only, as [`read`]) and reads its first
+/// [`HEAD_BYTES`].
+pub fn open(path: &Path) -> Result<Opened, ReadError> {
+    let file = open_regular(path)?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    (&file)
+        .take(HEAD_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(ReadError::Io)?;
+    Ok(Opened { file, size, head })
+}
+
+impl Opened {
+    /// The first bytes, all of a file shorter than [`HEAD_BYTES`].
+    pub fn head(&self) -> &[u8] {
+        &self.head
+    }
+
+    /// The whole file, within [`MAX_INPUT_BYTES`].
+    pub fn into_bytes(self) -> Result<Vec<u8>, ReadError> {
+        let too_large = |size| ReadError::TooLargeToReadWhole { size };
+        if self.size > MAX_INPUT_BYTES {
+            return Err(too_large(self.size));
+        }
+        let mut bytes = self.head;
+        let rest = MAX_INPUT_BYTES + 1 - bytes.len() as u64;
+        // `take` guards a file that grows while it is read.
+        self.file
+            .take(rest)
+            .read_to_end(&mut bytes)
+            .map_err(ReadError::Io)?;
+        if bytes.len() as u64 > MAX_INPUT_BYTES {
+            return Err(too_large(bytes.len() as u64));
+        }
+        Ok(bytes)
+    }
+
+    /// The file from its first byte, to be read as it streams, within
+    /// [`MAX_STREAMED_BYTES`].
+    pub fn into_stream(self) -> Result<Streamed, ReadError> {
+        if self.size > MAX_STREAMED_BYTES {
+            return Err(ReadError::Oversize(Oversize::Stream));
+        }
+        let mut stream = Streamed {
+            file: self.file,
+            read: 0,
+        };
+        stream.rewind().map_err(ReadError::Io)?;
+        Ok(stream)
+    }
+}
+
+/// A file read as it streams: an I/O error carrying [`Oversize::Stream`] past
+/// [`MAX_STREAMED_BYTES`] (a file that grows while it is read). It can start again from its
+/// beginning.
+#[derive(Debug)]
+pub struct Streamed {
+    file: File,
+    read: u64,
+}
+
+impl Read for Streamed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.read += n as u64;
+        if self.read > MAX_STREAMED_BYTES {
+            return Err(Oversize::Stream.into_io());
+        }
+        Ok(n)
+    }
+}
+
+impl Seek for Streamed {
+    fn seek(&mut self, position: SeekFrom) -> io::Result<u64> {
+        let at = self.file.seek(position)?;
+        self.read = at;
+        Ok(at)
+    }
 }
 
 /// Opens `path` only if it is a regular file, once symbolic links are followed. A FIFO would

@@ -9,37 +9,112 @@
 //! The file comes from another machine and may be hostile: elements are tracked on an
 //! explicit stack rather than by recursion, so no nesting depth can overflow the call stack.
 
+use std::io::Read;
+
 use quick_xml::events::{BytesStart, BytesText, Event};
 use quick_xml::Reader;
 use time::OffsetDateTime;
 
-use crate::cert::export::{rules, ExportedCertificate, RecordError, Records};
-use crate::encoding;
+use crate::cert::export::rules::{self, Unidentified};
+use crate::cert::export::stream::{self, Text, Window};
+use crate::cert::export::{ExportedCertificate, Record, RecordError, Records};
+use crate::encoding::{self, Decoding};
+use crate::walk::ReadError;
 
 /// What an administrator can do about an object that cannot be used.
 const EXPORT_AGAIN: &str = "export again with Get-ExchangeCertificate | Export-Clixml";
 
-/// Reads an Export-Clixml file of ExchangeCertificate (or X509Certificate2) objects.
-/// Err(message) when the whole file is not CLIXML (not XML, no <Objs> root, wrong encoding);
-/// otherwise one entry per top-level <Obj>, Ok or a RecordError naming the object
-/// (origin `"{shown}#object {n}"`, n from 1) and what is wrong.
-pub fn read(bytes: &[u8], shown: &str) -> Result<Records, String> {
-    let (text, _) = encoding::decode(bytes).map_err(|e| e.to_string())?;
-    read_text(&text, shown)
+/// Why a whole file is not an Export-Clixml file that can be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ClixmlError {
+    #[error("not well-formed XML (line {line}): {source}")]
+    Xml { line: u64, source: quick_xml::Error },
+    /// Well-formed so far, but not what Export-Clixml writes there.
+    #[error("{problem} (line {line})")]
+    At { line: u64, problem: Structure },
+    #[error("there is no <Objs> element: this is not an Export-Clixml file")]
+    NoObjs,
+    /// The number of elements left open.
+    #[error("the file ends inside an element ({0} left open): it is truncated; {EXPORT_AGAIN}")]
+    Truncated(usize),
+    #[error(transparent)]
+    Read(#[from] ReadError),
 }
 
-/// [`read`] for a file already decoded.
-pub fn read_text(text: &str, shown: &str) -> Result<Records, String> {
-    Parser::new(shown).run(text)
+/// What is wrong at one place of a file that is not an Export-Clixml file.
+#[derive(Debug, thiserror::Error)]
+pub enum Structure {
+    #[error("a second root element <{0}> after </Objs>")]
+    SecondRoot(String),
+    #[error("the root element is <{0}>, not <Objs>: this is not an Export-Clixml file")]
+    Root(String),
+    #[error("text outside the <Objs> element")]
+    TextOutside,
+    /// Export-Clixml never writes one, and a DTD could define entities this reader does not
+    /// expand.
+    #[error(
+        "the file has a <!DOCTYPE> declaration, which Export-Clixml never writes: this is not \
+         an Export-Clixml file"
+    )]
+    Doctype,
+    /// An escape, attribute or character the XML reader refused inside an element.
+    #[error("not well-formed XML: {0}")]
+    Malformed(Box<dyn std::error::Error + Send + Sync>),
+    #[error("{0}")]
+    CData(Box<dyn std::error::Error + Send + Sync>),
 }
 
-/// Whether the bytes look like CLIXML (after decoding: first element is <Objs ...>), for
-/// recognising files by content.
+/// Why one object of the file cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ObjectProblem {
+    #[error(
+        "object {index} has a RawData that is not valid base64 ({source}): the file is \
+         damaged or was edited; {EXPORT_AGAIN}"
+    )]
+    RawData {
+        index: usize,
+        source: base64::DecodeError,
+    },
+    #[error("object {index} has no RawData and no {}: {EXPORT_AGAIN}", missing_text(.missing))]
+    Unidentified { index: usize, missing: Unidentified },
+}
+
+fn missing_text(missing: &Unidentified) -> String {
+    if missing.all() {
+        "Thumbprint/Issuer/SerialNumber".to_string()
+    } else {
+        missing.names().join(" or ")
+    }
+}
+
+/// Reads an Export-Clixml file of ExchangeCertificate (or X509Certificate2) objects as it
+/// streams, giving `each` one entry per top-level `<Obj>` as soon as it ends: Ok, or a
+/// `RecordError` naming the object (origin `"{shown}#object {n}"`, n from 1) and what is
+/// wrong. Err when the whole file is not CLIXML (not XML, no `<Objs>` root, not text): the
+/// entries given before it are then of no use.
+pub fn read_from<R: Read>(
+    raw: R,
+    shown: &str,
+    each: &mut dyn FnMut(Record<ObjectProblem>),
+) -> Result<(), ClixmlError> {
+    let (text, window) = stream::text(raw, Decoding::Strict, "object", true);
+    Parser::new(shown, window, each).run(text)
+}
+
+/// [`read_from`] for a file in memory, every entry collected.
+pub fn read(bytes: &[u8], shown: &str) -> Result<Records<ObjectProblem>, ClixmlError> {
+    let mut records = Vec::new();
+    read_from(bytes, shown, &mut |record| records.push(record))?;
+    Ok(records)
+}
+
+/// Whether the bytes (a file's first ones are enough) look like CLIXML: after decoding, the
+/// first element is `<Objs ...>`.
 pub fn looks_like(bytes: &[u8]) -> bool {
-    encoding::decode(bytes).is_ok_and(|(text, _)| looks_like_text(&text))
+    encoding::decode_head(bytes).is_ok_and(|(text, _)| looks_like_text(&text))
 }
 
-/// [`looks_like`] for a file already decoded: reads no further than its first element.
+/// [`looks_like`] for text already decoded: reads no further than its first element.
 pub fn looks_like_text(text: &str) -> bool {
     let mut reader = Reader::from_str(text);
     loop {
@@ -48,7 +123,7 @@ pub fn looks_like_text(text: &str) -> bool {
                 return tag.local_name().as_ref() == b"Objs"
             }
             Ok(Event::Text(text)) if is_blank(&text) => {}
-            Ok(Event::Decl(_) | Event::Comment(_) | Event::PI(_)) => {}
+            Ok(Event::Decl(_) | Event::PI(_) | Event::Comment(_)) => {}
             _ => return false,
         }
     }
@@ -201,39 +276,29 @@ impl Builder {
 
     /// The certificate, or why it cannot identify one: without the DER bytes, the resolver
     /// needs the thumbprint and the issuer and serial number to find it.
-    fn finish(self) -> Result<ExportedCertificate, RecordError> {
+    fn finish(self) -> Record<ObjectProblem> {
         let Builder {
             index, mut cert, ..
         } = self;
         // The Identity (`CAS22\<thumbprint>`) names the server the certificate is on;
         // PSComputerName only names the host of the remote session that ran the export.
         cert.computer = rules::computer(self.identity.as_deref(), self.ps_computer_name.as_deref());
-        let message = match self.raw_data {
+        let problem = match self.raw_data {
             Some(text) => match rules::base64(&text) {
                 Ok(der) => {
                     cert.der = Some(der);
                     return Ok(cert);
                 }
-                Err(e) => format!(
-                    "object {index} has a RawData that is not valid base64 ({e}): the file is \
-                     damaged or was edited; {EXPORT_AGAIN}"
-                ),
+                Err(source) => ObjectProblem::RawData { index, source },
             },
             None => match rules::unidentified(&cert) {
                 None => return Ok(cert),
-                Some(missing) => {
-                    let missing = if missing.all() {
-                        "Thumbprint/Issuer/SerialNumber".to_string()
-                    } else {
-                        missing.names().join(" or ")
-                    };
-                    format!("object {index} has no RawData and no {missing}: {EXPORT_AGAIN}")
-                }
+                Some(missing) => ObjectProblem::Unidentified { index, missing },
             },
         };
         Err(RecordError {
             origin: cert.origin,
-            message,
+            problem,
         })
     }
 }
@@ -257,6 +322,7 @@ fn text_of(value: Value) -> Option<String> {
 /// The state of one pass over the document.
 struct Parser<'a> {
     shown: &'a str,
+    window: Window,
     stack: Vec<Role>,
     /// The text of the innermost element whose role collects text.
     text: String,
@@ -265,13 +331,14 @@ struct Parser<'a> {
     current: Option<Builder>,
     nested: NestedValue,
     item: Option<String>,
-    records: Records,
+    each: &'a mut dyn FnMut(Record<ObjectProblem>),
 }
 
 impl<'a> Parser<'a> {
-    fn new(shown: &'a str) -> Self {
+    fn new(shown: &'a str, window: Window, each: &'a mut dyn FnMut(Record<ObjectProblem>)) -> Self {
         Parser {
             shown,
+            window,
             stack: Vec::new(),
             text: String::new(),
             root_closed: false,
@@ -279,55 +346,65 @@ impl<'a> Parser<'a> {
             current: None,
             nested: NestedValue::default(),
             item: None,
-            records: Vec::new(),
+            each,
         }
     }
 
-    fn run(mut self, text: &str) -> Result<Records, String> {
-        let mut reader = Reader::from_str(text);
+    fn run<R: Read>(mut self, text: Text<R>) -> Result<(), ClixmlError> {
+        let mut reader = Reader::from_reader(text);
         reader.config_mut().check_end_names = true;
+        let mut buf = Vec::new();
         loop {
+            buf.clear();
             let start = reader.buffer_position();
-            let event = reader.read_event().map_err(|e| {
-                let line = line_of(text, reader.error_position());
-                format!("not well-formed XML (line {line}): {e}")
-            })?;
-            let at = |message: String| format!("{message} (line {})", line_of(text, start));
+            self.window.advance(start);
+            let event = match reader.read_event_into(&mut buf) {
+                Ok(event) => event,
+                Err(quick_xml::Error::Io(e)) => return Err(ReadError::from_io_ref(&e).into()),
+                Err(source) => {
+                    let line = self.window.line_at(reader.error_position());
+                    return Err(ClixmlError::Xml { line, source });
+                }
+            };
+            let line = self.window.line_at(start);
+            let at = |problem| ClixmlError::At { line, problem };
             match event {
-                Event::Start(tag) => self.start(&tag).map_err(at)?,
-                Event::Empty(tag) => {
-                    self.start(&tag).map_err(at)?;
-                    self.end();
-                }
-                Event::End(_) => self.end(),
-                Event::Text(content) => self.on_text(&content).map_err(at)?,
-                Event::CData(data) => {
-                    let data = data.decode().map_err(|e| at(e.to_string()))?;
-                    self.append(&data).map_err(at)?;
-                }
-                Event::DocType(_) => return Err(at(DOCTYPE.to_string())),
                 Event::Eof => return self.finish(),
-                Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+                event => self.event(event).map_err(at)?,
             }
         }
     }
 
-    fn finish(self) -> Result<Records, String> {
-        if !self.root_closed && self.stack.is_empty() {
-            return Err(
-                "there is no <Objs> element: this is not an Export-Clixml file".to_string(),
-            );
+    fn event(&mut self, event: Event<'_>) -> Result<(), Structure> {
+        match event {
+            Event::Start(tag) => self.start(&tag)?,
+            Event::Empty(tag) => {
+                self.start(&tag)?;
+                self.end();
+            }
+            Event::End(_) => self.end(),
+            Event::Text(content) => self.on_text(&content)?,
+            Event::CData(data) => {
+                let data = data.decode().map_err(|e| Structure::CData(Box::new(e)))?;
+                self.append(&data)?;
+            }
+            Event::DocType(_) => return Err(Structure::Doctype),
+            Event::Eof | Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
         }
-        if !self.stack.is_empty() {
-            return Err(format!(
-                "the file ends inside an element ({} left open): it is truncated; {EXPORT_AGAIN}",
-                self.stack.len()
-            ));
-        }
-        Ok(self.records)
+        Ok(())
     }
 
-    fn start(&mut self, tag: &BytesStart<'_>) -> Result<(), String> {
+    fn finish(self) -> Result<(), ClixmlError> {
+        if !self.root_closed && self.stack.is_empty() {
+            return Err(ClixmlError::NoObjs);
+        }
+        if !self.stack.is_empty() {
+            return Err(ClixmlError::Truncated(self.stack.len()));
+        }
+        Ok(())
+    }
+
+    fn start(&mut self, tag: &BytesStart<'_>) -> Result<(), Structure> {
         let local = tag.local_name();
         let element = local.as_ref();
         let role = match self.stack.last() {
@@ -337,6 +414,7 @@ impl<'a> Parser<'a> {
         match role {
             Role::Certificate => {
                 self.objects += 1;
+                self.window.new_record();
                 let origin = format!("{}#object {}", self.shown, self.objects);
                 self.current = Some(Builder::new(self.objects, origin));
             }
@@ -352,15 +430,13 @@ impl<'a> Parser<'a> {
     }
 
     /// The one root element must be `<Objs>`: anything else is some other XML file.
-    fn root_role(&self, element: &[u8]) -> Result<Role, String> {
-        let name = String::from_utf8_lossy(element);
+    fn root_role(&self, element: &[u8]) -> Result<Role, Structure> {
+        let name = String::from_utf8_lossy(element).into_owned();
         if self.root_closed {
-            return Err(format!("a second root element <{name}> after </Objs>"));
+            return Err(Structure::SecondRoot(name));
         }
         if element != b"Objs" {
-            return Err(format!(
-                "the root element is <{name}>, not <Objs>: this is not an Export-Clixml file"
-            ));
+            return Err(Structure::Root(name));
         }
         Ok(Role::Root)
     }
@@ -380,7 +456,8 @@ impl<'a> Parser<'a> {
             Role::Root => self.root_closed = true,
             Role::Certificate => {
                 if let Some(builder) = self.current.take() {
-                    self.records.push(builder.finish());
+                    self.window.new_record();
+                    (self.each)(builder.finish());
                 }
             }
             Role::Scalar { name, kind } => self.property(&name, scalar(kind, text)),
@@ -406,25 +483,25 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn on_text(&mut self, content: &BytesText<'_>) -> Result<(), String> {
+    fn on_text(&mut self, content: &BytesText<'_>) -> Result<(), Structure> {
         if self.stack.is_empty() {
             if is_blank(content) {
                 return Ok(());
             }
-            return Err("text outside the <Objs> element".to_string());
+            return Err(Structure::TextOutside);
         }
         if !self.collecting() {
             return Ok(());
         }
         let text = content
             .unescape()
-            .map_err(|e| format!("not well-formed XML: {e}"))?;
+            .map_err(|e| Structure::Malformed(Box::new(e)))?;
         self.append(&text)
     }
 
-    fn append(&mut self, text: &str) -> Result<(), String> {
+    fn append(&mut self, text: &str) -> Result<(), Structure> {
         if self.stack.is_empty() && !text.trim().is_empty() {
-            return Err("text outside the <Objs> element".to_string());
+            return Err(Structure::TextOutside);
         }
         if self.collecting() {
             self.text.push_str(text);
@@ -437,14 +514,9 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Export-Clixml never writes one, and a DTD could define entities this reader does not expand.
-const DOCTYPE: &str =
-    "the file has a <!DOCTYPE> declaration, which Export-Clixml never writes: this is not an \
-     Export-Clixml file";
-
 /// What a child element means, given its parent's role. Only the shapes Export-Clixml writes
 /// for the wanted properties are followed; everything else is skipped.
-fn child_role(parent: &Role, element: &[u8], tag: &BytesStart<'_>) -> Result<Role, String> {
+fn child_role(parent: &Role, element: &[u8], tag: &BytesStart<'_>) -> Result<Role, Structure> {
     let role = match (parent, element) {
         (Role::Root, b"Obj") => Role::Certificate,
         (Role::Certificate, b"Props" | b"MS") => Role::Members,
@@ -461,7 +533,7 @@ fn child_role(parent: &Role, element: &[u8], tag: &BytesStart<'_>) -> Result<Rol
 
 /// A named property of a certificate: a nested object or a primitive value. `<Nil>`,
 /// `<Ref>` (a repeat of an earlier object) and unnamed elements carry nothing wanted.
-fn member_role(element: &[u8], tag: &BytesStart<'_>) -> Result<Role, String> {
+fn member_role(element: &[u8], tag: &BytesStart<'_>) -> Result<Role, Structure> {
     let Some(name) = property_name(tag)? else {
         return Ok(Role::Skip);
     };
@@ -475,17 +547,16 @@ fn member_role(element: &[u8], tag: &BytesStart<'_>) -> Result<Role, String> {
 }
 
 /// The `N` attribute, XML-unescaped and then `_xHHHH_`-decoded (MS-PSRP 2.2.5.3.1).
-fn property_name(tag: &BytesStart<'_>) -> Result<Option<String>, String> {
+fn property_name(tag: &BytesStart<'_>) -> Result<Option<String>, Structure> {
+    let malformed = |e: Box<dyn std::error::Error + Send + Sync>| Structure::Malformed(e);
     let attribute = tag
         .try_get_attribute("N")
-        .map_err(|e| format!("not well-formed XML: {e}"))?;
+        .map_err(|e| malformed(Box::new(e)))?;
     let Some(attribute) = attribute else {
         return Ok(None);
     };
-    let raw =
-        std::str::from_utf8(&attribute.value).map_err(|e| format!("not well-formed XML: {e}"))?;
-    let value =
-        quick_xml::escape::unescape(raw).map_err(|e| format!("not well-formed XML: {e}"))?;
+    let raw = std::str::from_utf8(&attribute.value).map_err(|e| malformed(Box::new(e)))?;
+    let value = quick_xml::escape::unescape(raw).map_err(|e| malformed(Box::new(e)))?;
     Ok(Some(decode_escapes(&value)))
 }
 
@@ -557,16 +628,6 @@ fn is_blank(text: &BytesText<'_>) -> bool {
     text.iter().all(u8::is_ascii_whitespace)
 }
 
-/// The 1-based line of a byte offset, for messages.
-fn line_of(text: &str, offset: u64) -> usize {
-    let end = usize::try_from(offset).map_or(text.len(), |o| o.min(text.len()));
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
 #[cfg(test)]
 mod tests {
     use time::macros::datetime;
@@ -589,7 +650,7 @@ mod tests {
         base64::engine::general_purpose::STANDARD.encode([0x30, 0x82, 0x01, 0x0A, 0xFF])
     }
 
-    fn read_one(xml: &str) -> Result<ExportedCertificate, RecordError> {
+    fn read_one(xml: &str) -> Result<ExportedCertificate, RecordError<ObjectProblem>> {
         let records = read(xml.as_bytes(), "cas01.xml").expect("a CLIXML file");
         assert_eq!(records.len(), 1, "{records:?}");
         records.into_iter().next().expect("one record")
@@ -678,7 +739,10 @@ mod tests {
         assert_eq!(records, vec![Ok(expected_full())]);
         let mut utf8_bom = b"\xEF\xBB\xBF".to_vec();
         utf8_bom.extend(full_export().bytes());
-        assert_eq!(read(&utf8_bom, "cas01.xml"), Ok(vec![Ok(expected_full())]));
+        assert_eq!(
+            read(&utf8_bom, "cas01.xml").unwrap(),
+            vec![Ok(expected_full())]
+        );
     }
 
     #[test]
@@ -777,7 +841,8 @@ mod tests {
         let xml = objs(&object(r#"<Nil N="RawData"/><S N="Thumbprint">AB</S>"#));
         let err = read_one(&xml).expect_err("unusable");
         assert!(
-            err.message
+            err.problem
+                .to_string()
                 .contains("no RawData and no Issuer or SerialNumber"),
             "{err:?}"
         );
@@ -834,7 +899,10 @@ mod tests {
         ));
         let err = read_one(&xml).expect_err("the outer object has no RawData");
         assert_eq!(err.origin, "cas01.xml#object 1");
-        assert!(err.message.contains("object 1 has no RawData"), "{err:?}");
+        assert!(
+            err.problem.to_string().contains("object 1 has no RawData"),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -854,7 +922,7 @@ mod tests {
         let err = records[1].as_ref().expect_err("broken");
         assert_eq!(err.origin, "exports/cas01.xml#object 2");
         assert_eq!(
-            err.message,
+            err.problem.to_string(),
             "object 2 has no RawData and no Thumbprint/Issuer/SerialNumber: export again with \
              Get-ExchangeCertificate | Export-Clixml"
         );
@@ -868,9 +936,10 @@ mod tests {
         ));
         let err = read_one(&xml).expect_err("broken");
         assert!(err
-            .message
+            .problem
+            .to_string()
             .starts_with("object 1 has a RawData that is not valid base64"));
-        assert!(err.message.ends_with(EXPORT_AGAIN), "{err:?}");
+        assert!(err.problem.to_string().ends_with(EXPORT_AGAIN), "{err:?}");
     }
 
     #[test]
@@ -915,10 +984,10 @@ mod tests {
 
     #[test]
     fn empty_root_has_no_records() {
-        assert_eq!(read(objs("").as_bytes(), "x.xml"), Ok(vec![]));
+        assert_eq!(read(objs("").as_bytes(), "x.xml").unwrap(), vec![]);
         let empty =
             r#"<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04" />"#;
-        assert_eq!(read(empty.as_bytes(), "x.xml"), Ok(vec![]));
+        assert_eq!(read(empty.as_bytes(), "x.xml").unwrap(), vec![]);
     }
 
     #[test]
@@ -953,17 +1022,14 @@ mod tests {
             );
         }
         assert_eq!(
-            read(b"<configuration/>", "x.xml"),
-            Err(
-                "the root element is <configuration>, not <Objs>: this is not an Export-Clixml \
-                 file (line 1)"
-                    .to_string()
-            )
+            read(b"<configuration/>", "x.xml").unwrap_err().to_string(),
+            "the root element is <configuration>, not <Objs>: this is not an Export-Clixml \
+             file (line 1)"
         );
         let err = read(b"\xFF\xFE<\x00A", "x.xml").expect_err("odd UTF-16");
-        assert!(err.contains("UTF-16 LE"), "{err}");
+        assert!(err.to_string().contains("UTF-16 LE"), "{err}");
         let err = read(b"just text", "x.xml").expect_err("text");
-        assert!(err.contains("<Objs>"), "{err}");
+        assert!(err.to_string().contains("<Objs>"), "{err}");
     }
 
     #[test]
@@ -980,7 +1046,7 @@ mod tests {
 
     /// Runs `read` on a thread with a small stack: a reader that recursed per level would
     /// overflow it long before 10,000 levels.
-    fn read_on_small_stack(xml: String) -> Result<Records, String> {
+    fn read_on_small_stack(xml: String) -> Result<Records<ObjectProblem>, ClixmlError> {
         std::thread::Builder::new()
             .stack_size(128 * 1024)
             .spawn(move || read(xml.as_bytes(), "deep.xml"))

@@ -12,11 +12,16 @@
 //! - dates are `DateTime.ToString()` in the exporting machine's regional format and local
 //!   time, with no zone: see `Culture`.
 
+use std::io::{BufRead, Read};
+
 use csv::StringRecord;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
-use super::export::{rules, ExportedCertificate, RecordError, Records};
-use crate::encoding;
+use super::export::rules::{self, Unidentified};
+use super::export::stream::{self, Window};
+use super::export::{ExportedCertificate, Record, RecordError, Records};
+use crate::encoding::{self, Decoding};
+use crate::walk::ReadError;
 
 /// How the short date pattern orders its parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -340,94 +345,169 @@ impl Columns {
     }
 
     /// Why rows of this header cannot identify a certificate, if they cannot.
-    fn unusable(&self) -> Option<String> {
+    fn unusable(&self) -> Option<CsvError> {
         if self.has(Column::RawData) {
             return None;
         }
         let wanted = [Column::Thumbprint, Column::Issuer, Column::SerialNumber];
-        let missing: Vec<&str> = wanted
+        let missing: Vec<&'static str> = wanted
             .into_iter()
             .filter(|c| !self.has(*c))
             .map(Column::label)
             .collect();
         if missing.len() == wanted.len() {
-            return Some(
-                "the header line names no Thumbprint or RawData column: this is not an \
-                 Export-Csv of certificates; create one with \
-                 'Get-ExchangeCertificate | Export-Csv -Path <file>'"
-                    .to_string(),
-            );
+            return Some(CsvError::NotCertificates);
         }
-        (!missing.is_empty()).then(|| {
-            format!(
-                "the header line has no {} column (and no RawData), so no row can name a \
-                 certificate; export again without selecting columns: \
-                 'Get-ExchangeCertificate | Export-Csv -Path <file>'",
-                missing.join(" or ")
-            )
-        })
+        (!missing.is_empty()).then_some(CsvError::MissingColumns(missing))
     }
 }
 
-const NO_HEADER: &str = "there is no header line (a file from 'Export-Csv' has one, naming the \
-                         columns, after an optional #TYPE line)";
+/// How to make an `Export-Csv` of certificates, for the messages.
+const EXPORT: &str = "'Get-ExchangeCertificate | Export-Csv -Path <file>'";
 
-/// Reads one export. Err(message) when the file as a whole is not an `Export-Csv` of
-/// certificates (undecodable bytes, no header line, a header without the columns that name a
-/// certificate). Otherwise one entry per data row, Ok or a `RecordError` whose origin is
-/// `"{shown}#row {n}"`, n being the row's first line in the file (the `#TYPE` line and the
-/// header counted).
+/// Why a whole file is not an `Export-Csv` of certificates that can be read.
+#[derive(Debug, thiserror::Error)]
+pub enum CsvError {
+    #[error("cannot read the header line: {0}")]
+    Header(csv::Error),
+    #[error(
+        "there is no header line (a file from 'Export-Csv' has one, naming the columns, after \
+         an optional #TYPE line)"
+    )]
+    NoHeader,
+    #[error(
+        "the header line names no Thumbprint or RawData column: this is not an Export-Csv of \
+         certificates; create one with {EXPORT}"
+    )]
+    NotCertificates,
+    /// The columns that name a certificate without RawData, absent from the header.
+    #[error(
+        "the header line has no {} column (and no RawData), so no row can name a certificate; \
+         export again without selecting columns: {EXPORT}",
+        .0.join(" or ")
+    )]
+    MissingColumns(Vec<&'static str>),
+    #[error(transparent)]
+    Read(#[from] ReadError),
+}
+
+/// Why one row cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RowProblem {
+    /// What the CSV reader said.
+    #[error("not a CSV row: {0}")]
+    NotCsv(String),
+    /// The column, its text, and the name of the culture it was read in.
+    #[error("{}", date_message(column, text, culture))]
+    Date {
+        column: &'static str,
+        text: String,
+        culture: &'static str,
+    },
+    #[error(transparent)]
+    Excel(ExcelDamage),
+    #[error(
+        "the row does not name a certificate: {} empty and no RawData in base64; export the \
+         certificate again with {EXPORT}",
+        .0.names().join(", ")
+    )]
+    Unidentified(Unidentified),
+}
+
+/// Reads an `Export-Csv` export as it streams, giving `each` one entry per data row as soon
+/// as it is read: Ok, or a `RecordError` whose origin is `"{shown}#row {n}"`, n being the
+/// row's first line in the file (the `#TYPE` line and the header counted). Err when the file
+/// as a whole is not an `Export-Csv` of certificates (not text, no header line, a header
+/// without the columns that name a certificate): the entries given before it are then of no
+/// use.
 ///
 /// Dates are the exporting machine's local time read in `culture`, returned as if UTC: the
-/// zone is unknown, so they may be off by up to 14 hours either way.
-pub fn read(bytes: &[u8], shown: &str, culture: &Culture) -> Result<Records, String> {
-    let (text, _) = encoding::decode(bytes).map_err(|e| e.to_string())?;
-    read_text(&text, shown, culture)
-}
-
-/// [`read`] for a file already decoded.
-pub fn read_text(text: &str, shown: &str, culture: &Culture) -> Result<Records, String> {
-    let (skipped, body) = split_preamble(text);
-    let mut reader = csv_reader(body);
-    let headers = reader
-        .headers()
-        .map_err(|e| format!("cannot read the header line: {e}"))?
-        .clone();
+/// zone is unknown, so they may be off by up to 14 hours either way (`rules::unzoned`).
+pub fn read_from<R: Read>(
+    raw: R,
+    decoding: Decoding,
+    shown: &str,
+    culture: &Culture,
+    each: &mut dyn FnMut(Record<RowProblem>),
+) -> Result<(), CsvError> {
+    let (mut text, window) = stream::text(raw, decoding, "row", true);
+    let preamble = preamble(&mut text)?.ok_or(CsvError::NoHeader)?;
+    let body = std::io::Cursor::new(preamble.header.clone().into_bytes()).chain(text);
+    let mut reader = csv_reader(&preamble.header, body);
+    let headers = reader.headers().map_err(header_error)?.clone();
     if headers.iter().all(|h| h.trim().is_empty()) {
-        return Err(NO_HEADER.to_string());
+        return Err(CsvError::NoHeader);
     }
     let columns = Columns::find(&headers);
-    if let Some(message) = columns.unusable() {
-        return Err(message);
+    if let Some(error) = columns.unusable() {
+        return Err(error);
     }
     let rows = Rows {
         shown,
-        skipped,
         culture,
         columns,
     };
-    let mut lines = LineCounter::new(body);
-    let records = reader
-        .records()
-        .map(|row| {
-            let line = lines.line_of(&row);
-            rows.certificate(row, line)
-        })
-        .collect();
+    let mut lines = Lines {
+        window,
+        body_start: preamble.bytes,
+        line: preamble.skipped + 1,
+    };
+    let mut record = StringRecord::new();
+    loop {
+        let row = match reader.read_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => Ok(&record),
+            Err(error) if matches!(error.kind(), csv::ErrorKind::Io(_)) => {
+                return Err(read_error(error).into())
+            }
+            Err(error) => Err(error),
+        };
+        let line = lines.of(match &row {
+            Ok(record) => record.position(),
+            Err(error) => error.position(),
+        });
+        each(rows.certificate(row, line));
+    }
+}
+
+/// [`read_from`] for a file in memory (UTF-8 or UTF-16, as [`encoding::decode`] reads it),
+/// every entry collected.
+pub fn read(bytes: &[u8], shown: &str, culture: &Culture) -> Result<Records<RowProblem>, CsvError> {
+    let mut records = Vec::new();
+    read_from(bytes, Decoding::Strict, shown, culture, &mut |record| {
+        records.push(record)
+    })?;
     Ok(records)
 }
 
-/// Whether the bytes look like an `Export-Csv` of certificates: text, an optional `#TYPE`
-/// line, then a header line naming Thumbprint, or SerialNumber and Issuer, or RawData.
-/// `read` may still refuse it, with a message that says why.
-pub fn looks_like(bytes: &[u8]) -> bool {
-    encoding::decode(bytes).is_ok_and(|(text, _)| looks_like_text(&text))
+fn read_error(error: csv::Error) -> ReadError {
+    match error.into_kind() {
+        csv::ErrorKind::Io(error) => ReadError::from_io(error),
+        other => ReadError::Io(std::io::Error::other(format!("{other:?}"))),
+    }
 }
 
-/// [`looks_like`] for a file already decoded.
+fn header_error(error: csv::Error) -> CsvError {
+    if matches!(error.kind(), csv::ErrorKind::Io(_)) {
+        CsvError::Read(read_error(error))
+    } else {
+        CsvError::Header(error)
+    }
+}
+
+/// Whether the bytes (a file's first ones are enough) look like an `Export-Csv` of
+/// certificates: text, an optional `#TYPE` line, then a header line naming Thumbprint, or
+/// SerialNumber and Issuer, or RawData. `read` may still refuse it, with a message that says
+/// why.
+pub fn looks_like(bytes: &[u8]) -> bool {
+    encoding::decode_head(bytes).is_ok_and(|(text, _)| looks_like_text(&text))
+}
+
+/// [`looks_like`] for text already decoded.
 pub fn looks_like_text(text: &str) -> bool {
     let (_, body) = split_preamble(text);
-    let mut reader = csv_reader(body);
+    let header = body.lines().next().unwrap_or_default();
+    let mut reader = csv_reader(header, body.as_bytes());
     let Ok(headers) = reader.headers() else {
         return false;
     };
@@ -438,14 +518,19 @@ pub fn looks_like_text(text: &str) -> bool {
         || (has(Column::SerialNumber) && has(Column::Issuer))
 }
 
-/// Skips blank lines and `#` lines (`#TYPE ...`) before the header: (lines skipped, rest).
+/// Blank lines and `#` lines (`#TYPE ...`) before the header.
+fn is_preamble(line: &str) -> bool {
+    let line = line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    line.is_empty() || line.starts_with('#')
+}
+
+/// Skips the preamble of text in memory: (lines skipped, rest).
 fn split_preamble(text: &str) -> (u64, &str) {
     let mut rest = text;
     let mut skipped = 0;
     while !rest.is_empty() {
         let (line, after) = rest.split_once('\n').unwrap_or((rest, ""));
-        let line = line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
-        if !(line.is_empty() || line.starts_with('#')) {
+        if !is_preamble(line) {
             break;
         }
         rest = after;
@@ -454,11 +539,41 @@ fn split_preamble(text: &str) -> (u64, &str) {
     (skipped, rest)
 }
 
-/// A reader for `body`, whose first line is the header. `Export-Csv -UseCulture` separates
+/// The lines before the header, and the header line itself.
+struct Preamble {
+    /// Lines skipped, so that row numbers are the file's lines.
+    skipped: u64,
+    /// Their bytes: where the header line starts.
+    bytes: u64,
+    header: String,
+}
+
+/// Reads the preamble of streamed text, up to and including the header line; None when
+/// there is no header line.
+fn preamble(text: &mut impl BufRead) -> Result<Option<Preamble>, ReadError> {
+    let (mut skipped, mut bytes) = (0, 0);
+    loop {
+        let mut line = String::new();
+        let read = text.read_line(&mut line).map_err(ReadError::from_io)?;
+        if read == 0 {
+            return Ok(None);
+        }
+        if !is_preamble(&line) {
+            return Ok(Some(Preamble {
+                skipped,
+                bytes,
+                header: line,
+            }));
+        }
+        skipped += 1;
+        bytes += read as u64;
+    }
+}
+
+/// A reader for `body`, whose first line is `header`. `Export-Csv -UseCulture` separates
 /// with the culture's list separator (`;` in much of Europe), so the separator is the one the
 /// header line uses.
-fn csv_reader(body: &str) -> csv::Reader<&[u8]> {
-    let header = body.lines().next().unwrap_or_default();
+fn csv_reader<R: Read>(header: &str, body: R) -> csv::Reader<R> {
     let count = |d: u8| header.bytes().filter(|b| *b == d).count();
     let delimiter = [b';', b'\t']
         .into_iter()
@@ -468,47 +583,31 @@ fn csv_reader(body: &str) -> csv::Reader<&[u8]> {
         .has_headers(true)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(body.as_bytes())
+        .from_reader(body)
 }
 
-/// Finds the line, in the CSV body, where each row starts. The csv crate's own line count is
-/// one short after a CRLF (it takes the `\n` of the previous line's end as the row's start),
-/// so lines are counted here from the row's byte offset.
-struct LineCounter<'a> {
-    body: &'a [u8],
-    /// Where counting stopped, and the line there.
-    byte: usize,
+/// Finds the line of the file where each row starts. The csv crate's own line count is one
+/// short after a CRLF (it takes the `\n` of the previous line's end as the row's start), so
+/// lines are counted here from the row's byte offset, in the text the window keeps.
+struct Lines {
+    window: Window,
+    /// Where the header line starts in the text: the csv reader's offsets count from there.
+    body_start: u64,
+    /// The line of the last row, for a row whose position is unknown.
     line: u64,
 }
 
-impl<'a> LineCounter<'a> {
-    fn new(body: &'a str) -> LineCounter<'a> {
-        LineCounter {
-            body: body.as_bytes(),
-            byte: 0,
-            line: 1,
-        }
-    }
-
-    fn line_of(&mut self, row: &Result<StringRecord, csv::Error>) -> u64 {
-        let position = match row {
-            Ok(record) => record.position(),
-            Err(error) => error.position(),
-        };
-        let Some(start) = position.and_then(|p| usize::try_from(p.byte()).ok()) else {
+impl Lines {
+    fn of(&mut self, position: Option<&csv::Position>) -> u64 {
+        let Some(position) = position else {
             return self.line;
         };
-        let ends = |b: &&u8| **b == b'\r' || **b == b'\n';
-        let skipped = self
-            .body
-            .get(start..)
-            .map_or(0, |rest| rest.iter().take_while(ends).count());
-        let start = (start + skipped).min(self.body.len());
-        if let Some(between) = self.body.get(self.byte..start) {
-            let count = between.iter().filter(|b| **b == b'\n').count();
-            self.line += u64::try_from(count).unwrap_or(u64::MAX);
-            self.byte = start;
-        }
+        let start = self
+            .window
+            .skip_line_ends(self.body_start + position.byte());
+        self.line = self.window.line_at(start);
+        self.window.advance(start);
+        self.window.new_record();
         self.line
     }
 }
@@ -516,27 +615,21 @@ impl<'a> LineCounter<'a> {
 /// What every row of one file is read with.
 struct Rows<'a> {
     shown: &'a str,
-    /// Lines before the header (`#TYPE`), so that row numbers are the file's lines.
-    skipped: u64,
     culture: &'a Culture,
     columns: Columns,
 }
 
 impl Rows<'_> {
-    fn certificate(
-        &self,
-        row: Result<StringRecord, csv::Error>,
-        line: u64,
-    ) -> Result<ExportedCertificate, RecordError> {
-        let origin = format!("{}#row {}", self.shown, self.skipped + line);
-        let fields = row.map_err(|e| format!("not a CSV row: {e}"));
-        match fields.and_then(|row| self.fields(&row, &origin)) {
+    fn certificate(&self, row: Result<&StringRecord, csv::Error>, line: u64) -> Record<RowProblem> {
+        let origin = format!("{}#row {line}", self.shown);
+        let fields = row.map_err(|e| RowProblem::NotCsv(e.to_string()));
+        match fields.and_then(|row| self.fields(row, &origin)) {
             Ok(certificate) => Ok(certificate),
-            Err(message) => Err(RecordError { origin, message }),
+            Err(problem) => Err(RecordError { origin, problem }),
         }
     }
 
-    fn fields(&self, row: &StringRecord, origin: &str) -> Result<ExportedCertificate, String> {
+    fn fields(&self, row: &StringRecord, origin: &str) -> Result<ExportedCertificate, RowProblem> {
         let get = |column| self.columns.get(row, column);
         let text = |column| get(column).map(str::to_string);
         let certificate = ExportedCertificate {
@@ -557,32 +650,42 @@ impl Rows<'_> {
         };
         if certificate.der.is_none() {
             for column in [Column::Thumbprint, Column::SerialNumber] {
-                if let Some(message) = get(column).and_then(|text| excel_damage(column, text)) {
-                    return Err(message);
+                if let Some(damage) = get(column).and_then(|text| excel_damage(column, text)) {
+                    return Err(RowProblem::Excel(damage));
                 }
             }
         }
-        identifiable(&certificate)?;
-        Ok(certificate)
+        match rules::unidentified(&certificate) {
+            Some(missing) => Err(RowProblem::Unidentified(missing)),
+            None => Ok(certificate),
+        }
     }
 
     /// A date in the exporting machine's local time, taken as UTC (its zone is unknown).
-    fn date(&self, row: &StringRecord, column: Column) -> Result<Option<OffsetDateTime>, String> {
+    fn date(
+        &self,
+        row: &StringRecord,
+        column: Column,
+    ) -> Result<Option<OffsetDateTime>, RowProblem> {
         let Some(text) = self.columns.get(row, column) else {
             return Ok(None);
         };
         match self.culture.parse(text) {
             Some(local) => Ok(Some(rules::unzoned(local))),
-            None => Err(date_message(column.label(), text, self.culture)),
+            None => Err(RowProblem::Date {
+                column: column.label(),
+                text: text.to_string(),
+                culture: self.culture.name,
+            }),
         }
     }
 }
 
 /// Says which culture was assumed, and which supported ones would read the text.
-fn date_message(column: &str, text: &str, culture: &Culture) -> String {
+fn date_message(column: &str, text: &str, culture: &str) -> String {
     let readers: Vec<&str> = CULTURES
         .iter()
-        .filter(|c| c.name != culture.name && c.parse_local(text).is_some())
+        .filter(|c| c.name != culture && c.parse_local(text).is_some())
         .map(|c| c.name)
         .collect();
     let supported = CULTURE_NAMES.join(", ");
@@ -603,9 +706,8 @@ fn date_message(column: &str, text: &str, culture: &Culture) -> String {
         .map(|c| if c.is_control() { '?' } else { c })
         .collect();
     format!(
-        "{column} '{text}' is not a date in the {} format; if the export was made on a machine \
+        "{column} '{text}' is not a date in the {culture} format; if the export was made on a machine \
          with another regional format, {advice}",
-        culture.name
     )
 }
 
@@ -616,7 +718,38 @@ fn date_message(column: &str, text: &str, culture: &Culture) -> String {
 /// incorrectly in Excel"; Excel's General number format). Neither can be undone, so the row
 /// is refused with a message that says so. .NET writes a serial as whole bytes, so an odd
 /// number of digits is a lost leading zero.
-fn excel_damage(column: Column, text: &str) -> Option<String> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExcelDamage {
+    column: Column,
+    /// The value, at most 60 characters of it.
+    text: String,
+    /// In scientific notation, else a serial that lost its leading zero.
+    scientific: bool,
+}
+
+impl std::fmt::Display for ExcelDamage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = if self.scientific {
+            "is a number in scientific notation: Excel made it of a value of only digits and \
+             kept 15 of them at most"
+        } else {
+            "has an odd number of digits: Windows writes a serial as whole bytes, so its \
+             leading zero was lost, as Excel drops it"
+        };
+        write!(
+            f,
+            "{} '{}' {what}; the file went through Excel, and the value cannot be recovered. \
+             Export the certificates again ({EXPORT}) and give that file as written (to look \
+             at one in Excel, use Data > From Text/CSV and set the column to Text)",
+            self.column.label(),
+            self.text
+        )
+    }
+}
+
+impl std::error::Error for ExcelDamage {}
+
+fn excel_damage(column: Column, text: &str) -> Option<ExcelDamage> {
     let scientific = {
         let (mantissa, exponent) = text.split_once(['E', 'e']).unwrap_or((text, ""));
         let exponent = exponent.strip_prefix(['+', '-']);
@@ -632,35 +765,11 @@ fn excel_damage(column: Column, text: &str) -> Option<String> {
     let lost_zero = column == Column::SerialNumber
         && text.len() % 2 == 1
         && text.bytes().all(|b| b.is_ascii_digit());
-    let what = if scientific {
-        "is a number in scientific notation: Excel made it of a value of only digits and kept \
-         15 of them at most"
-    } else if lost_zero {
-        "has an odd number of digits: Windows writes a serial as whole bytes, so its leading \
-         zero was lost, as Excel drops it"
-    } else {
-        return None;
-    };
-    let text: String = text.chars().take(60).collect();
-    Some(format!(
-        "{} '{text}' {what}; the file went through Excel, and the value cannot be recovered. \
-         Export the certificates again ('Get-ExchangeCertificate | Export-Csv -Path <file>') \
-         and give that file as written (to look at one in Excel, use Data > From Text/CSV and \
-         set the column to Text)",
-        column.label()
-    ))
-}
-
-/// A row must name its certificate: by its DER bytes, or by thumbprint, issuer and serial.
-fn identifiable(certificate: &ExportedCertificate) -> Result<(), String> {
-    let Some(missing) = rules::unidentified(certificate) else {
-        return Ok(());
-    };
-    Err(format!(
-        "the row does not name a certificate: {} empty and no RawData in base64; export the \
-         certificate again with 'Get-ExchangeCertificate | Export-Csv -Path <file>'",
-        missing.names().join(", ")
-    ))
+    (scientific || lost_zero).then(|| ExcelDamage {
+        column,
+        text: text.chars().take(60).collect(),
+        scientific,
+    })
 }
 
 /// `RawData`: usually the type name `System.Byte[]`; base64 (or PEM) of a DER certificate
@@ -693,7 +802,7 @@ mod tests {
         text.into_bytes()
     }
 
-    fn ok(records: &Records, index: usize) -> &ExportedCertificate {
+    fn ok(records: &Records<RowProblem>, index: usize) -> &ExportedCertificate {
         match &records[index] {
             Ok(certificate) => certificate,
             Err(e) => panic!("row {index} failed: {e:?}"),
@@ -777,7 +886,7 @@ mod tests {
 
     #[test]
     fn what_excel_destroyed_is_refused_and_said() {
-        let damage = |column, text| excel_damage(column, text);
+        let damage = |column, text| excel_damage(column, text).map(|d| d.to_string());
         for text in ["6.1E+19", "6,1E+19", "1.23457E+39", "1E+11"] {
             let message = damage(Column::SerialNumber, text).unwrap();
             assert!(
@@ -1007,24 +1116,20 @@ mod tests {
         assert!(records[0].is_ok() && records[2].is_ok());
         let error = records[1].as_ref().unwrap_err();
         assert_eq!(error.origin, "x.csv#row 4");
+        let message = error.problem.to_string();
         assert!(
-            error.message.starts_with(
+            message.starts_with(
                 "NotAfter '31/01/2030 00:00:00' is not a date in the en-US format; if the \
                  export was made on a machine with another regional format, name it with \
                  --csv-culture en-GB (the date reads as en-GB, fr-FR, es-ES, it-IT, pt-BR; \
                  supported: en-US, en-GB,"
             ),
-            "{}",
-            error.message
+            "{message}"
         );
-        assert!(error.message.contains("fr-FR"), "{}", error.message);
-        assert!(
-            error.message.contains("supported: en-US, en-GB"),
-            "{}",
-            error.message
-        );
+        assert!(message.contains("fr-FR"), "{message}");
+        assert!(message.contains("supported: en-US, en-GB"), "{message}");
         // No supported culture reads it: the advice is generic.
-        let message = date_message("NotBefore", "Jan 31 2030\u{1b}[2J", &en_us());
+        let message = date_message("NotBefore", "Jan 31 2030\u{1b}[2J", "en-US");
         assert!(
             message.starts_with("NotBefore 'Jan 31 2030?[2J' is not"),
             "{message}"
@@ -1047,10 +1152,10 @@ mod tests {
         let records = read(&bytes, "x.csv", &en_us()).unwrap();
         let error = records[0].as_ref().unwrap_err();
         assert_eq!(error.origin, "x.csv#row 2");
+        let message = error.problem.to_string();
         assert!(
-            error.message.contains("SerialNumber empty and no RawData"),
-            "{}",
-            error.message
+            message.contains("SerialNumber empty and no RawData"),
+            "{message}"
         );
         assert_eq!(ok(&records, 1).der.as_deref(), Some(&der[..]));
         assert_eq!(ok(&records, 2).der, None);
@@ -1090,18 +1195,15 @@ mod tests {
 
     #[test]
     fn files_that_are_not_certificate_exports() {
-        assert!(read(b"", "x.csv", &en_us()).unwrap_err().contains("empty"));
+        let refused = |bytes: &[u8]| read(bytes, "x.csv", &en_us()).unwrap_err().to_string();
+        assert!(refused(b"").contains("empty"));
         let only_type =
             b"#TYPE Microsoft.Exchange.Management.SystemConfigurationTasks.ExchangeCertificate\r\n";
-        assert!(read(only_type, "x.csv", &en_us())
-            .unwrap_err()
-            .contains("no header line"));
+        assert!(refused(only_type).contains("no header line"));
         let other = crlf(&["\"Name\",\"Path\"", "\"a\",\"b\""]);
-        assert!(read(&other, "x.csv", &en_us())
-            .unwrap_err()
-            .contains("no Thumbprint or RawData"));
+        assert!(refused(&other).contains("no Thumbprint or RawData"));
         let partial = crlf(&["\"Thumbprint\",\"NotAfter\"", "\"AA\",\"\""]);
-        let message = read(&partial, "x.csv", &en_us()).unwrap_err();
+        let message = refused(&partial);
         assert!(
             message.contains("no Issuer or SerialNumber column"),
             "{message}"
@@ -1109,7 +1211,7 @@ mod tests {
         assert!(read(b"\xFF\xFEA", "x.csv", &en_us()).is_err());
         assert!(read(b"\"Thumbprint\"\xC3", "x.csv", &en_us()).is_err());
         let header_only = crlf(&["\"Thumbprint\",\"Issuer\",\"SerialNumber\""]);
-        assert_eq!(read(&header_only, "x.csv", &en_us()), Ok(Vec::new()));
+        assert_eq!(read(&header_only, "x.csv", &en_us()).unwrap(), Vec::new());
     }
 
     #[test]

@@ -2,81 +2,263 @@
 //! enums as numbers, `Out-File` UTF-16) or PowerShell 7 (ISO 8601 dates, enums as numbers or
 //! text): one object or an array of them.
 
+use std::cell::Cell;
+use std::fmt;
+use std::io::Read;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use super::export::{rules, ExportedCertificate, RecordError, Records};
-use crate::encoding;
+use super::export::{rules, stream, ExportedCertificate, Record, RecordError, Records};
+use crate::encoding::{self, Decoding};
+use crate::walk::ReadError;
 
-/// Whether the bytes are a `ConvertTo-Json` of certificates: an object, or an array whose
-/// first object, with a certificate property at its top level. Other JSON files that sit in
-/// a certificate folder are not exports.
-pub fn looks_like(bytes: &[u8]) -> bool {
-    encoding::decode(bytes).is_ok_and(|(text, _)| looks_like_text(&text))
+/// What an administrator can do about a file or an object that cannot be used.
+const EXPORT_AGAIN: &str = "export again with Get-ExchangeCertificate | ConvertTo-Json";
+
+/// Why a whole file is not a `ConvertTo-Json` export that can be read.
+#[derive(Debug, thiserror::Error)]
+pub enum JsonError {
+    #[error("not JSON ({0}); {EXPORT_AGAIN}")]
+    NotJson(serde_json::Error),
+    #[error(transparent)]
+    Read(#[from] ReadError),
 }
 
-/// [`looks_like`] for a file already decoded.
-pub fn looks_like_text(text: &str) -> bool {
-    if !text.trim_start().starts_with(['{', '[']) {
-        return false;
+impl From<serde_json::Error> for JsonError {
+    fn from(error: serde_json::Error) -> Self {
+        if error.is_io() {
+            JsonError::Read(ReadError::from_io(error.into()))
+        } else {
+            JsonError::NotJson(error)
+        }
     }
-    let Ok(value) = serde_json::from_str::<Value>(text) else {
-        // Broken JSON that names a certificate property is a damaged export, worth a message.
-        let lower = text.to_ascii_lowercase();
-        return ["\"thumbprint\"", "\"rawdata\""]
-            .iter()
-            .any(|k| lower.contains(k));
-    };
-    let first = match &value {
-        Value::Array(items) => items.first(),
-        object => Some(object),
-    };
-    first.and_then(Value::as_object).is_some_and(|map| {
-        ["Thumbprint", "RawData", "SerialNumber"]
-            .iter()
-            .any(|k| field(map, k).is_some())
-    })
 }
 
-/// Err when the file is not JSON at all; otherwise one entry per object.
-pub fn read(bytes: &[u8], shown: &str) -> Result<Records, String> {
-    let (text, _) = encoding::decode(bytes).map_err(|e| e.to_string())?;
-    read_text(&text, shown)
+/// Why one object of the file cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ObjectProblem {
+    #[error("not a certificate object")]
+    NotAnObject,
+    /// The property and its value, as JSON.
+    #[error("{name} {value} is not a date")]
+    Date { name: &'static str, value: String },
+    #[error("it has no RawData and no Thumbprint/Issuer/SerialNumber: {EXPORT_AGAIN}")]
+    Unidentified,
 }
 
-/// [`read`] for a file already decoded.
-pub fn read_text(text: &str, shown: &str) -> Result<Records, String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        format!("not JSON ({e}); export again with Get-ExchangeCertificate | ConvertTo-Json")
-    })?;
-    let objects = match value {
-        Value::Array(items) => items,
-        single => vec![single],
-    };
-    Ok(objects
+/// Whether the bytes (a file's first ones are enough) are a `ConvertTo-Json` of
+/// certificates: an object, or an array whose first element is one, with a certificate
+/// property (Thumbprint, RawData, SerialNumber) at its top level. Other JSON files that sit
+/// in a certificate folder are not exports; broken JSON that names a certificate property is
+/// a damaged export, worth a message.
+pub fn looks_like(bytes: &[u8]) -> bool {
+    encoding::decode_head(bytes).is_ok_and(|(text, _)| looks_like_text(&text, true))
+}
+
+/// [`looks_like`] for text already decoded: a whole file's, or (`whole` false) the first
+/// part of one, which says no when it ends before its first object says.
+pub fn looks_like_text(text: &str, whole: bool) -> bool {
+    sniff(text).unwrap_or(whole && names_a_certificate_property(text))
+}
+
+/// Whether the first object of `text` has a certificate property; None when the text ends
+/// before it says.
+fn sniff(text: &str) -> Option<bool> {
+    if !text.trim_start().starts_with(['{', '[']) {
+        return Some(false);
+    }
+    let decided = Cell::new(None);
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let result = de::Deserializer::deserialize_any(&mut deserializer, Sniff(&decided));
+    if let Some(decision) = decided.get() {
+        return Some(decision);
+    }
+    match result {
+        Err(e) if e.is_eof() => None,
+        // The first element is not an object.
+        Err(e) if e.is_data() => Some(false),
+        _ => Some(names_a_certificate_property(text)),
+    }
+}
+
+/// Broken JSON that names a certificate property is a damaged export, worth a message.
+fn names_a_certificate_property(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    ["\"thumbprint\"", "\"rawdata\""]
         .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let origin = format!("{shown}#object {}", i + 1);
-            match item {
-                Value::Object(map) => record(map, origin),
-                _ => Err(RecordError {
-                    origin,
-                    message: "not a certificate object".into(),
-                }),
-            }
-        })
-        .collect())
+        .any(|k| lower.contains(k))
 }
 
-fn record(map: &Map<String, Value>, origin: String) -> Result<ExportedCertificate, RecordError> {
-    let fail = |message: String| RecordError {
-        origin: origin.clone(),
-        message,
+/// Reads the first object of a document far enough to say whether it is a certificate,
+/// then stops (with an error, the only way out of a serde visitor).
+struct Sniff<'c>(&'c Cell<Option<bool>>);
+
+impl Sniff<'_> {
+    fn decide<E: de::Error>(&self, decision: bool) -> E {
+        self.0.set(Some(decision));
+        E::custom("decided")
+    }
+}
+
+impl<'de> Visitor<'de> for Sniff<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object or an array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        seq.next_element_seed(FirstElement(self.0))?;
+        Err(self.decide(false))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            let wanted = ["Thumbprint", "RawData", "SerialNumber"]
+                .iter()
+                .any(|k| key.eq_ignore_ascii_case(k));
+            let value: Option<IgnoredAny> = map.next_value()?;
+            if wanted && value.is_some() {
+                return Err(self.decide(true));
+            }
+        }
+        Err(self.decide(false))
+    }
+}
+
+/// The first element of an array, sniffed as an object.
+struct FirstElement<'c>(&'c Cell<Option<bool>>);
+
+impl<'de> DeserializeSeed<'de> for FirstElement<'_> {
+    type Value = ();
+
+    /// Anything but an object is a type error, which says no.
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(Sniff(self.0))
+    }
+}
+
+/// Reads a `ConvertTo-Json` export as it streams, giving `each` one entry per object (the
+/// document's one object, or each element of its array) as soon as it is read. Err when the
+/// file is not JSON, or not text: the entries given before it are then of no use.
+pub fn read_from<R: Read>(
+    raw: R,
+    shown: &str,
+    each: &mut dyn FnMut(Record<ObjectProblem>),
+) -> Result<(), JsonError> {
+    let (text, window) = stream::text(raw, Decoding::Strict, "object", false);
+    let mut deserializer = serde_json::Deserializer::from_reader(text);
+    let mut objects = Objects {
+        shown,
+        count: 0,
+        window,
+        each,
     };
-    let date = |name: &str| {
+    de::Deserializer::deserialize_any(&mut deserializer, &mut objects)?;
+    deserializer.end()?;
+    Ok(())
+}
+
+/// [`read_from`] for a file in memory, every entry collected.
+pub fn read(bytes: &[u8], shown: &str) -> Result<Records<ObjectProblem>, JsonError> {
+    let mut records = Vec::new();
+    read_from(bytes, shown, &mut |record| records.push(record))?;
+    Ok(records)
+}
+
+/// Hands each top-level object to the reader's caller, one in memory at a time.
+struct Objects<'a> {
+    shown: &'a str,
+    count: usize,
+    window: stream::Window,
+    each: &'a mut dyn FnMut(Record<ObjectProblem>),
+}
+
+impl Objects<'_> {
+    fn give(&mut self, value: Value) {
+        self.count += 1;
+        self.window.new_record();
+        let origin = format!("{}#object {}", self.shown, self.count);
+        let record = match value {
+            Value::Object(map) => record(&map, origin),
+            _ => Err(RecordError {
+                origin,
+                problem: ObjectProblem::NotAnObject,
+            }),
+        };
+        (self.each)(record);
+    }
+
+    /// A document that is one scalar: one object that is not a certificate.
+    fn scalar<E>(&mut self) -> Result<(), E> {
+        self.give(Value::Null);
+        Ok(())
+    }
+}
+
+impl<'de> Visitor<'de> for &mut Objects<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object or an array of objects")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(value) = seq.next_element::<Value>()? {
+            self.give(value);
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let value = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        self.give(value);
+        Ok(())
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        self.scalar()
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        self.scalar()
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        self.scalar()
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        self.scalar()
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        self.scalar()
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.scalar()
+    }
+}
+
+fn record(map: &Map<String, Value>, origin: String) -> Record<ObjectProblem> {
+    let fail = |problem| RecordError {
+        origin: origin.clone(),
+        problem,
+    };
+    let date = |name: &'static str| {
         field(map, name)
-            .map(|v| parse_date(v).ok_or_else(|| fail(format!("{name} {v} is not a date"))))
+            .map(|v| {
+                parse_date(v).ok_or_else(|| {
+                    fail(ObjectProblem::Date {
+                        name,
+                        value: v.to_string(),
+                    })
+                })
+            })
             .transpose()
     };
     let record = ExportedCertificate {
@@ -99,11 +281,7 @@ fn record(map: &Map<String, Value>, origin: String) -> Result<ExportedCertificat
         origin: origin.clone(),
     };
     if rules::unidentified(&record).is_some() {
-        return Err(fail(
-            "it has no RawData and no Thumbprint/Issuer/SerialNumber: export again with \
-             Get-ExchangeCertificate | ConvertTo-Json"
-                .into(),
-        ));
+        return Err(fail(ObjectProblem::Unidentified));
     }
     Ok(record)
 }
@@ -180,7 +358,7 @@ fn parse_date(value: &Value) -> Option<OffsetDateTime> {
 mod tests {
     use super::*;
 
-    fn one(json: &str) -> Result<ExportedCertificate, RecordError> {
+    fn one(json: &str) -> Result<ExportedCertificate, RecordError<ObjectProblem>> {
         read(json.as_bytes(), "x.json").unwrap().remove(0)
     }
 
@@ -244,13 +422,15 @@ mod tests {
         assert!(records[0]
             .as_ref()
             .unwrap_err()
-            .message
+            .problem
+            .to_string()
             .contains("no RawData"));
         assert!(records[1].is_ok());
         assert!(records[2]
             .as_ref()
             .unwrap_err()
-            .message
+            .problem
+            .to_string()
             .contains("NotAfter"));
         assert_eq!(records[3].as_ref().unwrap_err().origin, "x.json#object 4");
         assert!(read(b"{nope", "x.json").is_err());

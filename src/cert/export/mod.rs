@@ -4,6 +4,7 @@
 //! when an export carries them (`RawData`), win over every other field.
 
 pub mod rules;
+pub mod stream;
 
 use time::OffsetDateTime;
 
@@ -34,14 +35,17 @@ pub struct ExportedCertificate {
     pub self_signed: Option<bool>,
 }
 
-/// One object of an export that cannot be used; the rest of the file still is.
+/// One object of an export that cannot be used; the rest of the file still is. `P` says
+/// why, in each format's terms.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordError {
+pub struct RecordError<P> {
     /// As in `ExportedCertificate::origin`.
     pub origin: String,
-    /// What is wrong and what to do, for an administrator.
-    pub message: String,
+    pub problem: P,
 }
 
+/// One object of an export, as its reader gives it.
+pub type Record<P> = Result<ExportedCertificate, RecordError<P>>;
+
 /// Everything read from one export file, object by object.
-pub type Records = Vec<Result<ExportedCertificate, RecordError>>;
+pub type Records<P> = Vec<Record<P>>;

@@ -13,12 +13,15 @@ use rayon::prelude::*;
 use serde::Serialize;
 use x509_parser::pem::Pem;
 
-use super::certificate::{self, Certificate, CertificateError};
-use super::exchange_csv::{self, Culture};
-use super::export::{ExportedCertificate, Records};
+mod exports;
+
+use exports::Export;
+
+use super::certificate::{self, Certificate};
+use super::exchange_csv::Culture;
 use super::index::Source;
 use super::password::Passwords;
-use super::{clixml, exchange_json, pkcs12, pkcs7, sst};
+use super::{pkcs12, pkcs7, sst};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::error::Error;
 
@@ -129,10 +132,7 @@ pub fn read(found: Found, reading: &Reading) -> Loaded {
         .par_iter()
         .map(|path| {
             let shown = crate::paths::shown(path);
-            let content = match crate::walk::read(path) {
-                Ok(bytes) => recognise(path, &shown, &bytes, reading),
-                Err(reason) => Content::Unreadable(Format::Unknown, reason.to_string(), Vec::new()),
-            };
+            let content = read_file(path, &shown, reading);
             (shown, content)
         })
         .collect();
@@ -142,8 +142,28 @@ pub fn read(found: Found, reading: &Reading) -> Loaded {
     loaded
 }
 
+/// One file under `--certs`. A `Get-ExchangeCertificate` export, recognised by its first
+/// bytes, is read as it streams (it may be larger than any file read whole: 10,000 servers'
+/// Export-Clixml is 73 MB); anything else is read whole and recognised by its content.
+fn read_file(path: &Path, shown: &str, reading: &Reading) -> Content {
+    let opened = match crate::walk::open(path) {
+        Ok(opened) => opened,
+        Err(reason) => return Content::Unreadable(Format::Unknown, reason.to_string(), Vec::new()),
+    };
+    if let Some(export) = Export::of_head(opened.head()) {
+        return match opened.into_stream() {
+            Ok(stream) => export.read(stream, path, shown, reading),
+            Err(reason) => Content::Unreadable(export.format(), reason.to_string(), Vec::new()),
+        };
+    }
+    match opened.into_bytes() {
+        Ok(bytes) => recognise(path, shown, &bytes, reading),
+        Err(reason) => Content::Unreadable(Format::Unknown, reason.to_string(), Vec::new()),
+    }
+}
+
 /// What a file turned out to hold.
-enum Content {
+pub(super) enum Content {
     Certificates(Format, Vec<(Certificate, Source)>, Vec<Diagnostic>),
     /// Unreadable as a whole; with the messages of its unusable objects, if any.
     Unreadable(Format, String, Vec<Diagnostic>),
@@ -222,54 +242,13 @@ fn recognise(path: &Path, shown: &str, bytes: &[u8], reading: &Reading) -> Conte
     if matches!(ext.as_str(), "pfx" | "p12") || pkcs12::looks_like(bytes) {
         return done(Format::Pkcs12, read_pkcs12(bytes, path, shown, reading));
     }
-    // The exports are text: decoded once (a CLIXML export of a large organisation is tens
-    // of megabytes of UTF-16), then recognised and read from the text.
-    let text = crate::encoding::decode(bytes);
-    if let Some(content) = recognise_export(
-        bytes,
-        text.as_ref().ok().map(|(t, _)| t.as_ref()),
-        path,
-        shown,
-        reading,
-    ) {
-        return content;
+    // An export whose first bytes did not say so (a long preamble, a first object of more
+    // than the head), read from memory the same way.
+    if let Some(export) = Export::of_whole(bytes) {
+        return export.read(std::io::Cursor::new(bytes), path, shown, reading);
     }
-    let not_text = text.err().map(|e| e.to_string());
+    let not_text = crate::encoding::decode(bytes).err().map(|e| e.to_string());
     recognise_der(bytes, path, shown, &ext, not_text)
-}
-
-/// Text whose every non-ASCII byte is `?`, and how many there were: how a CSV that Excel saved
-/// in the machine's ANSI code page (1252, 1250, ...) is read, since the bytes do not say which
-/// code page it was. None for bytes with a BOM or with NUL bytes (UTF-16), or that are ASCII.
-fn ansi_as_unknown(bytes: &[u8]) -> Option<(String, usize)> {
-    if bytes.starts_with(&[0xEF, 0xBB, 0xBF])
-        || bytes.starts_with(&[0xFF, 0xFE])
-        || bytes.starts_with(&[0xFE, 0xFF])
-        || bytes.contains(&0)
-    {
-        return None;
-    }
-    let unknown = bytes.iter().filter(|b| !b.is_ascii()).count();
-    let text = bytes
-        .iter()
-        .map(|&b| if b.is_ascii() { char::from(b) } else { '?' })
-        .collect();
-    (unknown > 0).then_some((text, unknown))
-}
-
-/// A file's content with one more message about it.
-fn with_note(content: Content, note: Diagnostic) -> Content {
-    match content {
-        Content::Certificates(format, certs, mut diagnostics) => {
-            diagnostics.insert(0, note);
-            Content::Certificates(format, certs, diagnostics)
-        }
-        Content::Unreadable(format, reason, mut diagnostics) => {
-            diagnostics.insert(0, note);
-            Content::Unreadable(format, reason, diagnostics)
-        }
-        other => other,
-    }
 }
 
 /// A lone DER certificate, a DER structure that is something else, or nothing read: what
@@ -312,53 +291,6 @@ fn recognise_der(
         );
     }
     Content::Ignored
-}
-
-/// A `Get-ExchangeCertificate` export, from its decoded text; or, for bytes that are not
-/// UTF-8, an `Export-Csv` file Excel saved in an ANSI code page. None for anything else.
-fn recognise_export(
-    bytes: &[u8],
-    text: Option<&str>,
-    path: &Path,
-    shown: &str,
-    reading: &Reading,
-) -> Option<Content> {
-    if let Some(text) = text {
-        if clixml::looks_like_text(text) {
-            return Some(export(Format::Clixml, clixml::read_text(text, shown), path));
-        }
-        if exchange_json::looks_like_text(text) {
-            return Some(export(
-                Format::Json,
-                exchange_json::read_text(text, shown),
-                path,
-            ));
-        }
-        if exchange_csv::looks_like_text(text) {
-            let read = exchange_csv::read_text(text, shown, &reading.csv_culture);
-            return Some(export(Format::Csv, read, path));
-        }
-        return None;
-    }
-    let (text, unknown) = ansi_as_unknown(bytes)?;
-    if !exchange_csv::looks_like_text(&text) {
-        return None;
-    }
-    let read = exchange_csv::read_text(&text, shown, &reading.csv_culture);
-    Some(with_note(
-        export(Format::Csv, read, path),
-        Diagnostic::new(
-            Code::SourceUnreadable,
-            format!(
-                "the file is not UTF-8 but in a Windows ANSI code page, as Excel saves a CSV: \
-                 its {unknown} non-ASCII byte{} are read as unknown characters ('?', which \
-                 matches any one character, as in a PowerShell 2.0 export)",
-                if unknown == 1 { "" } else { "s" }
-            ),
-        )
-        .with_severity(Severity::Warning)
-        .in_file(shown),
-    ))
 }
 
 /// What PEM blocks without a certificate most likely are.
@@ -543,119 +475,7 @@ fn read_pkcs12(
         .collect()
 }
 
-/// The certificates of an export; an unusable object is a diagnostic and the rest go on.
-fn export(format: Format, read: Result<Records, String>, path: &Path) -> Content {
-    let records = match read {
-        Ok(records) => records,
-        Err(reason) => return Content::Unreadable(format, reason, Vec::new()),
-    };
-    let shown = crate::paths::shown(path);
-    let mut certs = Vec::new();
-    let mut diagnostics = Vec::new();
-    for record in records {
-        let outcome = record
-            .map_err(|e| (e.origin, e.message))
-            .and_then(|r| from_record(&r, path).map_err(|e| (r.origin.clone(), e.to_string())));
-        match outcome {
-            Ok((cert, source, warnings)) => {
-                diagnostics.extend(warnings.into_iter().map(|(code, w)| {
-                    let mut note = unusable(&shown, &source.origin, w, Severity::Warning);
-                    note.code = code;
-                    note
-                }));
-                certs.push((cert, source));
-            }
-            Err((origin, message)) => {
-                diagnostics.push(unusable(&shown, &origin, message, Severity::Error))
-            }
-        }
-    }
-    if certs.is_empty() && !diagnostics.is_empty() {
-        let reason = "none of its objects is a usable certificate".to_string();
-        return Content::Unreadable(format, reason, diagnostics);
-    }
-    Content::Certificates(format, certs, diagnostics)
-}
-
-/// The message of one unusable object: its place in the file (`row 7`), the file itself
-/// being the diagnostic's file.
-fn unusable(shown: &str, origin: &str, message: String, severity: Severity) -> Diagnostic {
-    let place = origin
-        .strip_prefix(shown)
-        .map_or(origin, |place| place.trim_start_matches('#'));
-    let message = if place.is_empty() {
-        message
-    } else {
-        format!("{place}: {message}")
-    };
-    Diagnostic::new(Code::SourceUnreadable, message)
-        .with_severity(severity)
-        .in_file(shown)
-}
-
-/// A warning about one exported object: its code and message.
-type Note = (Code, String);
-
-/// Why an exported object that its reader accepted is still not a certificate.
-#[derive(Debug, thiserror::Error)]
-enum RecordUnusable {
-    #[error("its RawData is {0}")]
-    RawData(#[source] CertificateError),
-    #[error(transparent)]
-    Fields(CertificateError),
-}
-
-/// One exported object as a certificate: from its DER when it has RawData (the computed
-/// thumbprint wins over the exported text, and a disagreement is reported), else from its
-/// validated text.
-fn from_record(
-    record: &ExportedCertificate,
-    path: &Path,
-) -> Result<(Certificate, Source, Vec<Note>), RecordUnusable> {
-    let mut warnings = Vec::new();
-    if let Some(text) = &record.thumbprint {
-        let (_, removed) = crate::hidden::strip(text);
-        if !removed.is_empty() {
-            warnings.push((
-                Code::HiddenCharacters,
-                format!(
-                    "its Thumbprint contains invisible characters ({}); they were removed",
-                    crate::hidden::describe_all(&removed)
-                ),
-            ));
-        }
-    }
-    let cert = match &record.der {
-        Some(der) => {
-            let cert = certificate::from_der(der).map_err(RecordUnusable::RawData)?;
-            if let Some(text) = &record.thumbprint {
-                match certificate::parse_thumbprint(text) {
-                    Ok(t) if t == cert.thumbprint => {}
-                    Ok(t) => warnings.push((Code::SourceUnreadable, format!(
-                        "its Thumbprint {t} disagrees with the SHA-1 of its RawData, {}; the computed one is used",
-                        cert.thumbprint
-                    ))),
-                    Err(e) => warnings.push((
-                        Code::SourceUnreadable,
-                        format!("{e}; the SHA-1 of its RawData, {}, is used", cert.thumbprint),
-                    )),
-                }
-            }
-            cert
-        }
-        None => certificate::from_export(record).map_err(RecordUnusable::Fields)?,
-    };
-    let source = Source {
-        origin: record.origin.clone(),
-        file: path.to_path_buf(),
-        has_private_key: record.has_private_key,
-        computer: record.computer.clone(),
-        friendly_name: None,
-    };
-    Ok((cert, source, warnings))
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+pub(super) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
