@@ -328,6 +328,60 @@ mod tests {
         assert_eq!(read(&path).unwrap(), b"<configuration/>");
     }
 
+    #[test]
+    fn a_file_opened_is_read_whole_within_64_mib_or_streamed_within_4_gib() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("exchange.clixml");
+        std::fs::write(&path, "<Objs/>").unwrap();
+        let opened = open(&path).unwrap();
+        assert_eq!(opened.head(), b"<Objs/>");
+        assert_eq!(opened.into_bytes().unwrap(), b"<Objs/>");
+        // Sparse: 1 GiB of zeros, refused whole, streamed from its first byte.
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(1 << 30)
+            .unwrap();
+        let opened = open(&path).unwrap();
+        assert_eq!(opened.head().len(), HEAD_BYTES);
+        let err = opened.into_bytes().unwrap_err().to_string();
+        assert!(err.contains("1024 MiB") && err.contains("streams"), "{err}");
+        let mut stream = open(&path).unwrap().into_stream().unwrap();
+        let mut first = [1u8; 4];
+        stream.read_exact(&mut first).unwrap();
+        assert_eq!(first, [0; 4]);
+        stream.rewind().unwrap();
+        assert_eq!(stream.read, 0);
+        // Past the streamed limit, before anything is read.
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(MAX_STREAMED_BYTES + 1)
+            .unwrap();
+        let err = open(&path).unwrap().into_stream().unwrap_err();
+        assert!(
+            matches!(err, ReadError::Oversize(Oversize::Stream)),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn errors_carried_in_io_errors_are_recognised() {
+        let decode = io::Error::other(DecodeError::Empty);
+        assert!(matches!(
+            ReadError::from_io(decode),
+            ReadError::Decode(DecodeError::Empty)
+        ));
+        let record = Oversize::Record("row").into_io();
+        assert!(matches!(
+            ReadError::from_io_ref(&record),
+            ReadError::Oversize(Oversize::Record("row"))
+        ));
+        let plain = io::Error::new(io::ErrorKind::PermissionDenied, "denied");
+        assert_eq!(
+            ReadError::from_io(plain).to_string(),
+            "cannot read the file: denied"
+        );
+    }
+
     #[cfg(unix)]
     #[test]
     fn special_files_are_found_and_refused_without_blocking() {

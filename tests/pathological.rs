@@ -154,6 +154,58 @@ fn an_oversized_certificate_file_is_refused_and_the_rest_are_read() {
 }
 
 #[test]
+fn an_export_larger_than_any_file_read_whole_is_read_as_it_streams() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "configs/CAS01/web.config", clean());
+    let der = std::fs::read(common::root().join("tests/fixtures/certs/cas01.cer")).unwrap();
+    let raw = base64::engine::general_purpose::STANDARD.encode(&der);
+    // Two rows of 33 MiB (a long FriendlyName each): 66 MiB in all, more than the 64 MiB a
+    // file may be read whole in, while no one row is.
+    let filler = "x".repeat(33 << 20);
+    let export = dir.path().join("certs/exchange.csv");
+    std::fs::create_dir_all(export.parent().unwrap()).unwrap();
+    let mut text =
+        String::from("#TYPE Selected.ExchangeCertificate\r\n\"FriendlyName\",\"RawData\"\r\n");
+    for _ in 0..2 {
+        text.push_str(&format!("\"{filler}\",\"{raw}\"\r\n"));
+    }
+    text.push_str("\"\",\"not base64\"\r\n");
+    std::fs::write(&export, &text).unwrap();
+    assert!(text.len() as u64 > 64 << 20);
+    drop(text);
+    let out = dir.path().join("out");
+    let output = bin()
+        .arg("convert")
+        .arg(dir.path().join("configs"))
+        .arg("--certs")
+        .arg(&export)
+        .args(["--at", "2027-01-01", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = common::report(&out);
+    assert_eq!(server(&report, "CAS01")["status"], "converted");
+    let source = &report["sources"][0];
+    assert_eq!(source["status"], "read", "{source}");
+    assert_eq!(source["certificates"], 2, "{source}");
+    // The last row is named by its line, past the 66 MiB before it.
+    let said: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert!(said.iter().any(|m| m.starts_with("row 5: ")), "{said:?}");
+}
+
+#[test]
 fn nothing_is_written_outside_out() {
     // The output names are the program's own; a hostile server name cannot reach a path.
     let dir = tempfile::tempdir().unwrap();

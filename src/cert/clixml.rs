@@ -983,6 +983,31 @@ mod tests {
     }
 
     #[test]
+    fn a_long_utf16_file_is_read_object_by_object_and_errors_name_their_line() {
+        let one = format!(
+            "\r\n{}",
+            object(&format!(r#"<BA N="RawData">{}</BA>"#, der_base64()))
+        );
+        let many = one.repeat(3_000);
+        let records = read(&utf16le_bom(&objs(&many)), "x.xml").expect("CLIXML");
+        assert_eq!(records.len(), 3_000);
+        assert_eq!(
+            records[2_999].as_ref().map(|c| c.origin.as_str()),
+            Ok("x.xml#object 3000")
+        );
+        let broken = format!("{HEADER}{many}\r\n<Obj><Props></Obj>");
+        let err = read(&utf16le_bom(&broken), "x.xml").expect_err("malformed");
+        assert!(err.to_string().contains("(line 3002)"), "{err}");
+        let stray = format!("{HEADER}{many}</Objs>\r\nx");
+        let err = read(&utf16le_bom(&stray), "x.xml").expect_err("text after the root");
+        // Named by where the text starts: the line end after </Objs>.
+        assert_eq!(
+            err.to_string(),
+            "text outside the <Objs> element (line 3001)"
+        );
+    }
+
+    #[test]
     fn empty_root_has_no_records() {
         assert_eq!(read(objs("").as_bytes(), "x.xml").unwrap(), vec![]);
         let empty =

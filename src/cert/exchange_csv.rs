@@ -1194,6 +1194,38 @@ mod tests {
     }
 
     #[test]
+    fn rows_of_a_long_file_are_named_by_their_lines() {
+        // More than the transcoder's and the reader's buffers, with quoted line breaks, blank
+        // lines and UTF-16, so that the window on the text is cut and compacted on the way.
+        let mut lines = vec![
+            "#TYPE Microsoft.Exchange.Management.SystemConfigurationTasks.ExchangeCertificate"
+                .to_string(),
+            "".to_string(),
+            "\"Thumbprint\",\"Issuer\",\"SerialNumber\",\"NotAfter\",\"FriendlyName\"".to_string(),
+        ];
+        for n in 0..3_000 {
+            lines.push(format!(
+                "\"AA\",\"CN=CA\",\"{n:04}\",\"1/15/2030 1:00:00 AM\",\"two\r\nlines\""
+            ));
+            if n % 1_000 == 0 {
+                lines.push(String::new());
+            }
+        }
+        lines.push("\"BB\",\"CN=CA\",\"01\",\"31/01/2030 00:00:00\",\"\"".to_string());
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let text = String::from_utf8(crlf(&lines)).unwrap();
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let records = read(&bytes, "x.csv", &en_us()).unwrap();
+        assert_eq!(records.len(), 3_001);
+        assert_eq!(ok(&records, 0).origin, "x.csv#row 4");
+        assert_eq!(ok(&records, 1).origin, "x.csv#row 7");
+        // 3,000 rows of two lines, three blank lines, three lines before the first row.
+        let last = records[3_000].as_ref().unwrap_err();
+        assert_eq!(last.origin, format!("x.csv#row {}", 3 + 6_000 + 3 + 1));
+    }
+
+    #[test]
     fn files_that_are_not_certificate_exports() {
         let refused = |bytes: &[u8]| read(bytes, "x.csv", &en_us()).unwrap_err().to_string();
         assert!(refused(b"").contains("empty"));
