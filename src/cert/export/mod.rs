@@ -2,6 +2,17 @@
 //! says about one certificate. Every field is untrusted text from another machine: the
 //! resolver validates each one before it becomes part of a `Certificate`, and the DER bytes,
 //! when an export carries them (`RawData`), win over every other field.
+//!
+//! How an export is read, by concept:
+//! - `rules.rs`: what a value means whatever the format (booleans, base64 `RawData`,
+//!   `CertificateDomains`, dates and the one rule for a date without an offset, whether an
+//!   object names a certificate, which server it is on);
+//! - `stream.rs`: the file's text as it streams (decoded on the fly, lines kept for messages,
+//!   one object at most 64 MiB);
+//! - `cert/exchange_csv/`, `cert/exchange_json.rs`, `cert/clixml/`: each format's syntax,
+//!   giving one [`Record`] per object as soon as it is read;
+//! - `cert/source/exports.rs`: which export a file is (by its first bytes), and each record
+//!   turned into a certificate.
 
 pub mod rules;
 pub mod stream;
