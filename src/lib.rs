@@ -595,11 +595,7 @@ fn index_certificates(
         ..source::Reading::default()
     };
     let loaded = source::read(found, &reading);
-    let mut index = CertIndex::default();
-    for (cert, source) in loaded.certificates {
-        index.insert(cert, source);
-    }
-    (index, loaded.files, loaded.diagnostics)
+    (loaded.index, loaded.files, loaded.diagnostics)
 }
 
 /// Run-level diagnostics (server map rows, unreadable folders and certificate files) go

@@ -263,6 +263,30 @@ fn describe(kind: std::fs::FileType) -> &'static str {
     }
 }
 
+/// What a file is, whatever path names it.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub enum FileId {
+    /// Its device and inode: one `stat`, where resolving the path would read every folder
+    /// of it as a possible link (seven system calls a file in a collection's layout).
+    #[cfg(unix)]
+    Inode(u64, u64),
+    /// Its path with every link resolved.
+    Path(PathBuf),
+}
+
+impl FileId {
+    pub fn of(path: &Path) -> FileId {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if let Ok(meta) = std::fs::metadata(path) {
+                return FileId::Inode(meta.dev(), meta.ino());
+            }
+        }
+        FileId::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+    }
+}
+
 /// Every file below `root` that is not a folder, in a stable order, and a diagnostic for
 /// each folder that could not be searched. Special files (FIFOs, devices, sockets) are kept,
 /// so that the report names them and [`read`] says why they are not read.

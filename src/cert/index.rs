@@ -1,7 +1,7 @@
 //! The certificate index: every certificate once (by thumbprint), looked up by serial and
 //! then by issuer, with the SPEC §3 rules for what still counts as a match.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::certificate::Certificate;
@@ -56,10 +56,6 @@ pub struct CertIndex {
     entries: Vec<Entry>,
     by_thumbprint: HashMap<Thumbprint, usize>,
     by_serial: HashMap<Serial, Vec<usize>>,
-    /// Every (entry, source) pair already recorded: a file named twice adds no second
-    /// source, found without scanning the entry's sources (100,000 copies of one
-    /// certificate in a bundle would make that quadratic).
-    seen: HashSet<(usize, Source)>,
 }
 
 /// What the administrator wrote, ready to look up.
@@ -125,13 +121,12 @@ impl CertIndex {
                 self.reindex_serial(i, &cert.serial);
                 self.entries[i].cert = cert;
             }
-            if self.seen.insert((i, source.clone())) {
-                self.entries[i].sources.push(source);
-            }
+            // Every source is another place: a file named twice is read once
+            // (`source::find`), and each place in a file has its own origin.
+            self.entries[i].sources.push(source);
             return;
         }
         let i = self.entries.len();
-        self.seen.insert((i, source.clone()));
         self.by_thumbprint.insert(cert.thumbprint, i);
         self.by_serial
             .entry(cert.serial.clone())

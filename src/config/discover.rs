@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use crate::diag::Diagnostic;
 use crate::error::Error;
 use crate::names::ServerName;
+use crate::walk::FileId;
 
 /// One web.config found, and where it was found from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,30 +79,6 @@ pub fn discover(args: &[PathBuf]) -> Result<(Vec<ConfigFile>, Vec<Diagnostic>), 
     let mut real = real.into_iter();
     files.retain(|_| real.next().is_some_and(|id| seen.insert(id)));
     Ok((files, diagnostics))
-}
-
-/// What a file is, whatever path names it.
-#[derive(Debug, PartialEq, Eq, Hash)]
-enum FileId {
-    /// Its device and inode: one `stat`, where resolving the path would read every folder
-    /// of it as a possible link (seven system calls a file in a collection's layout).
-    #[cfg(unix)]
-    Inode(u64, u64),
-    /// Its path with every link resolved.
-    Path(PathBuf),
-}
-
-impl FileId {
-    fn of(path: &Path) -> FileId {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            if let Ok(meta) = std::fs::metadata(path) {
-                return FileId::Inode(meta.dev(), meta.ino());
-            }
-        }
-        FileId::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
-    }
 }
 
 /// How a server name was derived, for messages.

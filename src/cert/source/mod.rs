@@ -19,11 +19,12 @@ use exports::Export;
 
 use super::certificate::{self, Certificate};
 use super::exchange_csv::Culture;
-use super::index::Source;
+use super::index::{CertIndex, Source};
 use super::password::Passwords;
 use super::{pkcs12, pkcs7, sst};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::error::Error;
+use crate::walk::FileId;
 
 /// One file read from `--certs`, as the report lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,7 +64,8 @@ pub enum Status {
 /// Everything read from the `--certs` arguments.
 #[derive(Debug, Default)]
 pub struct Loaded {
-    pub certificates: Vec<(Certificate, Source)>,
+    /// Every certificate read, once, with every place it was seen.
+    pub index: CertIndex,
     pub files: Vec<SourceFile>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -117,29 +119,62 @@ pub fn find(paths: &[PathBuf]) -> Result<Found, Error> {
         found.diagnostics.extend(walked);
         found.files.extend(files);
     }
+    // A file named twice (a folder and a file in it, or through a link) is read once.
+    let ids: Vec<FileId> = found.files.par_iter().map(|f| FileId::of(f)).collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut ids = ids.into_iter();
+    found
+        .files
+        .retain(|_| ids.next().is_some_and(|id| seen.insert(id)));
     Ok(found)
 }
 
-/// Reads the files found, in parallel; the result is in the order of the paths and, inside
-/// a folder, of the sorted file names, so the index is the same on every run.
+/// Reads the files found into one index, in parallel; certificates are indexed in the order
+/// of the paths and, inside a folder, of the sorted file names, so the index is the same on
+/// every run. Files are read a group at a time and each group indexed before the next is
+/// read, so that what is in memory is the index and one group's certificates, not every
+/// copy of every certificate (an organisation's certificates are often in a folder of
+/// files and in one or two exports at once).
 pub fn read(found: Found, reading: &Reading) -> Loaded {
     let mut loaded = Loaded {
         diagnostics: found.diagnostics,
         ..Loaded::default()
     };
-    let contents: Vec<(String, Content)> = found
-        .files
-        .par_iter()
-        .map(|path| {
-            let shown = crate::paths::shown(path);
-            let content = read_file(path, &shown, reading);
-            (shown, content)
-        })
-        .collect();
-    for (shown, content) in contents {
-        add(&mut loaded, shown, content);
+    for group in groups(&found.files) {
+        let contents: Vec<(String, Content)> = group
+            .par_iter()
+            .map(|path| {
+                let shown = crate::paths::shown(path);
+                let content = read_file(path, &shown, reading);
+                (shown, content)
+            })
+            .collect();
+        for (shown, content) in contents {
+            add(&mut loaded, shown, content);
+        }
     }
     loaded
+}
+
+/// Consecutive files read together: up to 64 of them, or as many as make 4 MiB; a larger
+/// file (an export of a whole organisation) is a group of its own.
+fn groups(files: &[PathBuf]) -> Vec<&[PathBuf]> {
+    const FILES: usize = 64;
+    const BYTES: u64 = 4 * 1024 * 1024;
+    let mut groups = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, file) in files.iter().enumerate() {
+        let size = std::fs::metadata(file).map_or(0, |m| m.len());
+        if i > start && (i - start == FILES || bytes + size > BYTES) {
+            groups.push(&files[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < files.len() {
+        groups.push(&files[start..]);
+    }
+    groups
 }
 
 /// One file under `--certs`. A `Get-ExchangeCertificate` export, recognised by its first
@@ -177,7 +212,9 @@ fn add(loaded: &mut Loaded, shown: String, content: Content) {
     let (format, certificates, status) = match content {
         Content::Certificates(format, certs, diagnostics) => {
             let count = certs.len();
-            loaded.certificates.extend(certs);
+            for (cert, source) in certs {
+                loaded.index.insert(cert, source);
+            }
             loaded.diagnostics.extend(diagnostics);
             (format, count, Status::Read)
         }
@@ -483,4 +520,45 @@ fn extension(path: &Path) -> String {
     path.extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A folder and a file in it, and the folder again through another spelling: every file
+    /// once, so that each certificate has one source per place it really is.
+    #[test]
+    fn a_file_named_several_ways_is_read_once() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/certs");
+        let one = std::fs::read_dir(&fixtures)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.is_file())
+            .unwrap();
+        let alone = find(std::slice::from_ref(&fixtures)).unwrap();
+        let paths = [fixtures.clone(), one, fixtures.join(".")];
+        let again = find(&paths).unwrap();
+        assert_eq!(again.files, alone.files);
+        let loaded = read(again, &Reading::default());
+        let read_alone = read(alone, &Reading::default());
+        assert_eq!(loaded.files.len(), read_alone.files.len());
+        assert_eq!(loaded.index.len(), read_alone.index.len());
+    }
+
+    #[test]
+    fn groups_keep_the_order_and_bound_their_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = Vec::new();
+        for (i, size) in [10, 10, 5 * 1024 * 1024, 10].into_iter().enumerate() {
+            let path = dir.path().join(format!("{i}.cer"));
+            std::fs::write(&path, vec![0u8; size]).unwrap();
+            files.push(path);
+        }
+        files.extend((0..130).map(|i| dir.path().join(format!("missing-{i}"))));
+        let groups = groups(&files);
+        let sizes: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+        assert_eq!(sizes, [2, 1, 64, 64, 3]);
+        assert_eq!(groups.concat(), files);
+    }
 }
