@@ -115,39 +115,63 @@ impl Export {
 struct Collected {
     path: PathBuf,
     shown: String,
+    /// Objects read and not yet made certificates: that is done a batch at a time, in
+    /// parallel (parsing the DER and hashing it), while the file itself is read in order.
+    pending: Vec<Result<ExportedCertificate, (String, String)>>,
     certs: Vec<(Certificate, Source)>,
     diagnostics: Vec<Diagnostic>,
 }
+
+/// How many objects of an export are made certificates together.
+const BATCH: usize = 256;
 
 impl Collected {
     fn new(path: &Path, shown: &str) -> Self {
         Collected {
             path: path.to_path_buf(),
             shown: shown.to_string(),
+            pending: Vec::new(),
             certs: Vec::new(),
             diagnostics: Vec::new(),
         }
     }
 
-    /// One object: a certificate and its warnings, or why it is unusable.
+    /// One object as it is read.
     fn add<P: Display>(&mut self, record: Record<P>) {
-        let outcome = record
-            .map_err(|e| (e.origin, e.problem.to_string()))
-            .and_then(|r| {
-                from_record(&r, &self.path).map_err(|e| (r.origin.clone(), e.to_string()))
-            });
-        match outcome {
-            Ok((cert, source, warnings)) => {
-                for (code, warning) in warnings {
-                    let mut note = self.unusable(&source.origin, warning, Severity::Warning);
-                    note.code = code;
+        self.pending
+            .push(record.map_err(|e| (e.origin, e.problem.to_string())));
+        if self.pending.len() == BATCH {
+            self.convert();
+        }
+    }
+
+    /// The objects read so far, each a certificate and its warnings or why it is unusable,
+    /// in the file's order.
+    fn convert(&mut self) {
+        use rayon::prelude::*;
+        let path = &self.path;
+        let outcomes: Vec<_> = std::mem::take(&mut self.pending)
+            .into_par_iter()
+            .map(|record| {
+                record.and_then(|r| {
+                    from_record(&r, path).map_err(|e| (r.origin.clone(), e.to_string()))
+                })
+            })
+            .collect();
+        for outcome in outcomes {
+            match outcome {
+                Ok((cert, source, warnings)) => {
+                    for (code, warning) in warnings {
+                        let mut note = self.unusable(&source.origin, warning, Severity::Warning);
+                        note.code = code;
+                        self.diagnostics.push(note);
+                    }
+                    self.certs.push((cert, source));
+                }
+                Err((origin, message)) => {
+                    let note = self.unusable(&origin, message, Severity::Error);
                     self.diagnostics.push(note);
                 }
-                self.certs.push((cert, source));
-            }
-            Err((origin, message)) => {
-                let note = self.unusable(&origin, message, Severity::Error);
-                self.diagnostics.push(note);
             }
         }
     }
@@ -168,7 +192,8 @@ impl Collected {
             .in_file(&self.shown)
     }
 
-    fn content(self, format: Format) -> Content {
+    fn content(mut self, format: Format) -> Content {
+        self.convert();
         if self.certs.is_empty() && !self.diagnostics.is_empty() {
             let reason = "none of its objects is a usable certificate".to_string();
             return Content::Unreadable(format, reason, self.diagnostics);
