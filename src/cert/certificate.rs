@@ -27,7 +27,6 @@ pub enum ServerAuth {
 #[derive(Debug, Clone)]
 pub struct Certificate {
     pub thumbprint: Thumbprint,
-    pub subject: DistinguishedName,
     pub issuer: DistinguishedName,
     /// The issuer exactly as .NET's `X509Certificate.Issuer` prints it: what RTM compared.
     pub issuer_text: String,
@@ -87,7 +86,6 @@ pub fn from_der(der: &[u8]) -> Result<Certificate, CertificateError> {
         thumbprint: Thumbprint::of_der(der),
         issuer_text: issuer.to_windows_string(),
         subject_text: subject.to_windows_string(),
-        subject,
         issuer,
         serial: Serial::from_be_bytes(x509.raw_serial()),
         not_before: x509.validity().not_before.to_datetime(),
@@ -142,7 +140,6 @@ pub fn from_export(record: &ExportedCertificate) -> Result<Certificate, Certific
         issuer_wildcards: issuer_text.contains('?'),
         issuer,
         issuer_text,
-        subject,
         subject_text,
         serial,
         not_before,
