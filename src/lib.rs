@@ -140,8 +140,11 @@ impl Prepared {
 pub fn prepare(options: &ConvertOptions) -> Result<Prepared> {
     // Every file is found first, so that a path that does not exist stops the run before
     // anything is read or a password asked for.
-    let (files, map, corrections, mut run) = gather(&options.inputs)?;
-    let found = source::find(&options.certs)?;
+    // Both folders are searched at once; an error of the web.config side is said first.
+    let (gathered, found) =
+        rayon::join(|| gather(&options.inputs), || source::find(&options.certs));
+    let (files, map, corrections, mut run) = gathered?;
+    let found = found?;
     let bar = Progress::new(options.inputs.progress);
     // Neither side needs the other until the lookups: the certificates (one large export
     // is one worker's job) are read while the web.config files are.
