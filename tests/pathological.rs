@@ -20,6 +20,28 @@ fn scan(dir: &Path) -> (i32, Value) {
     (output.status.code().unwrap(), report)
 }
 
+/// `convert` of `dir/configs` with `certs` into `dir/out`, which succeeds: its report.
+fn convert_ok(dir: &Path, certs: &Path) -> Value {
+    let out = dir.join("out");
+    let output = bin()
+        .arg("convert")
+        .arg(dir.join("configs"))
+        .arg("--certs")
+        .arg(certs)
+        .args(["--at", "2027-01-01", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    common::report(&out)
+}
+
 fn clean() -> String {
     web_config(&im_keys(
         "naocs.contoso.com",
@@ -129,23 +151,7 @@ fn an_oversized_certificate_file_is_refused_and_the_rest_are_read() {
         .unwrap()
         .set_len(200 << 20)
         .unwrap();
-    let out = dir.path().join("out");
-    let output = bin()
-        .arg("convert")
-        .arg(dir.path().join("configs"))
-        .arg("--certs")
-        .arg(&certs)
-        .args(["--at", "2027-01-01", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stdout)
-    );
-    let report = common::report(&out);
+    let report = convert_ok(dir.path(), &certs);
     assert_eq!(server(&report, "CAS01")["status"], "converted");
     assert!(report["diagnostics"][0]["message"]
         .as_str()
@@ -174,23 +180,7 @@ fn an_export_larger_than_any_file_read_whole_is_read_as_it_streams() {
     std::fs::write(&export, &text).unwrap();
     assert!(text.len() as u64 > 64 << 20);
     drop(text);
-    let out = dir.path().join("out");
-    let output = bin()
-        .arg("convert")
-        .arg(dir.path().join("configs"))
-        .arg("--certs")
-        .arg(&export)
-        .args(["--at", "2027-01-01", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report = common::report(&out);
+    let report = convert_ok(dir.path(), &export);
     assert_eq!(server(&report, "CAS01")["status"], "converted");
     let source = &report["sources"][0];
     assert_eq!(source["status"], "read", "{source}");
