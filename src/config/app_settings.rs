@@ -430,21 +430,6 @@ fn attribute<'t>(tag: &'t BytesStart<'_>, name: &str) -> Result<Option<Cow<'t, s
 
 /// Byte offset -> line (and column) without rescanning: offsets only grow while reading,
 /// so each byte of the file is counted once.
-/// The line feeds in `bytes`, counted in a byte-wide counter per block of 255 bytes, which
-/// the compiler makes 16 bytes a step; a count into a `usize` went 4 bytes a step, and
-/// counting lines was a tenth of reading a large web.config.
-fn count_newlines(bytes: &[u8]) -> usize {
-    bytes
-        .chunks(255)
-        .map(|block| {
-            let count = block
-                .iter()
-                .fold(0u8, |count, &b| count + u8::from(b == b'\n'));
-            usize::from(count)
-        })
-        .sum()
-}
-
 struct LineCounter<'t> {
     text: &'t str,
     offset: usize,
@@ -466,7 +451,8 @@ impl<'t> LineCounter<'t> {
             self.offset = 0;
             self.line = 1;
         }
-        let newlines = count_newlines(&self.text.as_bytes()[self.offset..offset]);
+        let newlines =
+            crate::encoding::count_line_feeds(&self.text.as_bytes()[self.offset..offset]);
         self.line = self
             .line
             .saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
@@ -505,26 +491,6 @@ mod tests {
 
     fn value(settings: &ImSettings, key: ImKey) -> Option<(&str, u32)> {
         settings.get(key).map(|s| (s.value.as_str(), s.line))
-    }
-
-    #[test]
-    fn newlines_are_counted_in_blocks_as_one_by_one() {
-        let text: String = (0..2000)
-            .map(|i| {
-                if i % 7 == 0 || i % 300 == 1 {
-                    '\n'
-                } else {
-                    'x'
-                }
-            })
-            .collect();
-        for end in [0, 1, 254, 255, 256, 510, 1999, 2000] {
-            let slice = &text.as_bytes()[..end];
-            let expected = slice.iter().filter(|&&b| b == b'\n').count();
-            assert_eq!(count_newlines(slice), expected, "first {end} bytes");
-        }
-        let all_newlines = vec![b'\n'; 1000];
-        assert_eq!(count_newlines(&all_newlines), 1000);
     }
 
     #[test]

@@ -124,7 +124,7 @@ impl Window {
 }
 
 fn line_feeds(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|b| **b == b'\n').count() as u64
+    crate::encoding::count_line_feeds(bytes) as u64
 }
 
 /// Passes the decoded text on to the reader, keeping it in the [`Window`] until the reader
