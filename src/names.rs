@@ -14,7 +14,7 @@ pub struct ServerName(String);
 impl ServerName {
     /// Accepts a host label (`cas01`) or an FQDN (`cas01.contoso.com`, first label taken).
     /// Returns the name and, for an FQDN, the FQDN itself for the certificate name checks.
-    pub fn parse(text: &str) -> Result<(ServerName, Option<String>), String> {
+    pub fn parse(text: &str) -> Result<(ServerName, Option<String>), DnsNameError> {
         let text = text.trim().trim_end_matches('.');
         let (label, fqdn) = match text.split_once('.') {
             Some((label, _)) => {
@@ -49,9 +49,45 @@ pub enum PoolError {
     /// A single label such as `ocspool`.
     #[error("'{0}' is a single label, not the pool's FQDN")]
     NotFqdn(String),
-    /// Not a DNS name at all; the reason says why.
-    #[error("{0}")]
-    Invalid(String),
+    #[error("'{}' is an IP address, but OWA connects to the pool by name over TLS: use the pool's FQDN (the name in its certificate)", crate::hidden::quoted(.0, 80))]
+    IpAddress(String),
+    /// Not a DNS name at all.
+    #[error(transparent)]
+    Invalid(#[from] DnsNameError),
+}
+
+/// Why a name is not a DNS host name (RFC 1123).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DnsNameError {
+    #[error("the name is empty")]
+    Empty,
+    #[error("'{}' is longer than the 253 characters DNS allows", crate::hidden::quoted(.0, 80))]
+    TooLong(String),
+    #[error("it has an empty label (two dots in a row, or a leading dot)")]
+    EmptyLabel,
+    #[error("label '{}' is longer than 63 characters", crate::hidden::quoted(.0, 80))]
+    LabelTooLong(String),
+    #[error("'{label}' contains '{}', which a DNS host name may not contain", .bad.escape_default())]
+    Character { label: String, bad: char },
+    #[error("label '{0}' starts or ends with a hyphen")]
+    Hyphen(String),
+}
+
+/// Why an OWA virtual directory identity is not used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentityError {
+    #[error("identity '{text}' is not of the form {server}\\owa (Default Web Site)")]
+    Form { text: String, server: ServerName },
+    #[error("identity '{text}' does not start with a server name: {source}")]
+    Host { text: String, source: DnsNameError },
+    #[error("identity '{text}' names server {host}, but the row is for {server}")]
+    OtherServer {
+        text: String,
+        host: ServerName,
+        server: ServerName,
+    },
+    #[error("identity '{0}' has an empty or unprintable virtual directory name")]
+    Directory(String),
 }
 
 impl PoolFqdn {
@@ -65,20 +101,16 @@ impl PoolFqdn {
                 .next()
                 .is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
         {
-            return Err(PoolError::Invalid(format!(
-                "'{}' is an IP address, but OWA connects to the pool by name over TLS: use the \
-                 pool's FQDN (the name in its certificate)",
-                crate::hidden::quoted(name, 80)
-            )));
+            return Err(PoolError::IpAddress(name.to_string()));
         }
-        validate_dns_name(name).map_err(PoolError::Invalid)?;
+        validate_dns_name(name)?;
         if name.contains('.') {
             return Ok((PoolFqdn(name.to_string()), false));
         }
         match domain {
             Some(domain) => {
                 let qualified = format!("{name}.{}", domain.trim_matches('.'));
-                validate_dns_name(&qualified).map_err(PoolError::Invalid)?;
+                validate_dns_name(&qualified)?;
                 Ok((PoolFqdn(qualified), true))
             }
             None => Err(PoolError::NotFqdn(name.to_string())),
@@ -113,25 +145,28 @@ impl Identity {
     }
 
     /// An identity from the server map: `SERVER\name (site)`, for this server.
-    pub fn parse(text: &str, server: &ServerName) -> Result<Identity, String> {
+    pub fn parse(text: &str, server: &ServerName) -> Result<Identity, IdentityError> {
         let text = text.trim();
         let Some((host, vdir)) = text.split_once('\\') else {
-            return Err(format!(
-                "identity '{text}' is not of the form {server}\\owa (Default Web Site)"
-            ));
+            return Err(IdentityError::Form {
+                text: text.to_string(),
+                server: server.clone(),
+            });
         };
-        let (host, _) = ServerName::parse(host)
-            .map_err(|e| format!("identity '{text}' does not start with a server name: {e}"))?;
+        let (host, _) = ServerName::parse(host).map_err(|source| IdentityError::Host {
+            text: text.to_string(),
+            source,
+        })?;
         if &host != server {
-            return Err(format!(
-                "identity '{text}' names server {host}, but the row is for {server}"
-            ));
+            return Err(IdentityError::OtherServer {
+                text: text.to_string(),
+                host,
+                server: server.clone(),
+            });
         }
         let unprintable = |c: char| c.is_control() || crate::hidden::is_invisible(c);
         if vdir.trim().is_empty() || vdir.chars().any(unprintable) {
-            return Err(format!(
-                "identity '{text}' has an empty or unprintable virtual directory name"
-            ));
+            return Err(IdentityError::Directory(text.to_string()));
         }
         Ok(Identity(format!("{server}\\{}", vdir.trim())))
     }
@@ -149,40 +184,34 @@ impl fmt::Display for Identity {
 
 /// A DNS host name (RFC 1123): labels of letters, digits and inner hyphens, 63 characters
 /// at most each, 253 in all.
-pub fn validate_dns_name(name: &str) -> Result<(), String> {
+pub fn validate_dns_name(name: &str) -> Result<(), DnsNameError> {
     if name.is_empty() {
-        return Err("the name is empty".into());
+        return Err(DnsNameError::Empty);
     }
     if name.len() > 253 {
-        return Err(format!(
-            "'{}' is longer than the 253 characters DNS allows",
-            crate::hidden::quoted(name, 80)
-        ));
+        return Err(DnsNameError::TooLong(name.to_string()));
     }
     name.split('.').try_for_each(validate_label)
 }
 
-fn validate_label(label: &str) -> Result<(), String> {
+fn validate_label(label: &str) -> Result<(), DnsNameError> {
     if label.is_empty() {
-        return Err("it has an empty label (two dots in a row, or a leading dot)".into());
+        return Err(DnsNameError::EmptyLabel);
     }
     if label.len() > 63 {
-        return Err(format!(
-            "label '{}' is longer than 63 characters",
-            crate::hidden::quoted(label, 80)
-        ));
+        return Err(DnsNameError::LabelTooLong(label.to_string()));
     }
     if let Some(bad) = label
         .chars()
         .find(|c| !c.is_ascii_alphanumeric() && *c != '-')
     {
-        return Err(format!(
-            "'{label}' contains '{}', which a DNS host name may not contain",
-            bad.escape_default()
-        ));
+        return Err(DnsNameError::Character {
+            label: label.to_string(),
+            bad,
+        });
     }
     if label.starts_with('-') || label.ends_with('-') {
-        return Err(format!("label '{label}' starts or ends with a hyphen"));
+        return Err(DnsNameError::Hyphen(label.to_string()));
     }
     Ok(())
 }
@@ -190,6 +219,47 @@ fn validate_label(label: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each refusal is a typed error whose text says what is wrong and where.
+    #[test]
+    fn refusals_say_why() {
+        let said = |r: Result<(), DnsNameError>| r.unwrap_err().to_string();
+        assert_eq!(said(validate_dns_name("")), "the name is empty");
+        assert_eq!(
+            said(validate_dns_name("a..b")),
+            "it has an empty label (two dots in a row, or a leading dot)"
+        );
+        assert_eq!(
+            said(validate_dns_name("a_b.contoso.com")),
+            "'a_b' contains '_', which a DNS host name may not contain"
+        );
+        assert_eq!(
+            said(validate_dns_name("-a.contoso.com")),
+            "label '-a' starts or ends with a hyphen"
+        );
+        let cas01 = ServerName("CAS01".into());
+        let said = |text| Identity::parse(text, &cas01).unwrap_err().to_string();
+        assert_eq!(
+            said("owa (Default Web Site)"),
+            "identity 'owa (Default Web Site)' is not of the form CAS01\\owa (Default Web Site)"
+        );
+        assert_eq!(
+            said("CAS02\\owa (Default Web Site)"),
+            "identity 'CAS02\\owa (Default Web Site)' names server CAS02, but the row is for CAS01"
+        );
+        assert_eq!(
+            said("CAS01\\ "),
+            "identity 'CAS01\\' has an empty or unprintable virtual directory name"
+        );
+        assert!(matches!(
+            PoolFqdn::parse("10.0.0.1", None),
+            Err(PoolError::IpAddress(_))
+        ));
+        assert!(matches!(
+            PoolFqdn::parse("ocs..contoso.com", None),
+            Err(PoolError::Invalid(DnsNameError::EmptyLabel))
+        ));
+    }
 
     #[test]
     fn server_names() {

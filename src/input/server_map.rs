@@ -216,7 +216,8 @@ impl Columns {
             ServerName::parse(server_text).map_err(|e| format!("server '{server_text}': {e}"))?;
         let identity = get(self.identity)
             .map(|i| Identity::parse(i, &server))
-            .transpose()?;
+            .transpose()
+            .map_err(|e| e.to_string())?;
         let fqdn = match get(self.fqdn) {
             Some(f) => {
                 validate_dns_name(f.trim_end_matches('.'))

@@ -402,7 +402,7 @@ fn read_current(plan: &mut ServerPlan) {
                                 Code::SourceUnreadable,
                                 format!(
                                     "a collected OWA virtual directory is not used: {}",
-                                    crate::hidden::quoted(&why, 200)
+                                    crate::hidden::quoted(&why.to_string(), 200)
                                 ),
                             )
                             .with_severity(crate::diag::Severity::Warning)

@@ -267,7 +267,7 @@ fn check_pool(
             )));
             None
         }
-        Err(PoolError::Invalid(reason)) => {
+        Err(reason @ (PoolError::IpAddress(_) | PoolError::Invalid(_))) => {
             out.push(at(Diagnostic::new(
                 Code::PoolInvalid,
                 format!(
