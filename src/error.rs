@@ -25,8 +25,11 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("template {name}: {message}")]
-    Template { name: String, message: String },
+    #[error("template {name}: {cause}")]
+    Template {
+        name: String,
+        cause: TemplateFailure,
+    },
     #[error("corrections file {}: {message}", paths::shown(path))]
     Corrections { path: PathBuf, message: String },
     /// `--certs` held no certificate at all while servers need one; `found` says what was
@@ -44,3 +47,23 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a template could not be compiled or rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateFailure {
+    #[error(transparent)]
+    Compile(#[from] handlebars::TemplateError),
+    #[error(transparent)]
+    Render(#[from] handlebars::RenderError),
+    /// The context could not be made (serialised) for it.
+    #[error(transparent)]
+    Context(#[from] serde_json::Error),
+    #[error(transparent)]
+    Write(#[from] std::io::Error),
+    /// A user's template writes a value unescaped, on this line.
+    #[error("line {0} writes a value unescaped ({{{{{{ }}}}}} or {{{{& }}}}); write it as {{{{value}}}}, which becomes a PowerShell single-quoted literal")]
+    Unescaped(usize),
+    /// A value of the context, at this path, holds a control character.
+    #[error("the context value {0} contains a control character")]
+    ControlCharacter(String),
+}

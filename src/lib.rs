@@ -128,7 +128,7 @@ impl Prepared {
     ) -> Result<serde_json::Value> {
         let fail = |e: serde_json::Error| Error::Template {
             name: "context".into(),
-            message: e.to_string(),
+            cause: e.into(),
         };
         let mut context = context.map_err(fail)?;
         context["run"] = serde_json::to_value(&self.report.run).map_err(fail)?;

@@ -20,7 +20,7 @@ use handlebars::template::{Template, TemplateElement};
 use handlebars::Handlebars;
 use serde_json::Value;
 
-use crate::error::Error;
+use crate::error::{Error, TemplateFailure};
 use crate::plan::ServerPlan;
 
 /// What a template writes, which decides how every `{{value}}` in it is escaped.
@@ -200,20 +200,20 @@ impl Renderer {
             };
             registered.map_err(|e| Error::Template {
                 name: b.name.to_string(),
-                message: e.to_string(),
+                cause: e.into(),
             })?;
         }
         if let ChangeTemplate::User { file, source } = change {
-            refuse_unescaped(source).map_err(|message| Error::Template {
+            refuse_unescaped(source).map_err(|cause| Error::Template {
                 name: file.clone(),
-                message,
+                cause,
             })?;
             renderer
                 .powershell
                 .register_template_string("sp1", source)
                 .map_err(|e| Error::Template {
                     name: file.clone(),
-                    message: e.to_string(),
+                    cause: e.into(),
                 })?;
         }
         Ok(renderer)
@@ -244,9 +244,9 @@ impl Renderer {
         streams: &Streams,
         out: &mut dyn std::io::Write,
     ) -> Result<(), Error> {
-        let fail = |message: String| Error::Template {
+        let fail = |cause: TemplateFailure| Error::Template {
             name: name.to_string(),
-            message,
+            cause,
         };
         let kind = builtin(name).map_or(Kind::PowerShell, |b| b.kind);
         let registry = match kind {
@@ -261,17 +261,17 @@ impl Renderer {
             streams
                 .render(registry, name, &data.0, &mut page)
                 .and_then(|()| streams.render(&self.markdown, document, &data.0, &mut body))
-                .map_err(|e| fail(e.to_string()))?;
-            return markdown::write_page(&page, &body, out).map_err(|e| fail(e.to_string()));
+                .map_err(|e| fail(e.into()))?;
+            return markdown::write_page(&page, &body, out).map_err(|e| fail(e.into()));
         }
         let rendered = match kind {
             Kind::PowerShell => {
-                let mut windows = WindowsText::new(out).map_err(|e| fail(e.to_string()))?;
+                let mut windows = WindowsText::new(out).map_err(|e| fail(e.into()))?;
                 streams.render(registry, name, &data.0, &mut windows)
             }
             Kind::Markdown | Kind::Html => streams.render(registry, name, &data.0, out),
         };
-        rendered.map_err(|e| fail(e.to_string()))
+        rendered.map_err(|e| fail(e.into()))
     }
 }
 
@@ -285,7 +285,7 @@ impl Data {
         if let Some(path) = control_character(&context) {
             return Err(Error::Template {
                 name: "context".into(),
-                message: format!("the context value {path} contains a control character"),
+                cause: TemplateFailure::ControlCharacter(path),
             });
         }
         Ok(Data(handlebars::Context::from(context)))
@@ -483,7 +483,7 @@ fn per_server_context(run: &Value, server: &ServerPlan) -> Result<Data, Error> {
         .transpose()
         .map_err(|e| Error::Template {
             name: "context".into(),
-            message: e.to_string(),
+            cause: e.into(),
         })?
         .map_or_else(Vec::new, |entry| vec![entry]);
     one["servers"] = Value::Array(entry);
@@ -542,13 +542,10 @@ fn markdown_escape(value: &str) -> String {
 /// A user template may not write a value unescaped (`{{{x}}}`, `{{&x}}`, with any spacing or
 /// whitespace control): the compiled template is walked, not its text searched, so no
 /// spelling of the raw form gets through.
-fn refuse_unescaped(source: &str) -> Result<(), String> {
-    let template = Template::compile(source).map_err(|e| e.to_string())?;
+fn refuse_unescaped(source: &str) -> Result<(), TemplateFailure> {
+    let template = Template::compile(source)?;
     match first_unescaped(&template) {
-        Some(line) => Err(format!(
-            "line {line} writes a value unescaped ({{{{{{ }}}}}} or {{{{& }}}}); write it as \
-             {{{{value}}}}, which becomes a PowerShell single-quoted literal"
-        )),
+        Some(line) => Err(TemplateFailure::Unescaped(line)),
         None => Ok(()),
     }
 }
@@ -687,7 +684,9 @@ mod tests {
     #[test]
     fn the_builtins_write_no_value_unescaped() {
         for b in BUILTINS {
-            assert_eq!(refuse_unescaped(b.source), Ok(()), "{}", b.name);
+            if let Err(e) = refuse_unescaped(b.source) {
+                panic!("{}: {e}", b.name);
+            }
         }
     }
 
