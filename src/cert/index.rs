@@ -138,6 +138,21 @@ impl CertIndex {
         });
     }
 
+    /// Whether the index has this certificate already and would keep it as it is (a
+    /// certificate read from DER replaces one known only from an export's text).
+    pub fn holds(&self, cert: &Certificate) -> bool {
+        self.by_thumbprint
+            .get(&cert.thumbprint)
+            .is_some_and(|&i| self.entries[i].cert.from_der || !cert.from_der)
+    }
+
+    /// Another place of a certificate the index holds ([`CertIndex::holds`]).
+    pub fn add_source(&mut self, thumbprint: &Thumbprint, source: Source) {
+        if let Some(&i) = self.by_thumbprint.get(thumbprint) {
+            self.entries[i].sources.push(source);
+        }
+    }
+
     fn reindex_serial(&mut self, i: usize, serial: &Serial) {
         let old = &self.entries[i].cert.serial;
         if old == serial {

@@ -8,11 +8,11 @@ use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use super::{Content, Format, Reading};
+use super::{Content, Format, Reading, Seen};
 use crate::cert::certificate::{self, Certificate, CertificateError};
 use crate::cert::exchange_csv::{self, CsvError};
 use crate::cert::export::{ExportedCertificate, Record};
-use crate::cert::index::Source;
+use crate::cert::index::{CertIndex, Source};
 use crate::cert::{clixml, exchange_json, sst};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::encoding::{self, DecodeError, Decoding, NotAnsi};
@@ -90,46 +90,50 @@ impl Export {
         path: &Path,
         shown: &str,
         reading: &Reading,
+        known: &CertIndex,
     ) -> Content {
         let format = self.format();
         match self {
-            Export::Clixml => collect(format, path, shown, |each| {
+            Export::Clixml => collect(format, path, shown, known, |each| {
                 clixml::read_from(raw, shown, each)
             }),
-            Export::Json => collect(format, path, shown, |each| {
+            Export::Json => collect(format, path, shown, known, |each| {
                 exchange_json::read_from(raw, shown, each)
             }),
             Export::Csv {
                 not_utf8: Some(error),
                 ..
-            } => read_ansi(raw, path, shown, reading, error),
+            } => read_ansi(raw, path, shown, reading, known, error),
             Export::Csv {
                 not_utf8: None,
                 bom,
-            } => read_csv(raw, bom, path, shown, reading),
+            } => read_csv(raw, bom, path, shown, reading, known),
         }
     }
 }
 
 /// The certificates and the diagnostics of one export, gathered object by object.
-struct Collected {
+struct Collected<'k> {
     path: PathBuf,
     shown: String,
+    /// The certificates indexed before this file.
+    known: &'k CertIndex,
     /// Objects read and not yet made certificates: that is done a batch at a time, in
     /// parallel (parsing the DER and hashing it), while the file itself is read in order.
     pending: Vec<Result<ExportedCertificate, (String, String)>>,
-    certs: Vec<(Certificate, Source)>,
+    certs: Vec<Seen>,
     diagnostics: Vec<Diagnostic>,
 }
 
 /// How many objects of an export are made certificates together.
 const BATCH: usize = 256;
 
-impl Collected {
-    fn new(path: &Path, shown: &str) -> Self {
+impl<'k> Collected<'k> {
+    fn new(path: &Path, shown: &str, known: &'k CertIndex) -> Self {
         Collected {
             path: path.to_path_buf(),
             shown: shown.to_string(),
+            known,
             pending: Vec::new(),
             certs: Vec::new(),
             diagnostics: Vec::new(),
@@ -166,7 +170,13 @@ impl Collected {
                         note.code = code;
                         self.diagnostics.push(note);
                     }
-                    self.certs.push((cert, source));
+                    // An organisation's export repeats the certificates of the servers'
+                    // own files: those are kept as another place of what is indexed.
+                    self.certs.push(if self.known.holds(&cert) {
+                        Seen::Again(cert.thumbprint, source)
+                    } else {
+                        Seen::New(cert, source)
+                    });
                 }
                 Err((origin, message)) => {
                     let note = self.unusable(&origin, message, Severity::Error);
@@ -208,9 +218,10 @@ fn collect<P: Display, E: Display>(
     format: Format,
     path: &Path,
     shown: &str,
+    known: &CertIndex,
     read: impl FnOnce(&mut dyn FnMut(Record<P>)) -> Result<(), E>,
 ) -> Content {
-    let mut collected = Collected::new(path, shown);
+    let mut collected = Collected::new(path, shown, known);
     match read(&mut |record| collected.add(record)) {
         Ok(()) => collected.content(format),
         Err(reason) => Content::Unreadable(format, reason.to_string(), Vec::new()),
@@ -226,9 +237,10 @@ fn read_csv<R: Read + Seek>(
     path: &Path,
     shown: &str,
     reading: &Reading,
+    known: &CertIndex,
 ) -> Content {
     let culture = &reading.csv_culture;
-    let mut collected = Collected::new(path, shown);
+    let mut collected = Collected::new(path, shown, known);
     let read = exchange_csv::read_from(&mut raw, Decoding::Strict, shown, culture, &mut |r| {
         collected.add(r)
     });
@@ -242,7 +254,7 @@ fn read_csv<R: Read + Seek>(
         Err(reason) => return Content::Unreadable(Format::Csv, reason.to_string(), Vec::new()),
     };
     match raw.rewind() {
-        Ok(()) => read_ansi(raw, path, shown, reading, error),
+        Ok(()) => read_ansi(raw, path, shown, reading, known, error),
         Err(e) => Content::Unreadable(Format::Csv, ReadError::Io(e).to_string(), Vec::new()),
     }
 }
@@ -256,12 +268,13 @@ fn read_ansi<R: Read>(
     path: &Path,
     shown: &str,
     reading: &Reading,
+    known: &CertIndex,
     not_utf8: DecodeError,
 ) -> Content {
     let unknown = Rc::new(Cell::new(0));
     let decoding = Decoding::AnsiAsUnknown(unknown.clone());
     let culture = &reading.csv_culture;
-    let mut collected = Collected::new(path, shown);
+    let mut collected = Collected::new(path, shown, known);
     let read = exchange_csv::read_from(raw, decoding, shown, culture, &mut |r| collected.add(r));
     let content = match read {
         Ok(()) => collected.content(Format::Csv),

@@ -21,6 +21,7 @@ use super::certificate::{self, Certificate};
 use super::exchange_csv::Culture;
 use super::index::{CertIndex, Source};
 use super::password::Passwords;
+use super::thumbprint::Thumbprint;
 use super::{pkcs12, pkcs7, sst};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::error::Error;
@@ -145,7 +146,7 @@ pub fn read(found: Found, reading: &Reading) -> Loaded {
             .par_iter()
             .map(|path| {
                 let shown = crate::paths::shown(path);
-                let content = read_file(path, &shown, reading);
+                let content = read_file(path, &shown, reading, &loaded.index);
                 (shown, content)
             })
             .collect();
@@ -180,26 +181,28 @@ fn groups(files: &[PathBuf]) -> Vec<&[PathBuf]> {
 /// One file under `--certs`. A `Get-ExchangeCertificate` export, recognised by its first
 /// bytes, is read as it streams (it may be larger than any file read whole: 10,000 servers'
 /// Export-Clixml is 73 MB); anything else is read whole and recognised by its content.
-fn read_file(path: &Path, shown: &str, reading: &Reading) -> Content {
+/// `known`: the certificates indexed so far; an export's certificate already there is kept
+/// as another source of it only.
+fn read_file(path: &Path, shown: &str, reading: &Reading, known: &CertIndex) -> Content {
     let opened = match crate::walk::open(path) {
         Ok(opened) => opened,
         Err(reason) => return Content::Unreadable(Format::Unknown, reason.to_string(), Vec::new()),
     };
     if let Some(export) = Export::of_head(opened.head()) {
         return match opened.into_stream() {
-            Ok(stream) => export.read(stream, path, shown, reading),
+            Ok(stream) => export.read(stream, path, shown, reading, known),
             Err(reason) => Content::Unreadable(export.format(), reason.to_string(), Vec::new()),
         };
     }
     match opened.into_bytes() {
-        Ok(bytes) => recognise(path, shown, &bytes, reading),
+        Ok(bytes) => recognise(path, shown, &bytes, reading, known),
         Err(reason) => Content::Unreadable(Format::Unknown, reason.to_string(), Vec::new()),
     }
 }
 
 /// What a file turned out to hold.
 pub(super) enum Content {
-    Certificates(Format, Vec<(Certificate, Source)>, Vec<Diagnostic>),
+    Certificates(Format, Vec<Seen>, Vec<Diagnostic>),
     /// Unreadable as a whole; with the messages of its unusable objects, if any.
     Unreadable(Format, String, Vec<Diagnostic>),
     /// A certificate container by its look that holds nothing read: said in a warning.
@@ -207,13 +210,24 @@ pub(super) enum Content {
     Ignored,
 }
 
+/// A certificate a file holds.
+pub(super) enum Seen {
+    New(Certificate, Source),
+    /// One the index already has (and would keep as it is): only this new place of it is
+    /// kept, not a second copy of the certificate.
+    Again(Thumbprint, Source),
+}
+
 /// Records what one file gave, in the order the files were named.
 fn add(loaded: &mut Loaded, shown: String, content: Content) {
     let (format, certificates, status) = match content {
         Content::Certificates(format, certs, diagnostics) => {
             let count = certs.len();
-            for (cert, source) in certs {
-                loaded.index.insert(cert, source);
+            for seen in certs {
+                match seen {
+                    Seen::New(cert, source) => loaded.index.insert(cert, source),
+                    Seen::Again(thumbprint, source) => loaded.index.add_source(&thumbprint, source),
+                }
             }
             loaded.diagnostics.extend(diagnostics);
             (format, count, Status::Read)
@@ -250,7 +264,13 @@ fn add(loaded: &mut Loaded, shown: String, content: Content) {
     });
 }
 
-fn recognise(path: &Path, shown: &str, bytes: &[u8], reading: &Reading) -> Content {
+fn recognise(
+    path: &Path,
+    shown: &str,
+    bytes: &[u8],
+    reading: &Reading,
+    known: &CertIndex,
+) -> Content {
     let ext = extension(path);
     let promised = CERT_EXTENSIONS.contains(&ext.as_str());
     if bytes.is_empty() {
@@ -282,7 +302,7 @@ fn recognise(path: &Path, shown: &str, bytes: &[u8], reading: &Reading) -> Conte
     // An export whose first bytes did not say so (a long preamble, a first object of more
     // than the head), read from memory the same way.
     if let Some(export) = Export::of_whole(bytes) {
-        return export.read(std::io::Cursor::new(bytes), path, shown, reading);
+        return export.read(std::io::Cursor::new(bytes), path, shown, reading, known);
     }
     let not_text = crate::encoding::decode(bytes).err().map(|e| e.to_string());
     recognise_der(bytes, path, shown, &ext, not_text)
@@ -357,7 +377,10 @@ fn der_kind(bytes: &[u8]) -> &'static str {
 
 fn done(format: Format, read: Result<Vec<(Certificate, Source)>, String>) -> Content {
     match read {
-        Ok(certs) => Content::Certificates(format, certs, Vec::new()),
+        Ok(certs) => {
+            let certs = certs.into_iter().map(|(c, s)| Seen::New(c, s)).collect();
+            Content::Certificates(format, certs, Vec::new())
+        }
         Err(reason) => Content::Unreadable(format, reason, Vec::new()),
     }
 }
