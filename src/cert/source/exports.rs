@@ -175,7 +175,7 @@ impl<'k> Collected<'k> {
                     self.certs.push(if self.known.holds(&cert) {
                         Seen::Again(cert.thumbprint, source)
                     } else {
-                        Seen::New(cert, source)
+                        Seen::New(Box::new(cert), source)
                     });
                 }
                 Err((origin, message)) => {

@@ -212,7 +212,7 @@ pub(super) enum Content {
 
 /// A certificate a file holds.
 pub(super) enum Seen {
-    New(Certificate, Source),
+    New(Box<Certificate>, Source),
     /// One the index already has (and would keep as it is): only this new place of it is
     /// kept, not a second copy of the certificate.
     Again(Thumbprint, Source),
@@ -225,7 +225,7 @@ fn add(loaded: &mut Loaded, shown: String, content: Content) {
             let count = certs.len();
             for seen in certs {
                 match seen {
-                    Seen::New(cert, source) => loaded.index.insert(cert, source),
+                    Seen::New(cert, source) => loaded.index.insert(*cert, source),
                     Seen::Again(thumbprint, source) => loaded.index.add_source(&thumbprint, source),
                 }
             }
@@ -378,7 +378,10 @@ fn der_kind(bytes: &[u8]) -> &'static str {
 fn done(format: Format, read: Result<Vec<(Certificate, Source)>, String>) -> Content {
     match read {
         Ok(certs) => {
-            let certs = certs.into_iter().map(|(c, s)| Seen::New(c, s)).collect();
+            let certs = certs
+                .into_iter()
+                .map(|(c, s)| Seen::New(Box::new(c), s))
+                .collect();
             Content::Certificates(format, certs, Vec::new())
         }
         Err(reason) => Content::Unreadable(format, reason, Vec::new()),
