@@ -477,7 +477,7 @@ fn read_configs(
     corrections: &Corrections,
     settings: &Settings,
     progress: &Progress,
-) -> Vec<plan::ReadServer> {
+) -> plan::Read {
     progress.start(files.len());
     let read = plan::read_all(files, map, corrections, settings, &|| progress.bar.inc(1));
     progress.bar.finish_and_clear();

@@ -90,7 +90,7 @@ pub(super) fn resolve(
     let cert = &entry.cert;
     // Converted unless a finding fails the server: `finish` decides, once every check
     // across servers is done too.
-    plan.outcome = Outcome::Converted(Converted {
+    plan.outcome = Outcome::Converted(Box::new(Converted {
         sp1: Sp1 {
             server_name: values.pool.clone(),
             thumbprint: cert.thumbprint,
@@ -98,7 +98,7 @@ pub(super) fn resolve(
         certificate: certificate_view(entry),
         subject_cn: cert.subject_cn.clone(),
         change: None,
-    });
+    }));
 }
 
 fn match_warnings(query: &Query<'_>, found: &Found<'_>) -> Vec<(About, Diagnostic)> {

@@ -80,14 +80,14 @@ pub enum Change {
 #[derive(Debug, Clone)]
 pub enum Outcome {
     /// Every value valid and its certificate found and usable: the change sets them.
-    Converted(Converted),
+    Converted(Box<Converted>),
     /// `scan`: the values are complete and valid; no certificate was looked up.
     Configured,
     /// No IM under RTM: nothing to migrate.
     NotConfigured,
     /// Not in the change; the diagnostics say why. The certificate, when one was found
     /// (and refused, say as expired).
-    Failed(Option<CertificateView>),
+    Failed(Option<Box<CertificateView>>),
 }
 
 /// A server the change script changes.
@@ -162,7 +162,7 @@ impl ServerPlan {
     pub fn certificate(&self) -> Option<&CertificateView> {
         match &self.outcome {
             Outcome::Converted(converted) => Some(&converted.certificate),
-            Outcome::Failed(certificate) => certificate.as_ref(),
+            Outcome::Failed(certificate) => certificate.as_deref(),
             Outcome::Configured | Outcome::NotConfigured => None,
         }
     }
@@ -191,9 +191,17 @@ pub struct Plan {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// A config file read and its settings checked: everything that needs no certificate, so
-/// that it can run while the certificates are still being read.
-pub struct ReadServer {
+/// The config files read and their settings checked: everything that needs no certificate,
+/// so that it can run while the certificates are still being read. Each server's values
+/// are kept beside the plans, so that the plans are completed where they are.
+pub struct Read {
+    servers: Vec<ServerPlan>,
+    /// Each server's values, where they are complete and valid.
+    values: Vec<Option<Values>>,
+}
+
+/// A config file read and its settings checked.
+struct ReadServer {
     plan: ServerPlan,
     values: Option<Values>,
 }
@@ -206,34 +214,41 @@ pub fn read_all(
     corrections: &Corrections,
     settings: &Settings,
     done: &(dyn Fn() + Sync),
-) -> Vec<ReadServer> {
-    files
+) -> Read {
+    let (servers, values) = files
         .par_iter()
         .map(|file| {
             let read = read_server(file, map, corrections, settings);
             done();
-            read
+            (read.plan, read.values)
         })
-        .collect()
+        .unzip();
+    Read { servers, values }
 }
 
 /// Looks up each server's certificate (none for `scan`), then the checks across servers.
 pub fn resolve_all(
-    read: Vec<ReadServer>,
+    read: Read,
     map: Option<&ServerMap>,
     index: Option<&CertIndex>,
     settings: &Settings,
 ) -> Plan {
-    let mut servers: Vec<ServerPlan> = read
-        .into_par_iter()
-        .map(|ReadServer { mut plan, values }| {
-            if let (Some(values), Some(index)) = (values, index) {
-                let source = plan.source.clone();
-                certificate::resolve(&values, index, settings, &source, &mut plan);
-            }
-            plan
-        })
-        .collect();
+    let Read {
+        mut servers,
+        values,
+    } = read;
+    if let Some(index) = index {
+        servers
+            .par_iter_mut()
+            .zip(values.par_iter())
+            .for_each(|(plan, values)| {
+                if let Some(values) = values {
+                    let source = plan.source.clone();
+                    certificate::resolve(values, index, settings, &source, plan);
+                }
+            });
+    }
+    drop(values);
     let mut diagnostics = across::duplicate_servers(&mut servers);
     let grouped = map.is_some_and(|m| m.has_groups);
     diagnostics.extend(across::inconsistent_pools(
@@ -515,7 +530,9 @@ fn finish(server: &mut ServerPlan, strict: bool, resolved: bool) {
         || server.server.is_none()
         || server.rtm.is_none();
     server.outcome = match std::mem::replace(&mut server.outcome, Outcome::Failed(None)) {
-        Outcome::Converted(converted) if failed => Outcome::Failed(Some(converted.certificate)),
+        Outcome::Converted(converted) if failed => {
+            Outcome::Failed(Some(Box::new(converted.certificate)))
+        }
         failed_already @ Outcome::Failed(_) if failed || resolved => failed_already,
         _ if failed => Outcome::Failed(None),
         Outcome::NotConfigured => Outcome::NotConfigured,
