@@ -97,19 +97,8 @@ fn force_into_an_earlier_run_leaves_no_file_of_that_run_and_says_which_run_wrote
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("migration");
     let run = |extra: &[&str]| {
-        bin()
-            .args([
-                "convert",
-                "examples/contoso/configs",
-                "--certs",
-                "examples/contoso/certs",
-            ])
-            .args([
-                "--server-map",
-                "examples/contoso/server-map.csv",
-                "--at",
-                "2026-11-24",
-            ])
+        common::convert_example()
+            .args(["--server-map", "examples/contoso/server-map.csv"])
             .args(extra)
             .arg("--out")
             .arg(&out)
@@ -221,19 +210,8 @@ fn corrections_replace_a_value_without_touching_the_evidence_and_are_shown_besid
         ),
     );
     let out = dir.path().join("out");
-    let output = bin()
-        .args([
-            "convert",
-            "examples/contoso/configs",
-            "--certs",
-            "examples/contoso/certs",
-        ])
-        .args([
-            "--server-map",
-            "examples/contoso/server-map.csv",
-            "--at",
-            "2026-11-24",
-        ])
+    let output = common::convert_example()
+        .args(["--server-map", "examples/contoso/server-map.csv"])
         .arg("--corrections")
         .arg(&corrections)
         .args(["--with", "plan", "--out"])
