@@ -291,15 +291,15 @@ pub(super) fn date_message(column: &str, text: &str, culture: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use time::macros::datetime;
 
-    fn en_us() -> Culture {
+    pub(in crate::cert::exchange_csv) fn en_us() -> Culture {
         Culture::en_us()
     }
 
-    fn culture(name: &str) -> Culture {
+    pub(in crate::cert::exchange_csv) fn culture(name: &str) -> Culture {
         Culture::from_name(name).expect("a supported culture")
     }
 

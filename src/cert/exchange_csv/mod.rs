@@ -504,16 +504,9 @@ fn der_of(text: &str) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    use super::culture::tests::{culture, en_us};
     use super::*;
     use time::macros::datetime;
-
-    fn en_us() -> Culture {
-        Culture::en_us()
-    }
-
-    fn culture(name: &str) -> Culture {
-        Culture::from_name(name).expect("a supported culture")
-    }
 
     /// Lines joined with CRLF, as Windows writes them.
     fn crlf(lines: &[&str]) -> Vec<u8> {
