@@ -287,16 +287,16 @@ fn write_outputs(
         ChangeTemplate::Builtin(_) => None,
     };
     let staging = output::Staging::new(&options.out)?;
-    let mut pieces: Vec<Option<render::Piece>> = render::pieces(&options.extras, servers)
+    let mut files: Vec<OutputFile> = render::pieces(&options.extras, servers)
         .into_iter()
-        .map(Some)
+        .map(OutputFile::Rendered)
         .collect();
     // report.json after the two scripts, as the outputs are listed everywhere else.
-    pieces.insert(2, None);
-    pieces
+    files.insert(2, OutputFile::Report);
+    files
         .par_iter()
-        .map(|piece| match piece {
-            None => staging.write("report.json", |w| {
+        .map(|file| match file {
+            OutputFile::Report => staging.write("report.json", |w| {
                 prepared
                     .report
                     .write_json(w)
@@ -305,7 +305,7 @@ fn write_outputs(
                         source,
                     })
             }),
-            Some(piece) => staging.write(piece.file(), |w| match (piece, &whole) {
+            OutputFile::Rendered(piece) => staging.write(piece.file(), |w| match (piece, &whole) {
                 (
                     render::Piece::Whole {
                         template: "sp1", ..
@@ -319,6 +319,12 @@ fn write_outputs(
         .into_iter()
         // The first failure in the outputs' order, whichever worker met one first.
         .collect()
+}
+
+/// One file `convert` writes.
+enum OutputFile<'a> {
+    Report,
+    Rendered(render::Piece<'a>),
 }
 
 /// `collect-script`: writes the collection script, which needs no input at all.
