@@ -287,6 +287,20 @@ impl FileId {
     }
 }
 
+/// Keeps the first of the items that name the same file (`path` gives each one's path):
+/// a file named twice (a folder and a file in it, `collected` and `./collected`, or through
+/// a link) is one file.
+pub fn distinct<T: Sync>(items: &mut Vec<T>, path: impl Fn(&T) -> &Path + Sync) {
+    use rayon::prelude::*;
+    let ids: Vec<FileId> = items
+        .par_iter()
+        .map(|item| FileId::of(path(item)))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut ids = ids.into_iter();
+    items.retain(|_| ids.next().is_some_and(|id| seen.insert(id)));
+}
+
 /// Every file below `root` that is not a folder, in a stable order, and a diagnostic for
 /// each folder that could not be searched. Special files (FIFOs, devices, sockets) are kept,
 /// so that the report names them and [`read`] says why they are not read.

@@ -2,12 +2,9 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use rayon::prelude::*;
-
 use crate::diag::Diagnostic;
 use crate::error::Error;
 use crate::names::ServerName;
-use crate::walk::FileId;
 
 /// One web.config found, and where it was found from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,12 +69,8 @@ pub fn discover(args: &[PathBuf]) -> Result<(Vec<ConfigFile>, Vec<Diagnostic>), 
         );
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    // The same file named twice (`collected` and `./collected`, or through a symbolic link)
-    // is one file, not two servers.
-    let real: Vec<FileId> = files.par_iter().map(|f| FileId::of(&f.path)).collect();
-    let mut seen = std::collections::HashSet::new();
-    let mut real = real.into_iter();
-    files.retain(|_| real.next().is_some_and(|id| seen.insert(id)));
+    // The same file named twice is one file, not two servers.
+    crate::walk::distinct(&mut files, |f| &f.path);
     Ok((files, diagnostics))
 }
 

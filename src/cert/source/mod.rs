@@ -25,7 +25,6 @@ use super::thumbprint::Thumbprint;
 use super::{pkcs12, pkcs7, sst};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::error::Error;
-use crate::walk::FileId;
 
 /// One file read from `--certs`, as the report lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -120,13 +119,7 @@ pub fn find(paths: &[PathBuf]) -> Result<Found, Error> {
         found.diagnostics.extend(walked);
         found.files.extend(files);
     }
-    // A file named twice (a folder and a file in it, or through a link) is read once.
-    let ids: Vec<FileId> = found.files.par_iter().map(|f| FileId::of(f)).collect();
-    let mut seen = std::collections::HashSet::new();
-    let mut ids = ids.into_iter();
-    found
-        .files
-        .retain(|_| ids.next().is_some_and(|id| seen.insert(id)));
+    crate::walk::distinct(&mut found.files, |f| f);
     Ok(found)
 }
 
