@@ -247,8 +247,11 @@ pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
         templates.extend(render::templates_of(extra));
     }
     let renderer = Renderer::for_templates(&change, &templates)?;
-    let prepared = prepare(options)?;
-    let staged = write_outputs(options, &renderer, &change, &prepared)?;
+    let (prepared, staged) = rayon::scope(|_| -> Result<_> {
+        let prepared = prepare(options)?;
+        let staged = write_outputs(options, &renderer, &change, &prepared)?;
+        Ok((prepared, staged))
+    })?;
     let ours: Vec<String> = staged.iter().map(|s| s.name().to_string()).collect();
     let written = output::persist(staged)?;
     // Only once every file of this run is in place: the earlier run's own files that this
@@ -400,7 +403,7 @@ pub fn resolve(
     answer.status = match found {
         Some(entry) => {
             answer.thumbprint = Some(entry.cert.thumbprint);
-            answer.certificate = Some(plan::certificate_view(entry));
+            answer.certificate = Some(plan::CertificateView::new(entry));
             ResolveStatus::Found
         }
         None if ambiguous => ResolveStatus::Ambiguous,

@@ -204,18 +204,18 @@ fn resolve(cli: &Cli, args: &ResolveArgs) -> Result<u8, Error> {
         if let Some(c) = &answer.certificate {
             eprintln!(
                 "{} (issued by {}, serial {}, valid until {}), from {}",
-                c.subject,
-                c.issuer,
-                c.serial,
-                c.not_after,
-                c.sources.join(", ")
+                c.subject(),
+                c.issuer(),
+                c.serial(),
+                c.not_after(),
+                c.sources().collect::<Vec<_>>().join(", ")
             );
-            if let Some(name) = &c.friendly_name {
+            if let Some(name) = c.friendly_name() {
                 eprintln!("friendly name: {name}");
             }
             eprintln!(
                 "private key: {}",
-                match c.private_key {
+                match c.private_key() {
                     Some(true) => "exists (a source holds it, or a store says it was attached)",
                     Some(false) => "missing, according to a source",
                     None => "unknown (no source says)",

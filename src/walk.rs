@@ -2,6 +2,7 @@
 //! symbolic links (collected trees often use them) but never around a loop; and reading the
 //! files found, within a size no input of this tool ever reaches: whole, or as a stream.
 
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -301,15 +302,19 @@ pub fn distinct<T: Sync>(items: &mut Vec<T>, path: impl Fn(&T) -> &Path + Sync) 
     items.retain(|_| ids.next().is_some_and(|id| seen.insert(id)));
 }
 
-/// Every file below `root` that is not a folder, in a stable order, and a diagnostic for
-/// each folder that could not be searched. Special files (FIFOs, devices, sockets) are kept,
-/// so that the report names them and [`read`] says why they are not read.
-pub fn files(root: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>) {
+/// Every file below `root` that is not a folder and whose name `keep` accepts, in a stable
+/// order, and a diagnostic for each folder that could not be searched. Special files (FIFOs,
+/// devices, sockets) are kept, so that the report names them and [`read`] says why they
+/// are not read. Names are chosen as they are walked: a collection's folders hold several
+/// files for each web.config.
+pub fn files(root: &Path, keep: impl Fn(&OsStr) -> bool) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
     for entry in WalkDir::new(root).follow_links(true).sort_by_file_name() {
         match entry {
-            Ok(entry) if !entry.file_type().is_dir() => files.push(entry.into_path()),
+            Ok(entry) if !entry.file_type().is_dir() && keep(entry.file_name()) => {
+                files.push(entry.into_path())
+            }
             Ok(_) => {}
             Err(e) => diagnostics.push(walk_error(&e)),
         }
@@ -342,7 +347,7 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("b/c")).unwrap();
         std::fs::write(dir.path().join("b/c/2.txt"), "").unwrap();
         std::fs::write(dir.path().join("a.txt"), "").unwrap();
-        let (files, diagnostics) = files(dir.path());
+        let (files, diagnostics) = files(dir.path(), |_| true);
         let names: Vec<_> = files
             .iter()
             .map(|f| f.strip_prefix(dir.path()).unwrap().to_path_buf())
@@ -431,7 +436,7 @@ mod tests {
             return;
         }
         std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.csv")).unwrap();
-        let (found, _) = files(dir.path());
+        let (found, _) = files(dir.path(), |_| true);
         assert_eq!(found.len(), 2, "{found:?}");
         let err = read(&fifo).unwrap_err().to_string();
         assert!(err.contains("named pipe"), "{err}");
@@ -445,7 +450,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("x")).unwrap();
         std::os::unix::fs::symlink(dir.path(), dir.path().join("x/loop")).unwrap();
-        let (_, diagnostics) = files(dir.path());
+        let (_, diagnostics) = files(dir.path(), |_| true);
         assert_eq!(diagnostics.len(), 1);
         assert_eq!(diagnostics[0].code, Code::SourceUnreadable);
         assert!(

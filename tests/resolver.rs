@@ -47,7 +47,7 @@ fn every_fixture_reads_as_openssl_and_dotnet_see_it() {
                 "{file}"
             );
             assert_eq!(
-                cert.issuer_text,
+                &*cert.issuer_text,
                 expected["windows_issuer"].as_str().unwrap(),
                 "{file}: .NET issuer"
             );

@@ -1,5 +1,7 @@
 //! One certificate, with everything the checks and the report need, read once from DER.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use time::OffsetDateTime;
 use x509_parser::extensions::GeneralName;
@@ -27,9 +29,11 @@ pub enum ServerAuth {
 #[derive(Debug, Clone)]
 pub struct Certificate {
     pub thumbprint: Thumbprint,
-    pub issuer: DistinguishedName,
+    /// Shared with every other certificate of the same issuer once indexed
+    /// ([`super::dn::Issuers`]).
+    pub issuer: Arc<DistinguishedName>,
     /// The issuer exactly as .NET's `X509Certificate.Issuer` prints it: what RTM compared.
-    pub issuer_text: String,
+    pub issuer_text: Arc<str>,
     pub subject_text: String,
     pub serial: Serial,
     pub not_before: OffsetDateTime,
@@ -84,9 +88,9 @@ pub fn from_der(der: &[u8]) -> Result<Certificate, CertificateError> {
     let subject_cn = common_name(&subject);
     Ok(Certificate {
         thumbprint: Thumbprint::of_der(der),
-        issuer_text: issuer.to_windows_string(),
+        issuer_text: issuer.to_windows_string().into(),
         subject_text: subject.to_windows_string(),
-        issuer,
+        issuer: Arc::new(issuer),
         serial: Serial::from_be_bytes(x509.raw_serial()),
         not_before: x509.validity().not_before.to_datetime(),
         not_after: x509.validity().not_after.to_datetime(),
@@ -138,8 +142,8 @@ pub fn from_export(record: &ExportedCertificate) -> Result<Certificate, Certific
             .self_signed
             .unwrap_or(subject.compare(&issuer) == DnMatch::Same),
         issuer_wildcards: issuer_text.contains('?'),
-        issuer,
-        issuer_text,
+        issuer: Arc::new(issuer),
+        issuer_text: issuer_text.into(),
         subject_text,
         serial,
         not_before,

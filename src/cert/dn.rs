@@ -15,9 +15,38 @@
 //! told apart from a hand-spaced Windows string, so it is kept as written and
 //! [`DistinguishedName::compare`] reports [`DnMatch::Reversed`] for it.
 
+use std::collections::hash_map::{self, HashMap};
 use std::fmt;
+use std::sync::Arc;
 
 use x509_parser::x509::{AttributeTypeAndValue, X509Name};
+
+/// One copy of each issuer name. An organisation's certificates and servers name a handful
+/// of CAs thousands of times, and a parsed name is some twenty allocations: each is kept
+/// once, keyed by its text, and shared.
+#[derive(Debug, Default)]
+pub struct Issuers {
+    by_text: HashMap<Arc<str>, Vec<Arc<DistinguishedName>>>,
+}
+
+impl Issuers {
+    /// Replaces `text` and `name` by the copies kept for them, or keeps them as those. A
+    /// text is shared whenever it was seen before; a name only when it is equal too (two
+    /// certificates may print the same text for names encoded differently).
+    pub fn share(&mut self, text: &mut Arc<str>, name: &mut Arc<DistinguishedName>) {
+        let names = match self.by_text.entry(Arc::clone(text)) {
+            hash_map::Entry::Occupied(kept) => {
+                *text = Arc::clone(kept.key());
+                kept.into_mut()
+            }
+            hash_map::Entry::Vacant(new) => new.insert(Vec::new()),
+        };
+        match names.iter().find(|kept| **kept == *name) {
+            Some(kept) => *name = Arc::clone(kept),
+            None => names.push(Arc::clone(name)),
+        }
+    }
+}
 
 /// One attribute type and value, e.g. `CN=ContosoCA`.
 #[derive(Debug, Clone, PartialEq, Eq)]

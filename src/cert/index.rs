@@ -2,10 +2,11 @@
 //! then by issuer, with the SPEC §3 rules for what still counts as a match.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 
 use super::certificate::Certificate;
-use super::dn::{DistinguishedName, DnMatch};
+use super::dn::{DistinguishedName, DnMatch, Issuers};
 use super::serial::Serial;
 use super::thumbprint::Thumbprint;
 
@@ -14,8 +15,9 @@ use super::thumbprint::Thumbprint;
 pub struct Source {
     /// `certs/cas01.cer`, `bundle.pem#2`, `exports/cas.csv#row 3`.
     pub origin: String,
-    /// The file, for "is this the server's own collected folder".
-    pub file: PathBuf,
+    /// The file, for "is this the server's own collected folder" (one copy for every
+    /// certificate of an export).
+    pub file: Arc<Path>,
     /// What the source says of the private key (`None`: it cannot tell, as a .cer).
     pub has_private_key: Option<bool>,
     /// The server the export was taken on (`PSComputerName`).
@@ -29,7 +31,7 @@ impl Source {
     pub fn file(origin: impl Into<String>, file: &Path) -> Source {
         Source {
             origin: origin.into(),
-            file: file.to_path_buf(),
+            file: Arc::from(file),
             has_private_key: None,
             computer: None,
             friendly_name: None,
@@ -45,6 +47,32 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// Another place. A certificate has a few: room for exactly one more is made each time,
+    /// instead of the four a growing `Vec` reserves (a quarter of the index at 10,000).
+    fn add(&mut self, source: Source) {
+        self.sources.reserve_exact(1);
+        self.sources.push(source);
+    }
+
+    /// The first name a serialized store gave it, as the MMC and Get-ExchangeCertificate
+    /// show it.
+    pub fn friendly_name(&self) -> Option<&str> {
+        self.sources.iter().find_map(|s| s.friendly_name.as_deref())
+    }
+
+    /// Whether a private key is known to exist (`None`: no source can tell). A source that
+    /// holds the key (a PFX) proves it exists; otherwise what exports say.
+    pub fn private_key(&self) -> Option<bool> {
+        let says = |key: bool| self.sources.iter().any(|s| s.has_private_key == Some(key));
+        if says(true) {
+            Some(true)
+        } else if says(false) {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
     /// The origins, for the report and messages.
     pub fn origins(&self) -> Vec<String> {
         self.sources.iter().map(|s| s.origin.clone()).collect()
@@ -53,9 +81,11 @@ impl Entry {
 
 #[derive(Debug, Default)]
 pub struct CertIndex {
-    entries: Vec<Entry>,
+    /// Shared: a plan's certificate is a view of its entry ([`crate::plan::CertificateView`]).
+    entries: Vec<Arc<Entry>>,
     by_thumbprint: HashMap<Thumbprint, usize>,
     by_serial: HashMap<Serial, Vec<usize>>,
+    issuers: Issuers,
 }
 
 /// What the administrator wrote, ready to look up.
@@ -72,7 +102,7 @@ pub struct Query<'a> {
 /// A certificate found for a query, and how loosely.
 #[derive(Debug, Clone, Copy)]
 pub struct Found<'i> {
-    pub entry: &'i Entry,
+    pub entry: &'i Arc<Entry>,
     /// The issuer matched, but not as the exact string .NET prints (RTM wanted that).
     pub issuer_inexact: bool,
     /// Only the reversed serial matched.
@@ -82,7 +112,7 @@ pub struct Found<'i> {
 /// A near miss, offered when nothing matched.
 #[derive(Debug, Clone)]
 pub struct Candidate<'i> {
-    pub entry: &'i Entry,
+    pub entry: &'i Arc<Entry>,
     pub why: String,
 }
 
@@ -115,15 +145,16 @@ const NEAR_SERIAL: usize = 3;
 impl CertIndex {
     /// Adds a certificate; one seen before (same thumbprint) gains a source, and its
     /// fields are re-read from the DER when only an export's text described it so far.
-    pub fn insert(&mut self, cert: Certificate, source: Source) {
+    pub fn insert(&mut self, mut cert: Certificate, source: Source) {
+        self.issuers.share(&mut cert.issuer_text, &mut cert.issuer);
         if let Some(&i) = self.by_thumbprint.get(&cert.thumbprint) {
             if cert.from_der && !self.entries[i].cert.from_der {
                 self.reindex_serial(i, &cert.serial);
-                self.entries[i].cert = cert;
+                self.entry_mut(i).cert = cert;
             }
             // Every source is another place: a file named twice is read once
             // (`source::find`), and each place in a file has its own origin.
-            self.entries[i].sources.push(source);
+            self.entry_mut(i).add(source);
             return;
         }
         let i = self.entries.len();
@@ -132,10 +163,16 @@ impl CertIndex {
             .entry(cert.serial.clone())
             .or_default()
             .push(i);
-        self.entries.push(Entry {
+        self.entries.push(Arc::new(Entry {
             cert,
             sources: vec![source],
-        });
+        }));
+    }
+
+    /// An entry while the index is built. Nothing shares it yet (a plan takes its view once
+    /// every certificate is read), so nothing is copied.
+    fn entry_mut(&mut self, i: usize) -> &mut Entry {
+        Arc::make_mut(&mut self.entries[i])
     }
 
     /// Whether the index has this certificate already and would keep it as it is (a
@@ -149,7 +186,7 @@ impl CertIndex {
     /// Another place of a certificate the index holds ([`CertIndex::holds`]).
     pub fn add_source(&mut self, thumbprint: &Thumbprint, source: Source) {
         if let Some(&i) = self.by_thumbprint.get(thumbprint) {
-            self.entries[i].sources.push(source);
+            self.entry_mut(i).add(source);
         }
     }
 
@@ -198,7 +235,7 @@ impl CertIndex {
                     // A `?` of an ASCII export hides which character was there: not exact.
                     issuer_inexact: how == DnMatch::Reversed
                         || entry.cert.issuer_wildcards
-                        || query.issuer_text != entry.cert.issuer_text,
+                        || query.issuer_text != &*entry.cert.issuer_text,
                     byte_order,
                 }),
             })
@@ -219,7 +256,7 @@ impl CertIndex {
                 }
             }
         }
-        let mut near: Vec<(usize, &Entry)> = self
+        let mut near: Vec<(usize, &Arc<Entry>)> = self
             .entries
             .iter()
             .filter(|e| issuer_match(query, &e.cert) != DnMatch::Different)

@@ -16,7 +16,7 @@ pub mod sst;
 pub mod thumbprint;
 
 pub use certificate::{Certificate, ServerAuth};
-pub use dn::{DistinguishedName, DnMatch};
+pub use dn::{DistinguishedName, DnMatch, Issuers};
 pub use index::{CertIndex, Lookup, Query};
 pub use serial::Serial;
 pub use thumbprint::Thumbprint;

@@ -53,20 +53,13 @@ pub fn discover(args: &[PathBuf]) -> Result<(Vec<ConfigFile>, Vec<Diagnostic>), 
             });
             continue;
         }
-        let (found, walked) = crate::walk::files(arg);
+        let (found, walked) =
+            crate::walk::files(arg, |name| is_config_name(&name.to_string_lossy()));
         diagnostics.extend(walked);
-        files.extend(
-            found
-                .into_iter()
-                .filter(|path| {
-                    path.file_name()
-                        .is_some_and(|n| is_config_name(&n.to_string_lossy()))
-                })
-                .map(|path| ConfigFile {
-                    path,
-                    root: Some(arg.clone()),
-                }),
-        );
+        files.extend(found.into_iter().map(|path| ConfigFile {
+            path,
+            root: Some(arg.clone()),
+        }));
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     // The same file named twice is one file, not two servers.

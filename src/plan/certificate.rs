@@ -1,5 +1,7 @@
 //! The certificate of one server: found by issuer and serial, then checked.
 
+use std::sync::Arc;
+
 use time::{Duration, OffsetDateTime};
 
 use crate::cert::index::{Candidate, Entry, Found, Source};
@@ -44,7 +46,7 @@ pub fn find_certificate<'i>(
     query: &Query<'_>,
     names: Names<'_>,
     at: OffsetDateTime,
-) -> (Option<&'i Entry>, Vec<(About, Diagnostic)>) {
+) -> (Option<&'i Arc<Entry>>, Vec<(About, Diagnostic)>) {
     let (found, mut said) = lookup(index, query);
     let entry = found.map(|f| f.entry);
     if let Some(entry) = entry {
@@ -95,8 +97,7 @@ pub(super) fn resolve(
             server_name: values.pool.clone(),
             thumbprint: cert.thumbprint,
         },
-        certificate: certificate_view(entry),
-        subject_cn: cert.subject_cn.clone(),
+        certificate: CertificateView::new(entry),
         change: None,
     }));
 }
@@ -138,7 +139,8 @@ fn match_warnings(query: &Query<'_>, found: &Found<'_>) -> Vec<(About, Diagnosti
 /// `thumbprint (subject, serial S, expires D, from files)`: enough to find it again; with
 /// the friendly name a store gave it, as the MMC shows it.
 fn describe(entry: &Entry) -> String {
-    let named = friendly_name(entry)
+    let named = entry
+        .friendly_name()
         .map(|name| format!(", friendly name '{name}'"))
         .unwrap_or_default();
     format!(
@@ -355,38 +357,6 @@ fn name_mismatch(cert: &Certificate, names: Names<'_>) -> Option<Diagnostic> {
              CAS by the subject name, so the pool's Authorized Hosts entry must be '{cn}'"
         ),
     ))
-}
-
-/// The certificate as the report shows it.
-pub fn certificate_view(entry: &Entry) -> CertificateView {
-    let cert = &entry.cert;
-    let says = |key: bool| entry.sources.iter().any(|s| s.has_private_key == Some(key));
-    CertificateView {
-        subject: cert.subject_text.clone(),
-        issuer: cert.issuer_text.clone(),
-        serial: cert.serial.to_hex(),
-        thumbprint: cert.thumbprint,
-        not_before: rfc3339(cert.not_before),
-        not_after: rfc3339(cert.not_after),
-        // A source that holds the key (a PFX) proves it exists; otherwise what exports say.
-        private_key: if says(true) {
-            Some(true)
-        } else if says(false) {
-            Some(false)
-        } else {
-            None
-        },
-        friendly_name: friendly_name(entry).map(str::to_string),
-        sources: entry.origins(),
-    }
-}
-
-/// The first friendly name a source gave the certificate.
-fn friendly_name(entry: &Entry) -> Option<&str> {
-    entry
-        .sources
-        .iter()
-        .find_map(|s| s.friendly_name.as_deref())
 }
 
 /// `2012-01-01T00:00:00Z`: whole seconds, UTC, as the report schema shows.

@@ -5,16 +5,16 @@ mod across;
 mod certificate;
 mod settings;
 
-pub use certificate::{
-    certificate_view, check_certificate, find_certificate, lookup, rfc3339, About, Names,
-};
+pub use certificate::{check_certificate, find_certificate, lookup, rfc3339, About, Names};
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::cert::index::Entry;
 use crate::cert::{CertIndex, Thumbprint};
 use crate::config::{self, derive_server, ConfigFile, ImKey, ImSettings, Setting};
 use crate::diag::{Code, Diagnostic};
@@ -50,21 +50,91 @@ pub struct Sp1 {
     pub thumbprint: Thumbprint,
 }
 
-/// The certificate as the report shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CertificateView {
-    pub subject: String,
-    pub issuer: String,
-    pub serial: String,
-    pub thumbprint: Thumbprint,
-    pub not_before: String,
-    pub not_after: String,
-    /// Whether a private key is known to exist (`null`: no source can tell).
-    pub private_key: Option<bool>,
-    /// The name a serialized store gave it, as the MMC and Get-ExchangeCertificate show it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub friendly_name: Option<String>,
-    pub sources: Vec<String>,
+/// The certificate as the report shows it: a view of its entry in the index, shared by
+/// every server that names it (nothing of it is copied per server).
+#[derive(Debug, Clone)]
+pub struct CertificateView(Arc<Entry>);
+
+impl CertificateView {
+    pub fn new(entry: &Arc<Entry>) -> Self {
+        CertificateView(Arc::clone(entry))
+    }
+
+    pub fn subject(&self) -> &str {
+        &self.0.cert.subject_text
+    }
+
+    /// The certificate's subject CN: the Authorized Host entry the OCS pool needs.
+    pub fn subject_cn(&self) -> Option<&str> {
+        self.0.cert.subject_cn.as_deref()
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.0.cert.issuer_text
+    }
+
+    /// Hex digits, as `Set-OwaVirtualDirectory`'s documentation and certutil print them.
+    pub fn serial(&self) -> String {
+        self.0.cert.serial.to_hex()
+    }
+
+    pub fn thumbprint(&self) -> Thumbprint {
+        self.0.cert.thumbprint
+    }
+
+    pub fn not_before(&self) -> String {
+        rfc3339(self.0.cert.not_before)
+    }
+
+    pub fn not_after(&self) -> String {
+        rfc3339(self.0.cert.not_after)
+    }
+
+    /// Whether a private key is known to exist (`None`: no source can tell).
+    pub fn private_key(&self) -> Option<bool> {
+        self.0.private_key()
+    }
+
+    /// The name a serialized store gave it.
+    pub fn friendly_name(&self) -> Option<&str> {
+        self.0.friendly_name()
+    }
+
+    /// Where it was found (`certs/cas01.cer`, `exports/cas.csv#row 3`).
+    pub fn sources(&self) -> impl Iterator<Item = &str> {
+        self.0.sources.iter().map(|s| s.origin.as_str())
+    }
+}
+
+/// report.json's `certificate` (SPEC §7).
+impl Serialize for CertificateView {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let named = self.friendly_name();
+        let mut out =
+            serializer.serialize_struct("CertificateView", 8 + usize::from(named.is_some()))?;
+        out.serialize_field("subject", self.subject())?;
+        out.serialize_field("issuer", self.issuer())?;
+        out.serialize_field("serial", &self.serial())?;
+        out.serialize_field("thumbprint", &self.thumbprint())?;
+        out.serialize_field("not_before", &self.not_before())?;
+        out.serialize_field("not_after", &self.not_after())?;
+        out.serialize_field("private_key", &self.private_key())?;
+        if let Some(name) = named {
+            out.serialize_field("friendly_name", name)?;
+        }
+        out.serialize_field("sources", &Sources(self))?;
+        out.end()
+    }
+}
+
+/// The origins, written as a list without collecting them.
+struct Sources<'v>(&'v CertificateView);
+
+impl Serialize for Sources<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.sources())
+    }
 }
 
 /// What the change does to a server's virtual directories, by their collected values.
@@ -96,8 +166,6 @@ pub struct Converted {
     /// What `Set-OwaVirtualDirectory` is given.
     pub sp1: Sp1,
     pub certificate: CertificateView,
-    /// The certificate's subject CN: the Authorized Host entry the OCS pool needs.
-    pub subject_cn: Option<String>,
     /// Whether the change alters the virtual directories, from the collected values (none
     /// when the collection did not record them).
     pub change: Option<Change>,
@@ -215,7 +283,7 @@ pub fn read_all(
     settings: &Settings,
     done: &(dyn Fn() + Sync),
 ) -> Read {
-    let (servers, values) = files
+    let (servers, mut values): (_, Vec<_>) = files
         .par_iter()
         .map(|file| {
             let read = read_server(file, map, corrections, settings);
@@ -223,6 +291,7 @@ pub fn read_all(
             (read.plan, read.values)
         })
         .unzip();
+    Values::share_issuers(values.iter_mut().flatten());
     Read { servers, values }
 }
 
@@ -262,7 +331,9 @@ pub fn resolve_all(
     if settings.strict {
         diagnostics = diagnostics.into_iter().map(Diagnostic::strict).collect();
     }
-    servers.sort_by(|a, b| {
+    // Unstable: the stable sort's buffer is half the plans again, and no two plans tie
+    // (each file is read once, so no two share a source).
+    servers.sort_unstable_by(|a, b| {
         a.server
             .cmp(&b.server)
             .then_with(|| a.source.cmp(&b.source))

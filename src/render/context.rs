@@ -232,7 +232,7 @@ pub(super) fn server_context(s: &ServerPlan) -> Option<ServerContext> {
             issuer: text(&rtm.issuer),
             serial: text(&rtm.serial),
         },
-        certificate: certificate_context(cert, converted.subject_cn.as_deref()),
+        certificate: certificate_context(cert),
         warnings: s
             .diagnostics
             .iter()
@@ -256,15 +256,15 @@ pub(super) fn server_context(s: &ServerPlan) -> Option<ServerContext> {
     })
 }
 
-fn certificate_context(cert: &CertificateView, subject_cn: Option<&str>) -> CertificateContext {
+fn certificate_context(cert: &CertificateView) -> CertificateContext {
     CertificateContext {
-        subject: printable(&cert.subject),
-        subject_cn: subject_cn.map(printable),
-        thumbprint: cert.thumbprint.to_string(),
-        issuer: printable(&cert.issuer),
-        serial: cert.serial.clone(),
-        not_before: cert.not_before.clone(),
-        not_after: cert.not_after.clone(),
+        subject: printable(cert.subject()),
+        subject_cn: cert.subject_cn().map(printable),
+        thumbprint: cert.thumbprint().to_string(),
+        issuer: printable(cert.issuer()),
+        serial: cert.serial(),
+        not_before: cert.not_before(),
+        not_after: cert.not_after(),
     }
 }
 

@@ -5,11 +5,13 @@
 use std::cell::Cell;
 use std::fmt::Display;
 use std::io::{Read, Seek};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::{Content, Format, Reading, Seen};
 use crate::cert::certificate::{self, Certificate, CertificateError};
+use crate::cert::dn::Issuers;
 use crate::cert::exchange_csv::{self, CsvError};
 use crate::cert::export::{ExportedCertificate, Record};
 use crate::cert::index::{CertIndex, Source};
@@ -114,7 +116,7 @@ impl Export {
 
 /// The certificates and the diagnostics of one export, gathered object by object.
 struct Collected<'k> {
-    path: PathBuf,
+    path: Arc<Path>,
     shown: String,
     /// The certificates indexed before this file.
     known: &'k CertIndex,
@@ -122,6 +124,8 @@ struct Collected<'k> {
     /// parallel (parsing the DER and hashing it), while the file itself is read in order.
     pending: Vec<Result<ExportedCertificate, (String, String)>>,
     certs: Vec<Seen>,
+    /// The issuers of the certificates kept until the file is read: one copy of each.
+    issuers: Issuers,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -131,11 +135,12 @@ const BATCH: usize = 256;
 impl<'k> Collected<'k> {
     fn new(path: &Path, shown: &str, known: &'k CertIndex) -> Self {
         Collected {
-            path: path.to_path_buf(),
+            path: Arc::from(path),
             shown: shown.to_string(),
             known,
             pending: Vec::new(),
             certs: Vec::new(),
+            issuers: Issuers::default(),
             diagnostics: Vec::new(),
         }
     }
@@ -164,7 +169,7 @@ impl<'k> Collected<'k> {
             .collect();
         for outcome in outcomes {
             match outcome {
-                Ok((cert, source, warnings)) => {
+                Ok((mut cert, source, warnings)) => {
                     for (code, warning) in warnings {
                         let mut note = self.unusable(&source.origin, warning, Severity::Warning);
                         note.code = code;
@@ -175,6 +180,7 @@ impl<'k> Collected<'k> {
                     self.certs.push(if self.known.holds(&cert) {
                         Seen::Again(cert.thumbprint, source)
                     } else {
+                        self.issuers.share(&mut cert.issuer_text, &mut cert.issuer);
                         Seen::New(Box::new(cert), source)
                     });
                 }
@@ -350,7 +356,7 @@ enum RecordUnusable {
 /// validated text.
 fn from_record(
     record: &ExportedCertificate,
-    path: &Path,
+    path: &Arc<Path>,
 ) -> Result<(Certificate, Source, Vec<Note>), RecordUnusable> {
     let mut warnings = Vec::new();
     if let Some(text) = &record.thumbprint {
@@ -377,7 +383,7 @@ fn from_record(
     };
     let source = Source {
         origin: record.origin.clone(),
-        file: path.to_path_buf(),
+        file: Arc::clone(path),
         has_private_key: record.has_private_key,
         computer: record.computer.clone(),
         friendly_name: None,

@@ -115,7 +115,7 @@ pub fn find(paths: &[PathBuf]) -> Result<Found, Error> {
             found.files.push(path.clone());
             continue;
         }
-        let (files, walked) = crate::walk::files(path);
+        let (files, walked) = crate::walk::files(path, |_| true);
         found.diagnostics.extend(walked);
         found.files.extend(files);
     }
