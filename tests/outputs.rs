@@ -305,8 +305,23 @@ fn streamed_rendering_writes_what_the_whole_context_writes() {
         "the example has several servers in both lists"
     );
     assert!(
-        streamed.value()["servers"].is_object(),
-        "the streamed context holds no server entry"
+        whole.value()["skipped"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty())
+            && whole.value()["pools"][0]["hosts"]
+                .as_array()
+                .is_some_and(|h| h.len() > 1),
+        "the example skips servers, and its pool has several hosts"
+    );
+    for list in ["servers", "all_servers", "skipped"] {
+        assert!(
+            streamed.value()[list].is_object(),
+            "the streamed context holds no entry of {list}"
+        );
+    }
+    assert!(
+        streamed.value()["pools"][0]["hosts"].is_object(),
+        "the streamed context holds no authorized host"
     );
     let renderer = Renderer::new(&ChangeTemplate::Builtin("sp1")).unwrap();
     for builtin in render::BUILTINS.iter().filter(|b| b.output.is_some()) {

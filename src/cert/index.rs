@@ -47,12 +47,18 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// Another place. A certificate has a few: room for exactly one more is made each time,
-    /// instead of the four a growing `Vec` reserves (a quarter of the index at 10,000).
+    /// Another place. A certificate has a few: up to [`Entry::FEW`], room for exactly one
+    /// more is made each time, instead of the four a growing `Vec` reserves (a quarter of
+    /// the index at 10,000 servers); beyond, it doubles as usual (a certificate shared by
+    /// every server of a large organisation is in every server's export).
     fn add(&mut self, source: Source) {
-        self.sources.reserve_exact(1);
+        if self.sources.len() < Self::FEW {
+            self.sources.reserve_exact(1);
+        }
         self.sources.push(source);
     }
+
+    const FEW: usize = 4;
 
     /// The first name a serialized store gave it, as the MMC and Get-ExchangeCertificate
     /// show it.

@@ -331,9 +331,9 @@ pub fn resolve_all(
     if settings.strict {
         diagnostics = diagnostics.into_iter().map(Diagnostic::strict).collect();
     }
-    // Unstable: the stable sort's buffer is half the plans again, and no two plans tie
-    // (each file is read once, so no two share a source).
-    servers.sort_unstable_by(|a, b| {
+    // Stable: two files whose paths differ only in bytes that are not UTF-8 show as the
+    // same source, and stay in the order of their paths.
+    servers.sort_by(|a, b| {
         a.server
             .cmp(&b.server)
             .then_with(|| a.source.cmp(&b.source))

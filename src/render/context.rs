@@ -4,11 +4,13 @@
 //! Free text (messages, values as read) passes through [`printable`], so a control
 //! character in an input shows as `\u{a}` in a comment instead of stopping the render.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::input::corrections::Correction;
-use crate::plan::{CertificateView, Change, ServerPlan, Status};
+use crate::plan::{CertificateView, Change, Converted, ServerPlan, Status};
 
 /// Bumped whenever a field changes meaning or disappears.
 pub const CONTEXT_VERSION: u32 = 2;
@@ -148,12 +150,25 @@ impl Context {
     pub fn new(plan: &[ServerPlan], generated: String) -> Context {
         let mut context = Self::without_servers(plan, generated);
         context.servers = plan.iter().filter_map(server_context).collect();
+        context.skipped = plan
+            .iter()
+            .filter(|s| s.status() != Status::Converted)
+            .map(skipped)
+            .collect();
         context.all_servers = plan.iter().filter_map(any_server).collect();
+        for (pool, members) in context
+            .pools
+            .iter_mut()
+            .zip(pool_members(plan).into_values())
+        {
+            pool.hosts = members.into_iter().filter_map(authorized_host).collect();
+        }
         context
     }
 
-    /// Everything but `servers` and `all_servers` (left empty), which
-    /// [`super::stream::Streams`] makes one item at a time while a template renders.
+    /// Everything but the per-server lists (`servers`, `skipped`, `all_servers` and each
+    /// pool's `hosts`, left empty), which [`super::stream::Streams`] makes one item at a
+    /// time while a template renders.
     pub fn without_servers(plan: &[ServerPlan], generated: String) -> Context {
         let count = |status| plan.iter().filter(|s| s.status() == status).count();
         let converted = count(Status::Converted);
@@ -161,7 +176,10 @@ impl Context {
             .iter()
             .filter(|s| s.change() == Some(Change::AlreadySet))
             .count();
-        let (pools, issuers) = pools_and_issuers(plan.iter().filter_map(server_context));
+        let issuers: std::collections::BTreeSet<String> = plan
+            .iter()
+            .filter_map(|s| Some(printable(in_script(s)?.certificate.issuer())))
+            .collect();
         Context {
             context_version: CONTEXT_VERSION,
             tool: Tool::THIS,
@@ -176,41 +194,51 @@ impl Context {
                 failed: count(Status::Failed),
             },
             servers: Vec::new(),
-            skipped: plan
-                .iter()
-                .filter(|s| s.status() != Status::Converted)
-                .map(skipped)
-                .collect(),
+            skipped: Vec::new(),
             all_servers: Vec::new(),
-            pools,
-            issuers,
+            pools: pool_members(plan)
+                .into_keys()
+                .map(|pool| PoolContext {
+                    pool,
+                    hosts: Vec::new(),
+                })
+                .collect(),
+            issuers: issuers.into_iter().collect(),
         }
     }
 }
 
-/// The pools with the Authorized Hosts each needs, and the issuers, of the converted
-/// servers (sorted, each once).
-fn pools_and_issuers(
-    servers: impl Iterator<Item = ServerContext>,
-) -> (Vec<PoolContext>, Vec<String>) {
-    let mut pools: std::collections::BTreeMap<String, Vec<AuthorizedHost>> = Default::default();
-    let mut issuers = std::collections::BTreeSet::new();
-    for s in servers {
-        pools
-            .entry(s.pool.to_ascii_lowercase())
-            .or_default()
-            .push(AuthorizedHost {
-                server: s.server,
-                fqdn: s.certificate.subject_cn.unwrap_or(s.certificate.subject),
-                port: s.ocs_port,
-            });
-        issuers.insert(s.certificate.issuer);
+/// The OCS pools of the converted servers (lower case, sorted), each with its servers in
+/// the plan's order: the Authorized Hosts each pool needs.
+pub(super) fn pool_members(plan: &[ServerPlan]) -> BTreeMap<String, Vec<&ServerPlan>> {
+    let mut pools: BTreeMap<String, Vec<&ServerPlan>> = BTreeMap::new();
+    for s in plan {
+        if let Some(converted) = in_script(s) {
+            let pool = converted.sp1.server_name.to_string().to_ascii_lowercase();
+            pools.entry(pool).or_default().push(s);
+        }
     }
-    let pools = pools
-        .into_iter()
-        .map(|(pool, hosts)| PoolContext { pool, hosts })
-        .collect();
-    (pools, issuers.into_iter().collect())
+    pools
+}
+
+/// What the change does to a server, for a server the script changes (the ones
+/// [`server_context`] describes).
+fn in_script(s: &ServerPlan) -> Option<&Converted> {
+    s.rtm.as_ref()?;
+    Some(s.converted()?.1)
+}
+
+/// A converted server as its pool's Authorized Hosts tab needs it.
+pub(super) fn authorized_host(s: &ServerPlan) -> Option<AuthorizedHost> {
+    let server = server_context(s)?;
+    Some(AuthorizedHost {
+        server: server.server,
+        fqdn: server
+            .certificate
+            .subject_cn
+            .unwrap_or(server.certificate.subject),
+        port: server.ocs_port,
+    })
 }
 
 /// The port OCS 2007 R2 connects to OWA's IM endpoint on, unless IMPortNumber says otherwise.
@@ -300,7 +328,7 @@ pub(super) fn any_server(s: &ServerPlan) -> Option<AnyServer> {
     })
 }
 
-fn skipped(s: &ServerPlan) -> Skipped {
+pub(super) fn skipped(s: &ServerPlan) -> Skipped {
     let status = status_text(s.status());
     let reasons: Vec<String> = s
         .diagnostics

@@ -2,10 +2,11 @@
 //! per-server lists of the context are made one item at a time while a template renders,
 //! and what the template writes goes straight to its file.
 //!
-//! A built-in template iterates the servers with `{{#each servers}}` (and
-//! `{{#each all_servers}}`). In a streamed context those lists are a marker object naming
-//! the list; this module's `each` helper, registered for the render only, sees the marker
-//! and builds each server's entry from the plan as it reaches it, then drops it. Every other
+//! A built-in template iterates the servers with `{{#each servers}}` (and `all_servers`,
+//! `skipped`, and each pool's `hosts`). In a streamed context those lists are a marker
+//! object naming the list; this module's `each` helper, registered for the render only,
+//! sees the marker and builds each server's entry from the plan as it reaches it, then
+//! drops it. Every other
 //! `{{#each}}` is Handlebars' own. A marker is a non-empty object, so `{{#if servers}}`
 //! tests as it does on the list; an empty list is an empty array, as in a whole context.
 
@@ -30,27 +31,62 @@ pub struct Streams<'a> {
     servers: Vec<&'a ServerPlan>,
     /// Every server with a name: `all_servers`.
     all_servers: Vec<&'a ServerPlan>,
+    /// Every config file not in the script: `skipped`.
+    skipped: Vec<&'a ServerPlan>,
+    /// The converted servers of each pool, in the order of `pools`: its `hosts`.
+    hosts: Vec<Vec<&'a ServerPlan>>,
 }
 
-/// A streamed list by its name in the context.
+/// A streamed list: its name in the context (`hosts` is in each of `pools`).
 #[derive(Clone, Copy)]
 enum List {
     Servers,
     AllServers,
+    Skipped,
+    /// The `hosts` of pool `n`.
+    Hosts(usize),
 }
 
+/// The key of a `hosts` marker that says which pool's.
+const POOL: &str = "pool";
+
 impl List {
-    const ALL: [List; 2] = [List::Servers, List::AllServers];
+    /// The lists at the top of the context.
+    const TOP: [List; 3] = [List::Servers, List::AllServers, List::Skipped];
 
     fn name(self) -> &'static str {
         match self {
             List::Servers => "servers",
             List::AllServers => "all_servers",
+            List::Skipped => "skipped",
+            List::Hosts(_) => "hosts",
         }
     }
 
-    fn named(name: &str) -> Option<List> {
-        Self::ALL.into_iter().find(|list| list.name() == name)
+    /// The list a marker object stands for.
+    fn of_marker(value: &Value) -> Option<List> {
+        match value.get(MARKER)?.as_str()? {
+            "hosts" => {
+                let pool = value.get(POOL)?.as_u64()?;
+                Some(List::Hosts(usize::try_from(pool).ok()?))
+            }
+            name => Self::TOP.into_iter().find(|list| list.name() == name),
+        }
+    }
+
+    fn marker(self) -> Value {
+        match self {
+            List::Hosts(pool) => serde_json::json!({ MARKER: self.name(), POOL: pool }),
+            _ => serde_json::json!({ MARKER: self.name() }),
+        }
+    }
+
+    /// Where the list is in the context, for messages.
+    fn path(self) -> String {
+        match self {
+            List::Hosts(pool) => format!("pools[{pool}].hosts"),
+            _ => self.name().to_string(),
+        }
     }
 }
 
@@ -63,6 +99,11 @@ impl<'a> Streams<'a> {
                 .filter(|s| s.status() == Status::Converted)
                 .collect(),
             all_servers: plan.iter().filter(|s| s.server.is_some()).collect(),
+            skipped: plan
+                .iter()
+                .filter(|s| s.status() != Status::Converted)
+                .collect(),
+            hosts: context::pool_members(plan).into_values().collect(),
         }
     }
 
@@ -71,45 +112,60 @@ impl<'a> Streams<'a> {
         Streams {
             servers: Vec::new(),
             all_servers: Vec::new(),
+            skipped: Vec::new(),
+            hosts: Vec::new(),
         }
     }
 
     /// The context as templates read it, with the streamed lists as markers (or empty).
     pub fn root(&self, context: &Context) -> Result<Value, serde_json::Error> {
         let mut value = serde_json::to_value(context)?;
-        for list in List::ALL {
-            value[list.name()] = if self.len(list) == 0 {
-                Value::Array(Vec::new())
-            } else {
-                serde_json::json!({ MARKER: list.name() })
-            };
+        for list in List::TOP {
+            value[list.name()] = self.marker_or_empty(list);
+        }
+        if let Some(pools) = value["pools"].as_array_mut() {
+            for (n, pool) in pools.iter_mut().enumerate() {
+                pool["hosts"] = self.marker_or_empty(List::Hosts(n));
+            }
         }
         Ok(value)
     }
 
-    fn len(&self, list: List) -> usize {
+    /// A non-empty object for a list with items, so that `{{#if}}` tests as it does on the
+    /// list; an empty list as itself.
+    fn marker_or_empty(&self, list: List) -> Value {
+        if self.plans(list).is_empty() {
+            Value::Array(Vec::new())
+        } else {
+            list.marker()
+        }
+    }
+
+    fn plans(&self, list: List) -> &[&'a ServerPlan] {
         match list {
-            List::Servers => self.servers.len(),
-            List::AllServers => self.all_servers.len(),
+            List::Servers => &self.servers,
+            List::AllServers => &self.all_servers,
+            List::Skipped => &self.skipped,
+            List::Hosts(pool) => self.hosts.get(pool).map_or(&[], Vec::as_slice),
         }
     }
 
     /// Item `i` of a list, as the whole context would have it.
     fn item(&self, list: List, i: usize) -> Result<Value, String> {
+        let plan = self.plans(list)[i];
         let value = match list {
-            List::Servers => context::server_context(self.servers[i])
-                .map(serde_json::to_value)
-                .transpose(),
-            List::AllServers => context::any_server(self.all_servers[i])
-                .map(serde_json::to_value)
-                .transpose(),
+            List::Servers => context::server_context(plan).map(serde_json::to_value),
+            List::AllServers => context::any_server(plan).map(serde_json::to_value),
+            List::Skipped => Some(serde_json::to_value(context::skipped(plan))),
+            List::Hosts(_) => context::authorized_host(plan).map(serde_json::to_value),
         }
+        .transpose()
         .map_err(|e| e.to_string())?
         .unwrap_or(Value::Null);
         if let Some(path) = super::control_character(&value) {
             return Err(format!(
                 "the context value .{}[{i}]{path} contains a control character",
-                list.name()
+                list.path()
             ));
         }
         Ok(value)
@@ -167,15 +223,10 @@ impl HelperDef for Each<'_, '_> {
         let Some(template) = h.template() else {
             return Ok(());
         };
-        let streamed = param
-            .value()
-            .get(MARKER)
-            .and_then(Value::as_str)
-            .and_then(List::named);
-        let Some(list) = streamed else {
+        let Some(list) = List::of_marker(param.value()) else {
             return each_value(h, r, ctx, rc, out);
         };
-        let len = self.streams.len(list);
+        let len = self.streams.plans(list).len();
         rc.push_block(BlockContext::new());
         for i in 0..len {
             let item = self
