@@ -1,6 +1,7 @@
 //! Finds the web.config files named on the command line and derives each one's server.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use crate::diag::Diagnostic;
 use crate::error::Error;
@@ -10,8 +11,9 @@ use crate::names::ServerName;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigFile {
     pub path: PathBuf,
-    /// The directory argument it was found under (`None` when named directly).
-    pub root: Option<PathBuf>,
+    /// The directory argument it was found under (`None` when named directly): one copy
+    /// for all the files under it.
+    pub root: Option<Arc<Path>>,
 }
 
 impl ConfigFile {
@@ -56,9 +58,10 @@ pub fn discover(args: &[PathBuf]) -> Result<(Vec<ConfigFile>, Vec<Diagnostic>), 
         let (found, walked) =
             crate::walk::files(arg, |name| is_config_name(&name.to_string_lossy()));
         diagnostics.extend(walked);
+        let root: Arc<Path> = Arc::from(arg.as_path());
         files.extend(found.into_iter().map(|path| ConfigFile {
             path,
-            root: Some(arg.clone()),
+            root: Some(Arc::clone(&root)),
         }));
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -162,7 +165,7 @@ mod tests {
     fn file(path: &str, root: Option<&str>) -> ConfigFile {
         ConfigFile {
             path: PathBuf::from(path),
-            root: root.map(PathBuf::from),
+            root: root.map(|r| Arc::from(Path::new(r))),
         }
     }
 

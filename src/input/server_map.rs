@@ -335,7 +335,7 @@ mod tests {
     fn config(path: &str, root: Option<&str>) -> ConfigFile {
         ConfigFile {
             path: PathBuf::from(path),
-            root: root.map(PathBuf::from),
+            root: root.map(|r| std::sync::Arc::from(std::path::Path::new(r))),
         }
     }
 

@@ -15,7 +15,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::cert::index::Entry;
-use crate::cert::{CertIndex, Thumbprint};
+use crate::cert::{CertIndex, Issuers, Thumbprint};
 use crate::config::{self, derive_server, ConfigFile, ImKey, ImSettings, Setting};
 use crate::diag::{Code, Diagnostic};
 use crate::input::collected::{self, CurrentValues};
@@ -283,10 +283,16 @@ pub fn read_all(
     settings: &Settings,
     done: &(dyn Fn() + Sync),
 ) -> Read {
+    // Each worker shares the issuers of the servers it reads as it reads them (a parsed
+    // name is dropped as soon as it is read), and one pass at the end shares them across
+    // workers.
     let (servers, mut values): (_, Vec<_>) = files
         .par_iter()
-        .map(|file| {
-            let read = read_server(file, map, corrections, settings);
+        .map_init(Issuers::default, |issuers, file| {
+            let mut read = read_server(file, map, corrections, settings);
+            if let Some(values) = &mut read.values {
+                issuers.share(&mut values.issuer_text, &mut values.issuer);
+            }
             done();
             (read.plan, read.values)
         })
@@ -333,7 +339,7 @@ pub fn resolve_all(
     }
     // Stable: two files whose paths differ only in bytes that are not UTF-8 show as the
     // same source, and stay in the order of their paths.
-    servers.sort_by(|a, b| {
+    sort_stably(&mut servers, |a, b| {
         a.server
             .cmp(&b.server)
             .then_with(|| a.source.cmp(&b.source))
@@ -341,6 +347,27 @@ pub fn resolve_all(
     Plan {
         servers,
         diagnostics,
+    }
+}
+
+/// `slice::sort_by`, without its buffer of half the items (8 MB of plans at 20,000
+/// servers, the run's peak): the items' positions are sorted, stably, and the items then
+/// moved into place by swaps, one cycle of the permutation at a time.
+fn sort_stably<T>(items: &mut [T], mut compare: impl FnMut(&T, &T) -> std::cmp::Ordering) {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| compare(&items[a], &items[b]));
+    // Position i receives the item at order[i]; a position done is marked order[i] == i.
+    for start in 0..order.len() {
+        let mut i = start;
+        while order[i] != i {
+            let from = order[i];
+            order[i] = i;
+            if from == start {
+                break;
+            }
+            items.swap(i, from);
+            i = from;
+        }
     }
 }
 
@@ -614,4 +641,23 @@ fn finish(server: &mut ServerPlan, strict: bool, resolved: bool) {
         // Read, checked and not failed: complete and valid, with no certificate looked up.
         Outcome::Failed(_) | Outcome::Configured => Outcome::Configured,
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_stably;
+
+    proptest::proptest! {
+        /// The same order as the standard library's stable sort, ties included: the keys
+        /// are few, so most lists have ties, and each item carries its first position.
+        #[test]
+        fn sorts_as_the_stable_sort_does(keys in proptest::collection::vec(0u8..6, 0..200)) {
+            let items: Vec<(u8, usize)> = keys.into_iter().zip(0..).collect();
+            let mut expected = items.clone();
+            expected.sort_by_key(|a| a.0);
+            let mut sorted = items;
+            sort_stably(&mut sorted, |a, b| a.0.cmp(&b.0));
+            proptest::prop_assert_eq!(sorted, expected);
+        }
+    }
 }
