@@ -54,7 +54,7 @@ fn lookup(c: &mut Criterion) {
             if let Ok(cert) = certificate::from_der(&der) {
                 index.insert(
                     cert,
-                    owa_im_migrate::cert::index::Source::file(path.display().to_string(), &path),
+                    owa_im_migrate::cert::index::Source::file(&path.as_path().into(), None),
                 );
             }
         }

@@ -13,11 +13,12 @@ use super::thumbprint::Thumbprint;
 /// One place a certificate was seen, and what that place says about it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Source {
-    /// `certs/cas01.cer`, `bundle.pem#2`, `exports/cas.csv#row 3`.
-    pub origin: String,
-    /// The file, for "is this the server's own collected folder" (one copy for every
-    /// certificate of an export).
+    /// The file: one copy for every certificate read from it (an export of a whole
+    /// organisation has thousands), also for "is this the server's own collected folder".
     pub file: Arc<Path>,
+    /// Where in the file, when it holds several (`2`, `certificate 3`, `row 3`): see
+    /// [`Source::origin`].
+    pub place: Option<Box<str>>,
     /// What the source says of the private key (`None`: it cannot tell, as a .cer).
     pub has_private_key: Option<bool>,
     /// The server the export was taken on (`PSComputerName`).
@@ -27,14 +28,25 @@ pub struct Source {
 }
 
 impl Source {
-    /// A file that says nothing but the certificate itself.
-    pub fn file(origin: impl Into<String>, file: &Path) -> Source {
+    /// A place in a file that says nothing but the certificate itself.
+    pub fn file(file: &Arc<Path>, place: Option<String>) -> Source {
         Source {
-            origin: origin.into(),
-            file: Arc::from(file),
+            file: Arc::clone(file),
+            place: place.map(String::into_boxed_str),
             has_private_key: None,
             computer: None,
             friendly_name: None,
+        }
+    }
+
+    /// `certs/cas01.cer`, `bundle.pem#2`, `exports/cas.csv#row 3`: the file as the tool
+    /// shows paths, and the place in it. Made when asked for, so that the index does not
+    /// hold the file's path once per certificate.
+    pub fn origin(&self) -> String {
+        let shown = crate::paths::shown(&self.file);
+        match &self.place {
+            Some(place) => format!("{shown}#{place}"),
+            None => shown,
         }
     }
 }
@@ -81,7 +93,7 @@ impl Entry {
 
     /// The origins, for the report and messages.
     pub fn origins(&self) -> Vec<String> {
-        self.sources.iter().map(|s| s.origin.clone()).collect()
+        self.sources.iter().map(Source::origin).collect()
     }
 }
 

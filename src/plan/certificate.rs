@@ -294,7 +294,8 @@ fn private_key(entry: &Entry, plan: &ServerPlan) -> Option<Diagnostic> {
                 "{whose} ({}) says certificate {} has no private key; OWA refuses a certificate \
                  without one, so IM would never start: import the certificate with its key on \
                  {server} (Import-ExchangeCertificate from the .pfx) before the change",
-                said_by.origin, entry.cert.thumbprint
+                said_by.origin(),
+                entry.cert.thumbprint
             ),
         )
         .with_severity(severity),

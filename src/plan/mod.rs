@@ -101,8 +101,8 @@ impl CertificateView {
     }
 
     /// Where it was found (`certs/cas01.cer`, `exports/cas.csv#row 3`).
-    pub fn sources(&self) -> impl Iterator<Item = &str> {
-        self.0.sources.iter().map(|s| s.origin.as_str())
+    pub fn sources(&self) -> impl Iterator<Item = String> + '_ {
+        self.0.sources.iter().map(|s| s.origin())
     }
 }
 

@@ -158,12 +158,12 @@ impl<'k> Collected<'k> {
     /// in the file's order.
     fn convert(&mut self) {
         use rayon::prelude::*;
-        let path = &self.path;
+        let (path, shown) = (&self.path, self.shown.as_str());
         let outcomes: Vec<_> = std::mem::take(&mut self.pending)
             .into_par_iter()
             .map(|record| {
                 record.and_then(|r| {
-                    from_record(&r, path).map_err(|e| (r.origin.clone(), e.to_string()))
+                    from_record(&r, path, shown).map_err(|e| (r.origin.clone(), e.to_string()))
                 })
             })
             .collect();
@@ -171,7 +171,7 @@ impl<'k> Collected<'k> {
             match outcome {
                 Ok((mut cert, source, warnings)) => {
                     for (code, warning) in warnings {
-                        let mut note = self.unusable(&source.origin, warning, Severity::Warning);
+                        let mut note = self.unusable(&source.origin(), warning, Severity::Warning);
                         note.code = code;
                         self.diagnostics.push(note);
                     }
@@ -357,6 +357,7 @@ enum RecordUnusable {
 fn from_record(
     record: &ExportedCertificate,
     path: &Arc<Path>,
+    shown: &str,
 ) -> Result<(Certificate, Source, Vec<Note>), RecordUnusable> {
     let mut warnings = Vec::new();
     if let Some(text) = &record.thumbprint {
@@ -381,9 +382,15 @@ fn from_record(
         }
         None => certificate::from_export(record).map_err(RecordUnusable::Fields)?,
     };
+    // The readers name a record `{shown}#row 3`: the file is kept once, the place per record.
+    let place = record
+        .origin
+        .strip_prefix(shown)
+        .and_then(|rest| rest.strip_prefix('#'))
+        .or_else(|| record.origin.rsplit_once('#').map(|(_, place)| place));
     let source = Source {
-        origin: record.origin.clone(),
         file: Arc::clone(path),
+        place: place.map(Box::from),
         has_private_key: record.has_private_key,
         computer: record.computer.clone(),
         friendly_name: None,

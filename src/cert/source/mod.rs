@@ -6,6 +6,7 @@
 //! holds nothing read is named in a warning; anything plainly else stays quiet.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -277,7 +278,7 @@ fn recognise(
         return done(Format::Sst, read_sst(bytes, path, shown));
     }
     if contains(bytes, b"-----BEGIN ") {
-        return match read_pem(bytes, path, shown) {
+        return match read_pem(bytes, path) {
             Err(PemError::NoCertificate(labels)) if !promised => Content::NotRead(
                 Format::Pem,
                 format!("its PEM blocks are {labels}: {}", pem_kind(&labels)),
@@ -287,7 +288,7 @@ fn recognise(
         };
     }
     if pkcs7::looks_like(bytes) {
-        return done(Format::Pkcs7, read_pkcs7(bytes, path, shown));
+        return done(Format::Pkcs7, read_pkcs7(bytes, path));
     }
     if matches!(ext.as_str(), "pfx" | "p12") || pkcs12::looks_like(bytes) {
         return done(Format::Pkcs12, read_pkcs12(bytes, path, shown, reading));
@@ -298,22 +299,19 @@ fn recognise(
         return export.read(std::io::Cursor::new(bytes), path, shown, reading, known);
     }
     let not_text = crate::encoding::decode(bytes).err().map(|e| e.to_string());
-    recognise_der(bytes, path, shown, &ext, not_text)
+    recognise_der(bytes, path, &ext, not_text)
 }
 
 /// A lone DER certificate, a DER structure that is something else, or nothing read: what
 /// is left once no other reader took the file. `not_text` says why the bytes were not text.
-fn recognise_der(
-    bytes: &[u8],
-    path: &Path,
-    shown: &str,
-    ext: &str,
-    not_text: Option<String>,
-) -> Content {
+fn recognise_der(bytes: &[u8], path: &Path, ext: &str, not_text: Option<String>) -> Content {
     let promised = CERT_EXTENSIONS.contains(&ext);
     if bytes.first() == Some(&0x30) {
         match certificate::from_der(bytes) {
-            Ok(cert) => return done(Format::Der, Ok(vec![(cert, Source::file(shown, path))])),
+            Ok(cert) => {
+                let source = Source::file(&Arc::from(path), None);
+                return done(Format::Der, Ok(vec![(cert, source)]));
+            }
             Err(reason) if promised => {
                 return Content::Unreadable(Format::Der, reason.to_string(), Vec::new())
             }
@@ -383,7 +381,7 @@ fn done(format: Format, read: Result<Vec<(Certificate, Source)>, String>) -> Con
 
 /// The certificates of PEM text, as `--certs` reads them (for fuzzing and tools).
 pub fn pem_certificates(bytes: &[u8]) -> Result<Vec<Certificate>, String> {
-    read_pem(bytes, Path::new("input.pem"), "input.pem")
+    read_pem(bytes, Path::new("input.pem"))
         .map(|v| v.into_iter().map(|(c, _)| c).collect())
         .map_err(|e| e.to_string())
 }
@@ -407,11 +405,8 @@ const PKCS7_LABELS: &[&str] = &["PKCS7", "PKCS #7 SIGNED DATA", "CMS"];
 /// Base-64 chain), also where `certutil -encode` labelled the chain CERTIFICATE. Other blocks
 /// (keys, requests) are passed over. A damaged block makes the whole file unreadable, so that
 /// a bundle is never half-used without anyone noticing.
-fn read_pem(
-    bytes: &[u8],
-    path: &Path,
-    shown: &str,
-) -> Result<Vec<(Certificate, Source)>, PemError> {
+fn read_pem(bytes: &[u8], path: &Path) -> Result<Vec<(Certificate, Source)>, PemError> {
+    let file: Arc<Path> = Arc::from(path);
     let mut certs = Vec::new();
     let mut labels = Vec::new();
     let mut chains = false;
@@ -426,12 +421,12 @@ fn read_pem(
             chains = true;
             for der in pkcs7::read(&block.contents).map_err(|e| damaged(e.to_string()))? {
                 let cert = certificate::from_der(&der).map_err(|e| damaged(e.to_string()))?;
-                certs.push((cert, Source::file(shown, path)));
+                certs.push((cert, Source::file(&file, None)));
             }
         } else if CERTIFICATE_LABELS.contains(&label) {
             let cert =
                 certificate::from_der(&block.contents).map_err(|e| damaged(e.to_string()))?;
-            certs.push((cert, Source::file(format!("{shown}#{}", i + 1), path)));
+            certs.push((cert, Source::file(&file, Some((i + 1).to_string()))));
         } else if !labels.iter().any(|l| l == label) {
             labels.push(label.to_string());
         }
@@ -447,40 +442,35 @@ fn read_pem(
     // A chain names its certificates by their place among all the file's certificates.
     if chains {
         for (n, (_, source)) in certs.iter_mut().enumerate() {
-            source.origin = format!("{shown}#certificate {}", n + 1);
+            source.place = Some(format!("certificate {}", n + 1).into());
         }
     }
-    name_single(&mut certs, shown);
+    name_single(&mut certs);
     Ok(certs)
 }
 
 /// A file holding a single certificate is named by the file alone.
-fn name_single(certs: &mut [(Certificate, Source)], shown: &str) {
+fn name_single(certs: &mut [(Certificate, Source)]) {
     if let [(_, source)] = certs {
-        source.origin = shown.to_string();
+        source.place = None;
     }
 }
 
 /// Every certificate of a PKCS#7 chain, named `file#certificate N`.
-fn read_pkcs7(
-    bytes: &[u8],
-    path: &Path,
-    shown: &str,
-) -> Result<Vec<(Certificate, Source)>, String> {
+fn read_pkcs7(bytes: &[u8], path: &Path) -> Result<Vec<(Certificate, Source)>, String> {
     let ders = pkcs7::read(bytes).map_err(|e| e.to_string())?;
+    let file: Arc<Path> = Arc::from(path);
     let mut certs = ders
         .iter()
         .enumerate()
         .map(|(n, der)| {
             let cert = certificate::from_der(der)
                 .map_err(|e| format!("certificate {} of the chain: {e}", n + 1))?;
-            Ok((
-                cert,
-                Source::file(format!("{shown}#certificate {}", n + 1), path),
-            ))
+            let place = format!("certificate {}", n + 1);
+            Ok((cert, Source::file(&file, Some(place))))
         })
         .collect::<Result<Vec<_>, String>>()?;
-    name_single(&mut certs, shown);
+    name_single(&mut certs);
     Ok(certs)
 }
 
@@ -488,12 +478,14 @@ fn read_pkcs7(
 /// properties say: a key attached on the exporting machine, and the friendly name.
 fn read_sst(bytes: &[u8], path: &Path, shown: &str) -> Result<Vec<(Certificate, Source)>, String> {
     let stored = sst::read(bytes).map_err(|e| e.to_string())?;
+    let file: Arc<Path> = Arc::from(path);
     let mut certs = stored
         .into_iter()
         .map(|s| {
-            let origin = format!("{shown}#element {}", s.element);
-            let cert = certificate::from_der(&s.der).map_err(|e| format!("{origin}: {e}"))?;
-            let mut source = Source::file(origin, path);
+            let place = format!("element {}", s.element);
+            let cert =
+                certificate::from_der(&s.der).map_err(|e| format!("{shown}#{place}: {e}"))?;
+            let mut source = Source::file(&file, Some(place));
             // The key-provider property proves a key existed for it where the store was
             // exported; its absence proves nothing (a store of CA certificates has none).
             source.has_private_key = s.key_attached.then_some(true);
@@ -501,7 +493,7 @@ fn read_sst(bytes: &[u8], path: &Path, shown: &str) -> Result<Vec<(Certificate, 
             Ok((cert, source))
         })
         .collect::<Result<Vec<_>, String>>()?;
-    name_single(&mut certs, shown);
+    name_single(&mut certs);
     Ok(certs)
 }
 
@@ -519,12 +511,13 @@ fn read_pkcs12(
             .to_vec(),
     };
     let contents = pkcs12::read(bytes, &passwords).map_err(|e| e.to_string())?;
+    let file: Arc<Path> = Arc::from(path);
     contents
         .into_iter()
         .map(|c| {
             let cert =
                 certificate::from_der(&c.der).map_err(|e| format!("a certificate inside: {e}"))?;
-            let mut source = Source::file(shown, path);
+            let mut source = Source::file(&file, None);
             source.has_private_key = c.has_private_key;
             Ok((cert, source))
         })
