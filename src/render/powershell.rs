@@ -70,6 +70,20 @@ pub fn is_single_quote(c: char) -> bool {
 /// character, a line or paragraph separator or a no-break space; the first such character
 /// is reported.
 pub fn single_quoted(value: &str) -> Result<String, LiteralError> {
+    // Almost every value is printable ASCII without a quote, where no character is a
+    // control, invisible or a quote: wrapped as it is, without looking at each character
+    // (a run of 1,000 servers quotes some 50,000 values).
+    if value
+        .bytes()
+        .all(|b| matches!(b, b' '..=b'~') && b != b'\'')
+    {
+        return Ok(format!("'{value}'"));
+    }
+    quoted_by_character(value)
+}
+
+/// [`single_quoted`], one character at a time.
+fn quoted_by_character(value: &str) -> Result<String, LiteralError> {
     // Two opening/closing quotes plus a little room for doubled quotes.
     let mut literal = String::with_capacity(value.len() + 4);
     literal.push('\'');
@@ -100,6 +114,17 @@ pub fn single_quoted(value: &str) -> Result<String, LiteralError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The ASCII shortcut writes what the character-by-character path writes, for
+        /// values of printable ASCII, quotes, controls and invisible characters.
+        #[test]
+        fn the_shortcut_quotes_as_each_character_does(
+            value in "[ -~\u{0}-\u{1f}\u{7f}\u{a0}\u{200b}\u{2018}\u{2019}\u{e9}]{0,24}",
+        ) {
+            proptest::prop_assert_eq!(single_quoted(&value), quoted_by_character(&value));
+        }
+    }
 
     #[test]
     fn plain_value_is_wrapped() {
