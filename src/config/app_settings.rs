@@ -163,14 +163,14 @@ fn element(
     lines: &mut LineCounter<'_>,
     start: usize,
 ) -> Result<(), Malformed> {
-    check_attributes(tag).map_err(|m| lines.malformed(start, m))?;
+    let entry = check_attributes(tag).map_err(|m| lines.malformed(start, m))?;
     if stack.is_empty() {
         check_root(&element_name(tag), root_seen).map_err(|m| lines.malformed(start, m))?;
     }
     if is_app_settings_child(stack) {
         let line = lines.line_at(start);
         state
-            .apply(tag, line)
+            .apply(tag, entry, line)
             .map_err(|m| lines.malformed(start, m))?;
     }
     Ok(())
@@ -287,18 +287,21 @@ impl<'f> State<'f> {
         }
     }
 
-    fn apply(&mut self, tag: &BytesStart<'_>, line: u32) -> Result<(), String> {
+    /// An appSettings entry, with the `key` and `value` its attributes' check found.
+    fn apply(&mut self, tag: &BytesStart<'_>, entry: Entry<'_>, line: u32) -> Result<(), String> {
         match tag.name().as_ref() {
             b"add" => {
-                let key = attribute(tag, "key")?;
+                let key = entry.key.map(|raw| decode(raw, "key")).transpose()?;
                 if let Some(key) = key.as_deref().and_then(ImKey::from_key) {
-                    let value = attribute(tag, "value")?.unwrap_or_default().into_owned();
+                    let value = entry.value.map(|raw| decode(raw, "value")).transpose()?;
+                    let value = value.unwrap_or_default().into_owned();
                     self.adds[key.slot()].push(line);
                     self.values[key.slot()] = Some(Setting { value, line });
                 }
             }
             b"remove" => {
-                if let Some(key) = attribute(tag, "key")?.as_deref().and_then(ImKey::from_key) {
+                let key = entry.key.map(|raw| decode(raw, "key")).transpose()?;
+                if let Some(key) = key.as_deref().and_then(ImKey::from_key) {
                     self.values[key.slot()] = None;
                     self.adds[key.slot()].clear();
                 }
@@ -357,13 +360,31 @@ impl<'f> State<'f> {
 /// A file's tags are scanned by [`attribute_names`] first; quick-xml's iterator, which is a
 /// third of the time of reading a 300 KB file, runs only for a tag that scan refuses, to
 /// say what is wrong in quick-xml's words.
-fn check_attributes(tag: &BytesStart<'_>) -> Result<(), String> {
+///
+/// In the same pass, the `key` and `value` attributes are kept, for an appSettings entry.
+fn check_attributes<'t>(tag: &'t BytesStart<'_>) -> Result<Entry<'t>, String> {
     let mut names = Names::default();
-    let scanned = RawAttributes::of(tag).try_for_each(|attr| names.add(attr?.0));
+    let mut entry = Entry::default();
+    let scanned = RawAttributes::of(tag).try_for_each(|attr| {
+        let (name, value) = attr?;
+        match name {
+            b"key" => entry.key = Some(value),
+            b"value" => entry.value = Some(value),
+            _ => {}
+        }
+        names.add(name)
+    });
     match scanned {
-        Ok(()) => Ok(()),
-        Err(()) => explain_attributes(tag),
+        Ok(()) => Ok(entry),
+        Err(()) => explain_attributes(tag).map(|()| entry),
     }
+}
+
+/// The `key` and `value` attributes of a tag as written (between the quotes).
+#[derive(Debug, Default, Clone, Copy)]
+struct Entry<'t> {
+    key: Option<&'t [u8]>,
+    value: Option<&'t [u8]>,
 }
 
 /// The names of a tag's attributes so far, to find one given twice.
@@ -510,25 +531,30 @@ fn attribute<'t>(tag: &'t BytesStart<'_>, name: &str) -> Result<Option<Cow<'t, s
         // Every tag's attributes were checked first (`check_attributes`).
         let (key, value) = attr.map_err(|()| explain_attributes(tag).err().unwrap_or_default())?;
         if key == name.as_bytes() {
-            let raw: Cow<'t, str> = Cow::Borrowed(
-                std::str::from_utf8(value)
-                    .map_err(|e| format!("attribute '{name}' is not text: {e}"))?,
-            );
-            if !raw
-                .bytes()
-                .any(|b| matches!(b, b'\r' | b'\n' | b'\t' | b'&'))
-            {
-                return Ok(Some(raw));
-            }
-            // XML 1.0 §3.3.3: a line break or tab typed inside a value reads as a space, while
-            // a character reference (&#10;) stays what it says. quick-xml leaves this to us.
-            let normalised = raw.replace("\r\n", " ").replace(['\r', '\n', '\t'], " ");
-            let value = quick_xml::escape::unescape(&normalised)
-                .map_err(|e| format!("bad value of attribute '{name}': {e}"))?;
-            return Ok(Some(Cow::Owned(value.into_owned())));
+            return decode(value, name).map(Some);
         }
     }
     Ok(None)
+}
+
+/// An attribute's value as written, read as XML reads it: a line break or tab typed inside
+/// it is a space, entities are decoded. Borrowed from the file's text when there is nothing
+/// to decode, as for almost every key and value.
+fn decode<'t>(raw: &'t [u8], name: &str) -> Result<Cow<'t, str>, String> {
+    let raw =
+        std::str::from_utf8(raw).map_err(|e| format!("attribute '{name}' is not text: {e}"))?;
+    if !raw
+        .bytes()
+        .any(|b| matches!(b, b'\r' | b'\n' | b'\t' | b'&'))
+    {
+        return Ok(Cow::Borrowed(raw));
+    }
+    // XML 1.0 §3.3.3: a line break or tab typed inside a value reads as a space, while a
+    // character reference (&#10;) stays what it says. quick-xml leaves this to us.
+    let normalised = raw.replace("\r\n", " ").replace(['\r', '\n', '\t'], " ");
+    let value = quick_xml::escape::unescape(&normalised)
+        .map_err(|e| format!("bad value of attribute '{name}': {e}"))?;
+    Ok(Cow::Owned(value.into_owned()))
 }
 
 /// Byte offset -> line (and column) without rescanning: offsets only grow while reading,
