@@ -39,10 +39,20 @@ impl ImKey {
         }
     }
 
-    fn from_key(key: &str) -> Option<ImKey> {
+    /// The key of an entry as written. Almost every key of a web.config is not one of ours
+    /// and has nothing to decode: it is compared as written, without being decoded first.
+    fn of_entry(raw: &[u8]) -> Result<Option<ImKey>, String> {
+        if needs_decoding(raw) {
+            Ok(Self::from_bytes(decode(raw, "key")?.as_bytes()))
+        } else {
+            Ok(Self::from_bytes(raw))
+        }
+    }
+
+    fn from_bytes(key: &[u8]) -> Option<ImKey> {
         ImKey::ALL
             .into_iter()
-            .find(|k| k.name().eq_ignore_ascii_case(key))
+            .find(|k| k.name().as_bytes().eq_ignore_ascii_case(key))
     }
 
     fn slot(self) -> usize {
@@ -291,8 +301,7 @@ impl<'f> State<'f> {
     fn apply(&mut self, tag: &BytesStart<'_>, entry: Entry<'_>, line: u32) -> Result<(), String> {
         match tag.name().as_ref() {
             b"add" => {
-                let key = entry.key.map(|raw| decode(raw, "key")).transpose()?;
-                if let Some(key) = key.as_deref().and_then(ImKey::from_key) {
+                if let Some(key) = entry.key.map(ImKey::of_entry).transpose()?.flatten() {
                     let value = entry.value.map(|raw| decode(raw, "value")).transpose()?;
                     let value = value.unwrap_or_default().into_owned();
                     self.adds[key.slot()].push(line);
@@ -300,8 +309,7 @@ impl<'f> State<'f> {
                 }
             }
             b"remove" => {
-                let key = entry.key.map(|raw| decode(raw, "key")).transpose()?;
-                if let Some(key) = key.as_deref().and_then(ImKey::from_key) {
+                if let Some(key) = entry.key.map(ImKey::of_entry).transpose()?.flatten() {
                     self.values[key.slot()] = None;
                     self.adds[key.slot()].clear();
                 }
@@ -541,20 +549,24 @@ fn attribute<'t>(tag: &'t BytesStart<'_>, name: &str) -> Result<Option<Cow<'t, s
 /// it is a space, entities are decoded. Borrowed from the file's text when there is nothing
 /// to decode, as for almost every key and value.
 fn decode<'t>(raw: &'t [u8], name: &str) -> Result<Cow<'t, str>, String> {
-    let raw =
+    let text =
         std::str::from_utf8(raw).map_err(|e| format!("attribute '{name}' is not text: {e}"))?;
-    if !raw
-        .bytes()
-        .any(|b| matches!(b, b'\r' | b'\n' | b'\t' | b'&'))
-    {
-        return Ok(Cow::Borrowed(raw));
+    if !needs_decoding(raw) {
+        return Ok(Cow::Borrowed(text));
     }
     // XML 1.0 §3.3.3: a line break or tab typed inside a value reads as a space, while a
     // character reference (&#10;) stays what it says. quick-xml leaves this to us.
-    let normalised = raw.replace("\r\n", " ").replace(['\r', '\n', '\t'], " ");
+    let normalised = text.replace("\r\n", " ").replace(['\r', '\n', '\t'], " ");
     let value = quick_xml::escape::unescape(&normalised)
         .map_err(|e| format!("bad value of attribute '{name}': {e}"))?;
     Ok(Cow::Owned(value.into_owned()))
+}
+
+/// Whether an attribute's value as written differs from what XML reads: an entity, or a line
+/// break or tab that reads as a space.
+fn needs_decoding(raw: &[u8]) -> bool {
+    raw.iter()
+        .any(|b| matches!(b, b'\r' | b'\n' | b'\t' | b'&'))
 }
 
 /// Byte offset -> line (and column) without rescanning: offsets only grow while reading,
@@ -672,6 +684,29 @@ mod tests {
         assert_eq!(d.code, Code::DuplicateKey);
         assert_eq!(d.line, Some(4));
         assert!(d.message.contains("lines 4, 5"), "{}", d.message);
+    }
+
+    #[test]
+    fn a_key_is_read_as_xml_reads_it() {
+        // A character reference in a key is the character; a typed tab is a space, so that
+        // key is another one; a bad entity is refused even in a key that is not ours.
+        let text = config(
+            "<add key=\"&#73;MPoolName\" value=\"a.contoso.com\" />\n<add key=\"IMPortNumber\t\" value=\"5075\" />\n<remove key=\"IMCertificate&#x49;ssuer\" />",
+        );
+        let s = read(&text, "w").unwrap();
+        assert_eq!(value(&s, ImKey::PoolName), Some(("a.contoso.com", 4)));
+        assert_eq!(value(&s, ImKey::PortNumber), None);
+        let text = config(
+            "<add key=\"IMCertificateIssuer\" value=\"CN=x\" />\n<remove key=\"IMCertificate&#x49;ssuer\" />",
+        );
+        assert_eq!(
+            value(&read(&text, "w").unwrap(), ImKey::CertificateIssuer),
+            None
+        );
+        let Err(e) = read(&config("<add key=\"Other&bad;\" value=\"1\" />"), "w") else {
+            panic!("a key with an unknown entity was accepted");
+        };
+        assert!(e.message.contains("attribute 'key'"), "{}", e.message);
     }
 
     #[test]
