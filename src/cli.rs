@@ -133,7 +133,7 @@ pub struct InputArgs {
     #[arg(long, value_name = "CSV")]
     pub corrections: Option<PathBuf>,
     /// DNS suffix that qualifies a single-label IMPoolName (then a warning, not an error)
-    #[arg(long, value_name = "SUFFIX")]
+    #[arg(long, value_name = "SUFFIX", value_parser = parse_domain)]
     pub domain: Option<String>,
     /// Treat warnings as errors
     #[arg(long)]
@@ -224,6 +224,21 @@ pub fn parse_culture(text: &str) -> Result<Culture, String> {
             Culture::supported().join(", ")
         )
     })
+}
+
+/// `--domain`: a DNS suffix (`contoso.com`), checked before anything is read, so that a
+/// mistyped one is the command line's error, not every single-label pool's.
+pub fn parse_domain(text: &str) -> Result<String, String> {
+    let suffix = text.trim().trim_matches('.');
+    crate::names::validate_dns_name(suffix)
+        .map(|()| suffix.to_string())
+        .map_err(|e| {
+            format!(
+                "'{}' is not a DNS suffix: {e}; give the suffix of the pool's FQDN, such as \
+                 contoso.com",
+                crate::hidden::printable(text)
+            )
+        })
 }
 
 /// `2026-11-24` (midnight UTC) or `2026-11-24T08:00:00Z`.

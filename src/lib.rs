@@ -250,13 +250,15 @@ pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
     // On a worker: the reading is done by the workers, and what it frees stays in their
     // allocator arenas (glibc gives each thread its own), where the plans and the rendering
     // reuse it instead of growing the main thread's (10 MB less at 10,000 servers).
-    let (prepared, staged) = rayon::scope(|_| -> Result<_> {
+    let (prepared, staging, staged) = rayon::scope(|_| -> Result<_> {
         let prepared = prepare(options)?;
-        let staged = write_outputs(options, &renderer, &change, &prepared)?;
-        Ok((prepared, staged))
+        // Made only now: a run that cannot start has written nothing, not even `--out`.
+        let staging = output::Staging::new(&options.out)?;
+        let staged = write_outputs(options, &renderer, &change, &prepared, &staging)?;
+        Ok((prepared, staging, staged))
     })?;
     let ours: Vec<String> = staged.iter().map(|s| s.name().to_string()).collect();
-    let written = output::persist(staged)?;
+    let written = staging.persist(staged)?;
     // Only once every file of this run is in place: the earlier run's own files that this
     // run did not write again (its plan, its per-server scripts) go, so that no reviewer
     // reads one run's plan beside another run's script. Files this tool never writes (a
@@ -283,6 +285,7 @@ fn write_outputs(
     renderer: &Renderer,
     change: &ChangeTemplate,
     prepared: &Prepared,
+    staging: &output::Staging,
 ) -> Result<Vec<output::Staged>> {
     let servers = &prepared.report.servers;
     let streams = Streams::new(servers);
@@ -292,7 +295,6 @@ fn write_outputs(
         ChangeTemplate::User { .. } => Some(render::Data::new(prepared.context()?)?),
         ChangeTemplate::Builtin(_) => None,
     };
-    let staging = output::Staging::new(&options.out)?;
     let mut files: Vec<OutputFile> = render::pieces(&options.extras, servers)
         .into_iter()
         .map(OutputFile::Rendered)

@@ -21,11 +21,15 @@ use crate::error::Error;
 /// so that none is created between the removal and the exit.
 static STAGED: Mutex<Temporaries> = Mutex::new(Temporaries {
     paths: Vec::new(),
+    folders: Vec::new(),
     interrupted: false,
 });
 
 struct Temporaries {
     paths: Vec<PathBuf>,
+    /// The folders a staging made for `--out` (the outermost first): removed with the
+    /// temporaries, so that a run that stops writes no folder either.
+    folders: Vec<PathBuf>,
     interrupted: bool,
 }
 
@@ -43,7 +47,17 @@ fn staged() -> std::sync::MutexGuard<'static, Temporaries> {
 pub fn remove_staged() -> usize {
     let mut staged = staged();
     staged.interrupted = true;
-    remove(std::mem::take(&mut staged.paths))
+    let removed = remove(std::mem::take(&mut staged.paths));
+    remove_folders(&std::mem::take(&mut staged.folders));
+    removed
+}
+
+/// Removes the folders a run made, innermost first, each only if it is empty: nothing that
+/// was put there since (by this run or anyone) is removed with it.
+fn remove_folders(made: &[PathBuf]) {
+    for folder in made.iter().rev() {
+        let _ = std::fs::remove_dir(folder);
+    }
 }
 
 /// The staged temporaries that `which` selects, no longer registered.
@@ -119,8 +133,13 @@ pub fn check_out_dir(out: &Path, force: bool) -> Result<(), Error> {
 /// target as it is produced, and all are renamed into place together by [`persist`] once
 /// every one is complete. Names are fixed by the program, never taken from input, so
 /// nothing is written outside `out`.
+///
+/// The folders it makes for `out` are removed again when it is dropped before
+/// [`Staging::persist`] succeeded: a run that fails (exit 2) leaves no empty `--out` behind.
 pub struct Staging {
     out: PathBuf,
+    made: Vec<PathBuf>,
+    persisted: bool,
 }
 
 /// One file written in full to its temporary, not yet in place. Dropped unpersisted (a
@@ -144,15 +163,34 @@ impl Staged {
 const BUFFER: usize = 256 * 1024;
 
 impl Staging {
-    /// Creates `out` if needed.
+    /// Creates `out` if needed, remembering which folders it made.
     pub fn new(out: &Path) -> Result<Staging, Error> {
+        let made: Vec<PathBuf> = out
+            .ancestors()
+            .filter(|folder| !folder.as_os_str().is_empty() && !folder.exists())
+            .map(Path::to_path_buf)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let staging = Staging {
+            out: out.to_path_buf(),
+            made,
+            persisted: false,
+        };
+        staged().folders.extend(staging.made.iter().cloned());
         std::fs::create_dir_all(out).map_err(|source| Error::Output {
             path: out.to_path_buf(),
             source,
         })?;
-        Ok(Staging {
-            out: out.to_path_buf(),
-        })
+        Ok(staging)
+    }
+
+    /// Renames every staged file into place, in order, and returns the paths; `out` stays.
+    pub fn persist(mut self, staged: Vec<Staged>) -> Result<Vec<PathBuf>, Error> {
+        let written = persist(staged)?;
+        self.persisted = true;
+        Ok(written)
     }
 
     /// Stages the file `name`: `write` writes it through a buffer, then it is flushed to
@@ -183,8 +221,19 @@ impl Staging {
     }
 }
 
+impl Drop for Staging {
+    fn drop(&mut self) {
+        staged()
+            .folders
+            .retain(|folder| !self.made.contains(folder));
+        if !self.persisted {
+            remove_folders(&self.made);
+        }
+    }
+}
+
 /// Renames every staged file into place, in order, and returns the paths.
-pub fn persist(staged: Vec<Staged>) -> Result<Vec<PathBuf>, Error> {
+fn persist(staged: Vec<Staged>) -> Result<Vec<PathBuf>, Error> {
     let mut written = Vec::with_capacity(staged.len());
     for Staged { temp, target } in staged {
         let path = temp.path().to_path_buf();
@@ -246,7 +295,7 @@ pub fn write_all(out: &Path, files: &[(String, Vec<u8>)]) -> Result<Vec<PathBuf>
         .into_iter()
         // The first failure in the files' order, whichever worker met one first.
         .collect::<Result<_, Error>>()?;
-    persist(staged)
+    staging.persist(staged)
 }
 
 /// A temporary that was renamed or removed is no longer this process's to clean up.

@@ -94,6 +94,16 @@ fn missing_configs_and_bad_arguments_exit_2() {
         .assert()
         .code(2)
         .stderr(contains("--certs"));
+    // A mistyped --domain is the command line's mistake, said as one: not a pool-invalid on
+    // every single-label pool, with the outputs written.
+    for domain in ["contoso com", "", "contoso..com"] {
+        common::convert_example()
+            .args(["--domain", domain, "--out"])
+            .arg(&out)
+            .assert()
+            .code(2)
+            .stderr(contains("is not a DNS suffix").and(contains("pool-invalid").not()));
+    }
     bin()
         .args([
             "scan",
@@ -278,6 +288,35 @@ fn a_user_template_may_include_the_built_ins() {
     assert!(
         !common::pwsh::commands_named(&script, "Get-OwaVirtualDirectory").is_empty(),
         "the verify built-in was not included"
+    );
+}
+
+/// A user template that fails only as it renders (a helper that does not exist) stops the
+/// run with exit 2, names the user's file, and leaves nothing: not even the `--out` folder,
+/// nor the folders above it that the run made.
+#[test]
+fn a_user_template_that_fails_to_render_leaves_no_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = common::write(
+        dir.path(),
+        "broken.ps1.hbs",
+        "{{#each servers}}{{no-such-helper server}}{{/each}}\n",
+    );
+    let out = dir.path().join("changes").join("m");
+    let output = common::convert_example()
+        .arg("--template")
+        .arg(&template)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("broken.ps1.hbs"), "{stderr}");
+    assert!(!out.exists(), "--out was left behind");
+    assert!(
+        !out.parent().unwrap().exists(),
+        "the folder above --out was left behind"
     );
 }
 

@@ -168,6 +168,9 @@ pub struct Renderer {
     powershell: Handlebars<'static>,
     markdown: Handlebars<'static>,
     html: Handlebars<'static>,
+    /// The user's change script template, which renders in place of `sp1`: its failures
+    /// name the file the user gave, not the built-in it replaces.
+    user: Option<String>,
 }
 
 impl Renderer {
@@ -188,6 +191,10 @@ impl Renderer {
             powershell: registry(Kind::PowerShell),
             markdown: registry(Kind::Markdown),
             html: registry(Kind::Html),
+            user: match change {
+                ChangeTemplate::User { file, .. } => Some(file.clone()),
+                ChangeTemplate::Builtin(_) => None,
+            },
         };
         for b in BUILTINS
             .iter()
@@ -244,8 +251,12 @@ impl Renderer {
         streams: &Streams,
         out: &mut dyn std::io::Write,
     ) -> Result<(), Error> {
+        let shown = match &self.user {
+            Some(file) if name == "sp1" => file.as_str(),
+            _ => name,
+        };
         let fail = |cause: TemplateFailure| Error::Template {
-            name: name.to_string(),
+            name: shown.to_string(),
             cause,
         };
         let kind = builtin(name).map_or(Kind::PowerShell, |b| b.kind);
