@@ -121,6 +121,16 @@ impl Removed {
 /// The text without invisible characters, and what was removed. A no-break space between
 /// visible characters becomes an ordinary space (it was meant as one); elsewhere it goes.
 pub fn strip(text: &str) -> (String, Vec<Removed>) {
+    strip_keeping_spaces(text, true)
+}
+
+/// The text without invisible characters, a no-break space included: for a DNS name, in
+/// which no space can belong (`naocs\u{A0}.contoso.com` is `naocs.contoso.com`).
+pub fn strip_from_name(text: &str) -> (String, Vec<Removed>) {
+    strip_keeping_spaces(text, false)
+}
+
+fn strip_keeping_spaces(text: &str, spaces: bool) -> (String, Vec<Removed>) {
     let mut out = String::with_capacity(text.len());
     let mut removed = Vec::new();
     for (i, ch) in text.chars().enumerate() {
@@ -129,7 +139,7 @@ pub fn strip(text: &str) -> (String, Vec<Removed>) {
                 ch,
                 position: i + 1,
             });
-            if ch == '\u{00A0}' {
+            if spaces && ch == '\u{00A0}' {
                 out.push(' ');
             }
         } else {
@@ -137,6 +147,20 @@ pub fn strip(text: &str) -> (String, Vec<Removed>) {
         }
     }
     (out, removed)
+}
+
+/// One character for a message: `'@'` when it can be read as it is, else its code point
+/// (`U+2019 (’)`, `U+0009`), so that an administrator can find it in an editor.
+pub fn describe_char(ch: char) -> String {
+    if ch.is_ascii_graphic() {
+        format!("'{ch}'")
+    } else if ch == ' ' {
+        "a space".to_string()
+    } else if ch.is_control() || is_invisible(ch) {
+        format!("U+{:04X}", u32::from(ch))
+    } else {
+        format!("U+{:04X} ({ch})", u32::from(ch))
+    }
 }
 
 /// All removals of a value, for one message.
@@ -169,6 +193,13 @@ mod tests {
         let (clean, removed) = strip("CN=ContosoCA,\u{00A0}DC=contoso");
         assert_eq!(clean, "CN=ContosoCA, DC=contoso");
         assert_eq!(removed.len(), 1);
+    }
+
+    #[test]
+    fn no_break_space_goes_from_a_name() {
+        let (clean, removed) = strip_from_name("naocs\u{00A0}.contoso.com\u{200E}");
+        assert_eq!(clean, "naocs.contoso.com");
+        assert_eq!(removed.len(), 2);
     }
 
     #[test]

@@ -67,7 +67,7 @@ pub enum DnsNameError {
     EmptyLabel,
     #[error("label '{}' is longer than 63 characters", crate::hidden::quoted(.0, 80))]
     LabelTooLong(String),
-    #[error("'{label}' contains '{}', which a DNS host name may not contain", .bad.escape_default())]
+    #[error("'{}' contains {}, which a DNS host name may not contain", crate::hidden::printable(.label), crate::hidden::describe_char(*.bad))]
     Character { label: String, bad: char },
     #[error("label '{0}' starts or ends with a hyphen")]
     Hyphen(String),

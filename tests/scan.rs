@@ -493,3 +493,59 @@ fn a_file_named_on_its_own_takes_the_server_from_its_folder_but_not_from_owa() {
         "{message}"
     );
 }
+
+#[test]
+fn a_file_directly_in_the_folder_given_is_told_to_give_the_folder_above() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "collected/CAS01/web.config", clean());
+    let (code, r) = scan(&dir.path().join("collected/CAS01"), &[]);
+    assert_eq!(code, 1, "{r:#}");
+    let message = r["servers"][0]["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.contains("give the folder above it") && message.contains("--server-map"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_folder_that_is_no_server_name_says_which_character_and_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "collected/CAS\u{2019}01/web.config", clean());
+    let (code, r) = scan(&dir.path().join("collected"), &[]);
+    assert_eq!(code, 1);
+    let message = r["servers"][0]["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.contains("contains U+2019 (\u{2019})") && message.contains("--server-map"),
+        "{message}"
+    );
+    assert!(!message.contains("\\u{"), "{message}");
+}
+
+/// SPEC §3: a pasted no-break space is removed from the pool, in which no space can belong,
+/// with the warning; in the issuer it reads as the space it stood for.
+#[test]
+fn a_no_break_space_in_the_pool_is_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "CAS01/web.config",
+        web_config(&im_keys(
+            "naocs\u{00A0}.contoso.com\u{00A0}",
+            "CN=ContosoCA,\u{00A0}DC=contoso, DC=com",
+            SERIAL,
+        )),
+    );
+    let (code, r) = scan(dir.path(), &[]);
+    assert_eq!(code, 0, "{r:#}");
+    let cas01 = server(&r, "CAS01");
+    assert_eq!(cas01["status"], "configured", "{cas01:#}");
+    assert_eq!(
+        codes(cas01),
+        ["hidden-characters", "hidden-characters"],
+        "{cas01:#}"
+    );
+}

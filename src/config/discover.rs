@@ -125,10 +125,13 @@ pub fn derive_server(file: &ConfigFile) -> Result<DerivedServer, String> {
                 file.display()
             )),
         },
+        // Not the folder's own name: the folder given is as likely the collection's root
+        // (`collected`) as a server's folder, and a wrong guess would name a server.
         (None, false) => Err(format!(
-            "no server name for {}: it is directly in the folder given, with no server \
-             folder above it; put it in a folder named after the server \
-             (collected/CAS01/web.config), name it CAS01.web.config, or list it in --server-map",
+            "no server name for {}: it is directly in the folder given, and only a folder \
+             below the one given names a server; give the folder above it instead (collected \
+             for collected/CAS01/web.config), name the file CAS01.web.config, or list it in \
+             --server-map",
             file.display()
         )),
     }
@@ -137,7 +140,13 @@ pub fn derive_server(file: &ConfigFile) -> Result<DerivedServer, String> {
 fn parse(text: &str, from: &str) -> Result<DerivedServer, String> {
     ServerName::parse(text)
         .map(|(server, fqdn)| DerivedServer { server, fqdn })
-        .map_err(|e| format!("{from} '{text}' is not a server name: {e}"))
+        .map_err(|e| {
+            format!(
+                "{from} '{}' is not a server name: {e}; name the server in --server-map \
+                 (path,server)",
+                crate::hidden::printable(text)
+            )
+        })
 }
 
 /// `\\CAS01\c$\...` or `//CAS01/c$/...` -> `CAS01`: the host of a path on a server's

@@ -105,6 +105,6 @@ pub(super) fn inconsistent_pools(
 
 fn configured_pool(s: &ServerPlan) -> Option<String> {
     let raw = s.rtm.as_ref()?.pool.as_deref()?;
-    let (clean, _) = hidden::strip(raw);
+    let (clean, _) = hidden::strip_from_name(raw);
     PoolFqdn::parse(&clean, None).ok().map(|(p, _)| p.key())
 }

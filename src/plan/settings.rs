@@ -198,17 +198,27 @@ fn clean(
     out: &mut Vec<Diagnostic>,
 ) -> Option<Cleaned> {
     let setting = setting?;
-    let (text, removed) = hidden::strip(&setting.value);
+    let (text, removed) = match key {
+        // A DNS name: a no-break space in it stands for nothing.
+        ImKey::PoolName => hidden::strip_from_name(&setting.value),
+        _ => hidden::strip(&setting.value),
+    };
+    let spaced = key != ImKey::PoolName && removed.iter().any(|r| r.ch == '\u{00A0}');
     if !removed.is_empty() {
         out.push(
             Diagnostic::new(
                 Code::HiddenCharacters,
                 format!(
                     "{} contains invisible characters ({}), typically pasted from the Windows \
-                     certificate dialog; they were removed. RTM compared the value with them, so IM \
-                     may already have been failing on this server",
+                     certificate dialog; they were removed{}. RTM compared the value with them, \
+                     so IM may already have been failing on this server",
                     key.name(),
-                    hidden::describe_all(&removed)
+                    hidden::describe_all(&removed),
+                    if spaced {
+                        " (a no-break space is read as an ordinary space)"
+                    } else {
+                        ""
+                    }
                 ),
             )
             .in_file(source)
