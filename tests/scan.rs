@@ -549,3 +549,32 @@ fn a_no_break_space_in_the_pool_is_removed() {
         "{cas01:#}"
     );
 }
+
+/// A row of the server map that cannot be used fails the server it names: the defaults it
+/// would get instead (its name from the folder, `owa (Default Web Site)`) could change a
+/// virtual directory the map did not name. The other servers go on.
+#[test]
+fn a_server_whose_map_row_is_not_used_fails_instead_of_taking_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "configs/CAS01/web.config", clean());
+    write(dir.path(), "configs/CAS02/web.config", clean());
+    let map = write(
+        dir.path(),
+        "map.csv",
+        "path,server,identity\nCAS01/web.config,CAS01,\nCAS02/web.config,CAS02,\"CAS02\\owa (Tab\there)\"\n",
+    );
+    let (code, r) = scan(
+        &dir.path().join("configs"),
+        &["--server-map", map.to_str().unwrap()],
+    );
+    assert_eq!(code, 1, "{r:#}");
+    assert_eq!(server(&r, "CAS01")["status"], "configured");
+    let cas02 = server(&r, "CAS02");
+    assert_eq!(cas02["status"], "failed", "{cas02:#}");
+    let said = diagnostic(cas02, "source-unreadable");
+    let message = said["message"].as_str().unwrap();
+    assert!(
+        message.contains("map.csv line 3") && message.contains("not changed"),
+        "{message}"
+    );
+}

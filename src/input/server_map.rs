@@ -36,6 +36,9 @@ pub struct ServerMap {
     rows: Vec<Row>,
     /// Row indices by normalised path, so a file is matched without scanning every row.
     by_key: HashMap<String, Vec<usize>>,
+    /// Rows not used, by normalised path, with their line and why: the file they name must
+    /// not be changed as if the map said nothing of it.
+    refused: HashMap<String, Vec<(u32, String)>>,
     /// The map file, for messages.
     shown: String,
     /// Rows that could not be used, reported once for the run.
@@ -87,12 +90,18 @@ impl ServerMap {
         for (i, record) in reader.records().enumerate() {
             // Line 1 is the header.
             let line = u32::try_from(i + 2).unwrap_or(u32::MAX);
+            let path = record
+                .as_ref()
+                .ok()
+                .and_then(|r| r.get(path_col))
+                .map(str::trim);
+            let key = path.filter(|p| !p.is_empty()).map(normalise);
             let parsed = record.map_err(|e| e.to_string()).and_then(|record| {
                 let (record, removed) = clean(&record, &headers)?;
                 map.invisible_removed(&removed, line);
                 columns.row(&record)
             });
-            map.add(parsed, line);
+            map.add(parsed, line, key);
         }
         Ok(map)
     }
@@ -115,8 +124,9 @@ impl ServerMap {
         }
     }
 
-    /// Keeps a row read on `line`, or says why it is not used.
-    fn add(&mut self, parsed: Result<Row, String>, line: u32) {
+    /// Keeps a row read on `line`, or says why it is not used (and remembers it for the
+    /// file it names, `key`).
+    fn add(&mut self, parsed: Result<Row, String>, line: u32, key: Option<String>) {
         match parsed {
             Ok(mut row) => {
                 row.line = line;
@@ -126,15 +136,48 @@ impl ServerMap {
                     .push(self.rows.len());
                 self.rows.push(row);
             }
-            Err(message) => self.diagnostics.push(
+            Err(message) => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::SourceUnreadable,
+                        format!("server map row not used: {message}"),
+                    )
+                    .in_file(&self.shown)
+                    .at_line(line),
+                );
+                if let Some(key) = key {
+                    self.refused.entry(key).or_default().push((line, message));
+                }
+            }
+        }
+    }
+
+    /// Errors for a config file that a row of the map not used names: the row meant
+    /// something for its server (an identity, its FQDN, its site), and the defaults the
+    /// server would get instead could change a virtual directory the map did not name. So
+    /// the server fails until the row is mended.
+    pub fn refused_for(&self, file: &ConfigFile, source: &str) -> Vec<Diagnostic> {
+        let mut refused: Vec<&(u32, String)> = Self::keys_of(file)
+            .filter_map(|key| self.refused.get(&key))
+            .flatten()
+            .collect();
+        refused.sort();
+        refused.dedup();
+        refused
+            .into_iter()
+            .map(|(line, why)| {
                 Diagnostic::new(
                     Code::SourceUnreadable,
-                    format!("server map row not used: {message}"),
+                    format!(
+                        "the --server-map row for this file ({} line {line}) is not used: {why}; \
+                         this server is not changed until the row is mended, since without it \
+                         its name, identities and FQDN would be guessed",
+                        self.shown
+                    ),
                 )
-                .in_file(&self.shown)
-                .at_line(line),
-            ),
-        }
+                .in_file(source)
+            })
+            .collect()
     }
 
     /// The rows for a config file: its path as found, or its path below the folder argument,
@@ -148,23 +191,28 @@ impl ServerMap {
     }
 
     fn row_indices(&self, file: &ConfigFile) -> Vec<usize> {
-        let full = normalise(&file.path.to_string_lossy());
-        let relative = file.relative().map(|r| normalise(&r.to_string_lossy()));
-        // A bare `web.config` tail would match every file: a tail must contain a folder.
-        let tails = full
-            .match_indices('/')
-            .map(|(i, _)| &full[i + 1..])
-            .filter(|tail| tail.contains('/'));
-        let mut found: Vec<usize> = std::iter::once(full.as_str())
-            .chain(relative.as_deref())
-            .chain(tails)
-            .filter_map(|key| self.by_key.get(key))
+        let mut found: Vec<usize> = Self::keys_of(file)
+            .filter_map(|key| self.by_key.get(&key))
             .flatten()
             .copied()
             .collect();
         found.sort_unstable();
         found.dedup();
         found
+    }
+
+    /// The keys a map row may give a file by: its path as found, its path below the folder
+    /// argument, and every tail of its path that names a folder.
+    fn keys_of(file: &ConfigFile) -> impl Iterator<Item = String> {
+        let full = normalise(&file.path.to_string_lossy());
+        let relative = file.relative().map(|r| normalise(&r.to_string_lossy()));
+        // A bare `web.config` tail would match every file: a tail must contain a folder.
+        let tails: Vec<String> = full
+            .match_indices('/')
+            .map(|(i, _)| full[i + 1..].to_string())
+            .filter(|tail| tail.contains('/'))
+            .collect();
+        std::iter::once(full).chain(relative).chain(tails)
     }
 
     /// A row that matches none of the files found is a mistake in the map (often a path

@@ -415,6 +415,9 @@ fn identify(file: &ConfigFile, map: Option<&ServerMap>, source: &str) -> ServerP
         port: None,
         diagnostics: Vec::new(),
     };
+    if let Some(map) = map {
+        plan.diagnostics.extend(map.refused_for(file, source));
+    }
     let rows = map.map(|m| m.rows_for(file)).unwrap_or_default();
     if !rows.is_empty() {
         from_map(&mut plan, &rows);
