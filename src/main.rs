@@ -52,13 +52,20 @@ fn run(cli: &Cli) -> Result<u8, Error> {
         }
         Command::CollectScript(args) => collect_script(cli, args),
         Command::Templates(TemplatesCommand::List) => {
-            templates_list();
+            templates_list(cli.format);
             Ok(0)
         }
         Command::Templates(TemplatesCommand::Show { name }) => {
             let b = owa_im_migrate::render::builtin(name)
                 .ok_or_else(|| Error::UnknownTemplate(name.clone()))?;
-            print!("{}", b.source);
+            match cli.format {
+                Format::Text => print!("{}", b.source),
+                Format::Json => {
+                    let mut shown = template_json(b);
+                    shown["source"] = b.source.into();
+                    println!("{shown}");
+                }
+            }
             Ok(0)
         }
     }
@@ -94,15 +101,39 @@ fn collect_script(cli: &Cli, args: &CollectArgs) -> Result<u8, Error> {
     Ok(0)
 }
 
-fn templates_list() {
+fn templates_list(format: Format) {
+    if format == Format::Json {
+        let list: Vec<serde_json::Value> = BUILTINS.iter().map(template_json).collect();
+        println!("{}", serde_json::Value::Array(list));
+        return;
+    }
     for b in BUILTINS {
-        let kind = match b.kind {
-            owa_im_migrate::render::Kind::PowerShell => "PowerShell",
-            owa_im_migrate::render::Kind::Markdown => "Markdown",
-            owa_im_migrate::render::Kind::Html => "HTML",
-        };
         let output = b.output.unwrap_or("(partial)");
-        println!("{:15} {:10} {:41} {}", b.name, kind, output, b.description);
+        println!(
+            "{:15} {:10} {:41} {}",
+            b.name,
+            kind_name(b.kind),
+            output,
+            b.description
+        );
+    }
+}
+
+/// A built-in as `--format json` lists it; `output` is null for a partial.
+fn template_json(b: &owa_im_migrate::render::Builtin) -> serde_json::Value {
+    serde_json::json!({
+        "name": b.name,
+        "kind": kind_name(b.kind),
+        "output": b.output,
+        "description": b.description,
+    })
+}
+
+fn kind_name(kind: owa_im_migrate::render::Kind) -> &'static str {
+    match kind {
+        owa_im_migrate::render::Kind::PowerShell => "PowerShell",
+        owa_im_migrate::render::Kind::Markdown => "Markdown",
+        owa_im_migrate::render::Kind::Html => "HTML",
     }
 }
 
@@ -157,7 +188,16 @@ fn convert(cli: &Cli, args: &ConvertArgs) -> Result<u8, Error> {
                 println!("  {}", owa_im_migrate::paths::shown(path));
             }
         }
-        if outcome.report.summary.converted == 0 {
+        let summary = &outcome.report.summary;
+        if summary.converted == 0 && summary.failed == 0 {
+            // Every server found had no IM under RTM (said at -v only, as information).
+            println!(
+                "Nothing to change: none of the {} web.config files sets IMPoolName, \
+                 IMCertificateIssuer or IMCertificateSerialNumber, so no server had OWA instant \
+                 messaging to migrate (report.json lists each as not_configured).",
+                summary.configs
+            );
+        } else if summary.converted == 0 {
             // The scripts are written, but they change nothing: a dry run would only confirm it.
             println!("Nothing to change: no server converted. Fix what the messages above name, then run convert again.");
         } else {

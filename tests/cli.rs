@@ -244,6 +244,29 @@ fn templates_list_and_show() {
         .assert()
         .code(2)
         .stderr(contains("templates list"));
+    // --format json, for machines: the same list, and a template with its text.
+    let listed = bin()
+        .args(["--format", "json", "templates", "list"])
+        .output()
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let sp1 = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "sp1")
+        .unwrap();
+    assert_eq!(sp1["output"], "Set-OwaInstantMessaging.ps1");
+    assert_eq!(sp1["kind"], "PowerShell");
+    let shown = bin()
+        .args(["templates", "show", "sp1", "--format", "json"])
+        .output()
+        .unwrap();
+    let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(
+        shown["source"].as_str().unwrap().as_bytes(),
+        std::fs::read(root().join("templates/sp1.ps1.hbs")).unwrap()
+    );
 }
 
 /// The change script `convert` writes for the example organisation with `template` (the
@@ -407,6 +430,29 @@ fn no_next_step_is_offered_when_nothing_converted() {
     assert!(!stdout.contains("run it with -WhatIf"), "{stdout}");
     assert!(
         stdout.contains("Nothing to change: no server converted."),
+        "{stdout}"
+    );
+    // No server had IM at all: nothing failed, and the message says why nothing changes
+    // instead of pointing at messages that are not shown.
+    let configs = dir.path().join("configs/CAS09/web.config");
+    std::fs::create_dir_all(configs.parent().unwrap()).unwrap();
+    std::fs::write(
+        &configs,
+        "<configuration><appSettings><add key=\"OwaVersion\" value=\"14.0\" /></appSettings></configuration>",
+    )
+    .unwrap();
+    let output = bin()
+        .arg("convert")
+        .arg(dir.path().join("configs"))
+        .args(["--certs", "examples/contoso/certs", "--out"])
+        .arg(dir.path().join("n"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("no server had OWA instant messaging to migrate")
+            && !stdout.contains("messages above"),
         "{stdout}"
     );
 }
