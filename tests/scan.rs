@@ -362,10 +362,12 @@ fn pools_must_agree_per_site_or_across_the_organisation() {
     let top = r["diagnostics"].as_array().unwrap();
     assert_eq!(top.len(), 1, "{top:#?}");
     assert_eq!(top[0]["code"], "pool-inconsistent");
-    assert!(top[0]["message"]
-        .as_str()
-        .unwrap()
-        .contains("lyon-ocs.contoso.com (CAS03)"));
+    let message = top[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("lyon-ocs.contoso.com (CAS03)"),
+        "{message}"
+    );
+    assert!(message.contains("give a site column"), "{message}");
 
     let map = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(map.path(), "path,server,site\nCAS01/web.config,CAS01,Paris\nCAS02/web.config,CAS02,Paris\nCAS03/web.config,CAS03,Lyon\n").unwrap();
@@ -375,6 +377,16 @@ fn pools_must_agree_per_site_or_across_the_organisation() {
         r["diagnostics"],
         serde_json::json!([]),
         "one pool per site is fine"
+    );
+    // Within a site the map names, a site column is not what to add.
+    std::fs::write(map.path(), "path,server,site\nCAS01/web.config,CAS01,Paris\nCAS02/web.config,CAS02,Paris\nCAS03/web.config,CAS03,Paris\n").unwrap();
+    let (_, r) = scan(dir.path(), &["--server-map", map.path().to_str().unwrap()]);
+    let message = r["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("'Paris'")
+            && message.contains("its own array or site")
+            && !message.contains("give a site column"),
+        "{message}"
     );
 
     // --strict: a disagreement fails every server involved, so the script changes none.
@@ -576,5 +588,39 @@ fn a_server_whose_map_row_is_not_used_fails_instead_of_taking_defaults() {
     assert!(
         message.contains("map.csv line 3") && message.contains("not changed"),
         "{message}"
+    );
+}
+
+/// im-partial says where the missing value is found again, for the value that is missing:
+/// the pool is no certificate's, and the collected file stays as it is (--corrections).
+#[test]
+fn im_partial_says_where_the_missing_value_is() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "CAS01/web.config",
+        web_config(&im_keys("", ISSUER, SERIAL)),
+    );
+    write(
+        dir.path(),
+        "CAS02/web.config",
+        web_config(&im_keys("naocs.contoso.com", ISSUER, "")),
+    );
+    let (_, r) = scan(dir.path(), &[]);
+    let pool = diagnostic(server(&r, "CAS01"), "im-partial")["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        pool.contains("Front End pool") && !pool.contains("Get-ExchangeCertificate"),
+        "{pool}"
+    );
+    let serial = diagnostic(server(&r, "CAS02"), "im-partial")["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        serial.contains("Get-ExchangeCertificate")
+            && !serial.contains("Front End pool")
+            && serial.contains("--corrections"),
+        "{serial}"
     );
 }

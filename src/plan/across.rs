@@ -82,13 +82,19 @@ pub(super) fn inconsistent_pools(
                 format!("{pool} ({})", names.join(", "))
             })
             .collect();
+        // What tells the servers apart when they are rightly on different pools.
+        let hint = if grouped {
+            "if these servers are not behind one load balancer, give each its own array or \
+             site in --server-map"
+        } else {
+            "one pool per site is fine: give a site column in --server-map"
+        };
         let scope = group.map_or("the organisation".to_string(), |g| format!("'{g}'"));
         let diagnostic = Diagnostic::new(
             Code::PoolInconsistent,
             format!(
                 "the servers of {scope} use different pools: {}; servers behind one load \
-                 balancer should use one pool (one pool per site is fine: give a site column in \
-                 --server-map)",
+                 balancer should use one pool ({hint})",
                 listed.join(" vs ")
             ),
         );

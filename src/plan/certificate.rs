@@ -351,13 +351,21 @@ fn name_mismatch(cert: &Certificate, names: Names<'_>) -> Option<Diagnostic> {
             )
         })
         .unwrap_or_default();
-    Some(Diagnostic::new(
-        Code::CertNameMismatch,
-        format!(
-            "the certificate's subject CN is '{cn}', not {expected}{in_sans}: OCS identifies the \
-             CAS by the subject name, so the pool's Authorized Hosts entry must be '{cn}'"
+    let message = match cert.subject_cn.as_deref() {
+        Some(cn) => format!(
+            "the certificate's subject CN is '{}', not {expected}{in_sans}: OCS identifies the \
+             CAS by the subject name, so the pool's Authorized Hosts entry must be '{}'",
+            crate::hidden::printable(cn),
+            crate::hidden::printable(cn)
         ),
-    ))
+        None => format!(
+            "the certificate's subject ('{}') has no CN, where OCS expects {expected}{in_sans}: \
+             OCS identifies the CAS by the subject CN, so no Authorized Hosts entry can name \
+             this certificate; issue one whose subject CN is the server's FQDN",
+            crate::hidden::printable(&cert.subject_text)
+        ),
+    };
+    Some(Diagnostic::new(Code::CertNameMismatch, message))
 }
 
 /// `2012-01-01T00:00:00Z`: whole seconds, UTC, as the report schema shows.
@@ -376,4 +384,43 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
 
 fn date(t: OffsetDateTime) -> String {
     rfc3339(t)[..10].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{name_mismatch, Names};
+
+    fn certificate(subject: rcgen::DistinguishedName, dns: &str) -> crate::cert::Certificate {
+        let mut params = rcgen::CertificateParams::new(vec![dns.to_string()]).expect("names");
+        params.distinguished_name = subject;
+        let key = rcgen::KeyPair::generate().expect("key generation");
+        let der = params
+            .self_signed(&key)
+            .expect("certificate")
+            .der()
+            .to_vec();
+        crate::cert::certificate::from_der(&der).expect("certificate parses")
+    }
+
+    /// A subject with no CN is said as such: not as "the subject CN is ''", with an empty
+    /// Authorized Hosts entry to make.
+    #[test]
+    fn a_subject_without_a_cn_is_said_to_have_none() {
+        let mut subject = rcgen::DistinguishedName::new();
+        subject.push(rcgen::DnType::OrganizationName, "Contoso");
+        let cert = certificate(subject, "cas01.contoso.com");
+        let names = Names {
+            server: Some("CAS01"),
+            fqdn: Some("cas01.contoso.com"),
+            array: None,
+        };
+        let said = name_mismatch(&cert, names).expect("a mismatch").message;
+        assert!(said.contains("has no CN"), "{said}");
+        assert!(said.contains("O=Contoso"), "{said}");
+        assert!(!said.contains("''"), "{said}");
+        assert!(
+            said.contains("among its subject alternative names"),
+            "{said}"
+        );
+    }
 }

@@ -147,15 +147,30 @@ fn complete(read: &ImSettings, source: &str, plan: &mut ServerPlan) -> Option<[C
             .collect();
         // The line of the first key that is there: where the administrator will look.
         let first_line = cleaned.iter().flatten().map(|c| c.line).min().unwrap_or(1);
+        // Where each missing value can be found again.
+        let mut whence = Vec::new();
+        if missing.contains(&ImKey::PoolName.name()) {
+            whence.push(
+                "the pool is the OCS 2007 R2 Front End pool's FQDN, as the other servers of \
+                 its site have it or OCS's administrative tool shows it",
+            );
+        }
+        if missing.len() > usize::from(missing.contains(&ImKey::PoolName.name())) {
+            whence.push(
+                "Get-ExchangeCertificate on the server shows the certificate's issuer and serial \
+                 number",
+            );
+        }
         plan.diagnostics.push(
             Diagnostic::new(
                 Code::ImPartial,
                 format!(
                     "{} set but {} missing or empty: RTM IM could not have worked on this server; \
-                     find the missing value (Get-ExchangeCertificate on the server shows issuer and \
-                     serial) and add it to the collected file, or remove the others",
+                     give the missing value in --corrections ({}), or leave the server out if it \
+                     never had IM",
                     present.join(" and "),
-                    missing.join(" and ")
+                    missing.join(" and "),
+                    whence.join("; ")
                 ),
             )
             .in_file(source)
