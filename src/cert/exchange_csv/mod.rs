@@ -434,33 +434,26 @@ impl Rows<'_> {
 /// What Excel did to a thumbprint or serial made only of digits, when the file was opened
 /// and saved again in Excel: a number of more than 11 digits is written in scientific
 /// notation (`6.1E+19`, `6,1E+19` in cultures with a decimal comma) with at most 15
-/// significant digits, and a leading zero is dropped (Microsoft: "Long numbers are displayed
-/// incorrectly in Excel"; Excel's General number format). Neither can be undone, so the row
-/// is refused with a message that says so. .NET writes a serial as whole bytes, so an odd
-/// number of digits is a lost leading zero.
+/// significant digits (Microsoft: "Long numbers are displayed incorrectly in Excel"; Excel's
+/// General number format). That cannot be undone, so the row is refused with a message that
+/// says so. A shorter number keeps its digits and loses only its leading zeros, which a
+/// serial (an unsigned number, SPEC §3) does not need: that one is read as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExcelDamage {
     column: Column,
     /// The value, at most 60 characters of it.
     text: String,
-    /// In scientific notation, else a serial that lost its leading zero.
-    scientific: bool,
 }
 
 impl std::fmt::Display for ExcelDamage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let what = if self.scientific {
-            "is a number in scientific notation: Excel made it of a value of only digits and \
-             kept 15 of them at most"
-        } else {
-            "has an odd number of digits: Windows writes a serial as whole bytes, so its \
-             leading zero was lost, as Excel drops it"
-        };
         write!(
             f,
-            "{} '{}' {what}; the file went through Excel, and the value cannot be recovered. \
-             Export the certificates again ({EXPORT}) and give that file as written (to look \
-             at one in Excel, use Data > From Text/CSV and set the column to Text)",
+            "{} '{}' is a number in scientific notation: Excel made it of a value of only \
+             digits and kept 15 of them at most; the file went through Excel, and the value \
+             cannot be recovered. Export the certificates again ({EXPORT}) and give that file \
+             as written (to look at one in Excel, use Data > From Text/CSV and set the column \
+             to Text)",
             self.column.label(),
             self.text
         )
@@ -482,13 +475,9 @@ fn excel_damage(column: Column, text: &str) -> Option<ExcelDamage> {
             && all_digits(whole)
             && all_digits(fraction)
     };
-    let lost_zero = column == Column::SerialNumber
-        && text.len() % 2 == 1
-        && text.bytes().all(|b| b.is_ascii_digit());
-    (scientific || lost_zero).then(|| ExcelDamage {
+    scientific.then(|| ExcelDamage {
         column,
         text: text.chars().take(60).collect(),
-        scientific,
     })
 }
 
@@ -549,10 +538,10 @@ mod tests {
             );
         }
         assert!(damage(Column::Thumbprint, "1,23457E+39").is_some());
-        let message = damage(Column::SerialNumber, "610000005").unwrap();
-        assert!(message.contains("leading zero"), "{message}");
-        // Hex that only looks like a number, and values Excel left alone, are kept.
+        // Hex that only looks like a number, values Excel left alone, and a serial that
+        // lost only its leading zero (the same number) are kept.
         for text in [
+            "610000005",
             "1E55",
             "4A0000000000000000000021",
             "0610000005",
