@@ -456,3 +456,33 @@ fn no_next_step_is_offered_when_nothing_converted() {
         "{stdout}"
     );
 }
+
+/// A PEM bundle saved by Windows PowerShell's `>` or `Out-File` (UTF-16 LE with a byte
+/// order mark, CRLF) is read as PEM, under a certificate extension or not.
+#[test]
+fn a_pem_file_in_utf16_is_read() {
+    let pem = std::fs::read_to_string(root().join("examples/contoso/certs/cas04-cas05.pem"))
+        .unwrap()
+        .replace("\r\n", "\n")
+        .replace('\n', "\r\n");
+    let expected = common::independent_sha1(
+        &common::certificate_ders(&root().join("examples/contoso/certs/cas04-cas05.pem"))[0],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["bundle.pem", "bundle.txt"] {
+        let file = common::write(dir.path(), name, common::utf16le(&pem));
+        bin()
+            .args(["resolve", "--issuer", "CN=ContosoCA, DC=contoso, DC=com"])
+            .args([
+                "--serial",
+                "3C7B91D5000000000008",
+                "--at",
+                "2026-11-24",
+                "--certs",
+            ])
+            .arg(&file)
+            .assert()
+            .success()
+            .stdout(format!("{expected}\n"));
+    }
+}

@@ -277,8 +277,15 @@ fn recognise(
     if sst::looks_like(bytes) {
         return done(Format::Sst, read_sst(bytes, path, shown));
     }
-    if contains(bytes, b"-----BEGIN ") {
-        return match read_pem(bytes, path) {
+    // PEM saved by Windows PowerShell's `>` or `Out-File` is UTF-16 with a byte order mark:
+    // read as the same text in UTF-8.
+    let utf16 = matches!(bytes, [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..])
+        .then(|| crate::encoding::decode(bytes).ok())
+        .flatten()
+        .filter(|(text, _)| text.contains("-----BEGIN "));
+    let pem = utf16.as_ref().map_or(bytes, |(text, _)| text.as_bytes());
+    if contains(pem, b"-----BEGIN ") {
+        return match read_pem(pem, path) {
             Err(PemError::NoCertificate(labels)) if !promised => Content::NotRead(
                 Format::Pem,
                 format!("its PEM blocks are {labels}: {}", pem_kind(&labels)),
