@@ -105,9 +105,6 @@ impl Columns {
             .filter(|c| !self.has(*c))
             .map(Column::label)
             .collect();
-        if missing.len() == wanted.len() {
-            return Some(CsvError::NotCertificates);
-        }
         (!missing.is_empty()).then_some(CsvError::MissingColumns(missing))
     }
 }
@@ -125,11 +122,6 @@ pub enum CsvError {
          an optional #TYPE line)"
     )]
     NoHeader,
-    #[error(
-        "the header line names no Thumbprint or RawData column: this is not an Export-Csv of \
-         certificates; create one with {EXPORT}"
-    )]
-    NotCertificates,
     /// The columns that name a certificate without RawData, absent from the header.
     #[error(
         "the header line has no {} column (and no RawData), so no row can name a certificate; \
@@ -253,9 +245,22 @@ pub fn looks_like(bytes: &[u8]) -> bool {
     encoding::decode_head(bytes).is_ok_and(|(text, _)| looks_like_text(&text))
 }
 
-/// [`looks_like`] for text already decoded.
+/// [`looks_like`] for text already decoded. A `#TYPE` line that names a certificate type
+/// (`Selected.Microsoft.Exchange....ExchangeCertificate` when columns were selected) says so
+/// whatever the columns: such a file is an export that cannot be used, said in a message.
 pub fn looks_like_text(text: &str) -> bool {
-    let (_, body) = split_preamble(text);
+    let (skipped, body) = split_preamble(text);
+    let typed_as_certificates = text
+        .lines()
+        .take(usize::try_from(skipped).unwrap_or(usize::MAX))
+        .any(|line| {
+            let line = line.trim_start_matches('\u{feff}').trim();
+            line.starts_with("#TYPE")
+                && (line.ends_with(".ExchangeCertificate") || line.ends_with(".X509Certificate2"))
+        });
+    if typed_as_certificates {
+        return true;
+    }
     let header = body.lines().next().unwrap_or_default();
     let mut reader = csv_reader(header, body.as_bytes());
     let Ok(headers) = reader.headers() else {
@@ -525,6 +530,26 @@ mod tests {
              \"7B30E0F3A2C4D5E6F708192A3B4C5D6E7F809102\",\"\",\"System.Byte[]\",\
              \"CAS01\\7B30E0F3A2C4D5E6F708192A3B4C5D6E7F809102\""
         )
+    }
+
+    /// An export whose columns were selected (`Select-Object Subject, Issuer`) is still an
+    /// export of certificates by its #TYPE line: recognised, then refused with a message,
+    /// not passed over in silence. A CSV with no such line and none of the columns is not.
+    #[test]
+    fn a_typed_export_with_columns_selected_is_recognised_and_refused() {
+        let text = "#TYPE Selected.Microsoft.Exchange.Management.SystemConfigurationTasks.ExchangeCertificate\r\n\
+                    \"Subject\",\"NotAfter\"\r\n\"CN=cas01\",\"1/1/2030 1:00:00 AM\"\r\n";
+        assert!(looks_like_text(text));
+        let Err(refused) = read(text.as_bytes(), "selected.csv", &Culture::default()) else {
+            panic!("read");
+        };
+        assert!(
+            refused.to_string().contains("without selecting columns"),
+            "{refused}"
+        );
+        assert!(!looks_like_text(
+            "path,server\r\nCAS01/web.config,CAS01\r\n"
+        ));
     }
 
     #[test]
