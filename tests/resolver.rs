@@ -199,7 +199,8 @@ fn every_certificate_rule_and_check() {
     let ambiguous = failed("CAS08", "cert-ambiguous");
     assert!(
         ambiguous.contains(&thumbprint("cas08-a.cer"))
-            && ambiguous.contains(&thumbprint("cas08-b.cer")),
+            && ambiguous.contains(&thumbprint("cas08-b.cer"))
+            && ambiguous.contains("Get-ExchangeCertificate on the server"),
         "{ambiguous}"
     );
     let near = failed("CAS13", "cert-not-found");

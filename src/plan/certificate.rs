@@ -153,13 +153,29 @@ fn describe(entry: &Entry) -> String {
     )
 }
 
+/// Several certificates match. Where their issuers differ (one name and its reverse, SPEC
+/// §3), each is named with its issuer; writing the issuer differently would not choose
+/// between them, since both orders match: the wrong ones must leave `--certs`.
 fn ambiguous(all: &[Found<'_>]) -> Diagnostic {
-    let listed: Vec<String> = all.iter().map(|f| describe(f.entry)).collect();
+    let first = &all[0].entry.cert.issuer_text;
+    let issuers_differ = all.iter().any(|f| &f.entry.cert.issuer_text != first);
+    let listed: Vec<String> = all
+        .iter()
+        .map(|f| {
+            let issuer = if issuers_differ {
+                format!(" issued by '{}'", f.entry.cert.issuer_text)
+            } else {
+                String::new()
+            };
+            format!("{}{issuer}", describe(f.entry))
+        })
+        .collect();
     Diagnostic::new(
         Code::CertAmbiguous,
         format!(
-            "the issuer and serial match {} different certificates: {}; remove the wrong ones \
-             from --certs (or write the issuer exactly)",
+            "the issuer and serial match {} different certificates: {}; keep in --certs only \
+             the one the server holds (Get-ExchangeCertificate on the server lists it by \
+             thumbprint) and remove the others",
             all.len(),
             listed.join("; ")
         ),
@@ -388,11 +404,22 @@ fn date(t: OffsetDateTime) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{name_mismatch, Names};
+    use super::{ambiguous, name_mismatch, Names};
+    use crate::cert::index::Source;
+    use crate::cert::{CertIndex, DistinguishedName, Lookup, Query, Serial};
 
     fn certificate(subject: rcgen::DistinguishedName, dns: &str) -> crate::cert::Certificate {
+        self_signed(subject, dns, None)
+    }
+
+    fn self_signed(
+        subject: rcgen::DistinguishedName,
+        dns: &str,
+        serial: Option<u64>,
+    ) -> crate::cert::Certificate {
         let mut params = rcgen::CertificateParams::new(vec![dns.to_string()]).expect("names");
         params.distinguished_name = subject;
+        params.serial_number = serial.map(rcgen::SerialNumber::from);
         let key = rcgen::KeyPair::generate().expect("key generation");
         let der = params
             .self_signed(&key)
@@ -422,5 +449,47 @@ mod tests {
             said.contains("among its subject alternative names"),
             "{said}"
         );
+    }
+
+    /// Two issuers, one the other's reverse, with the same serial: both match (SPEC §3), so
+    /// each is named with its issuer and no other way of writing the issuer is offered.
+    #[test]
+    fn an_ambiguity_between_issuers_names_each_issuer() {
+        let name = |rdns: &[(rcgen::DnType, &str)]| {
+            let mut name = rcgen::DistinguishedName::new();
+            for (kind, value) in rdns {
+                name.push(kind.clone(), *value);
+            }
+            name
+        };
+        use rcgen::DnType::{CommonName, OrganizationName};
+        let mut index = CertIndex::default();
+        let file: std::sync::Arc<std::path::Path> =
+            std::sync::Arc::from(std::path::Path::new("a.pem"));
+        for subject in [
+            name(&[(OrganizationName, "Fabrikam"), (CommonName, "Issuing")]),
+            name(&[(CommonName, "Issuing"), (OrganizationName, "Fabrikam")]),
+        ] {
+            let cert = self_signed(subject, "issuing.fabrikam.com", Some(0x4242));
+            index.insert(cert, Source::file(&file, None));
+        }
+        let issuer = DistinguishedName::parse("CN=Issuing, O=Fabrikam").expect("issuer");
+        let (serial, reversed) = Serial::parse_both_orders("4242").expect("serial");
+        let query = Query {
+            issuer_text: "CN=Issuing, O=Fabrikam",
+            issuer: &issuer,
+            serial: &serial,
+            serial_reversed: &reversed,
+        };
+        let Lookup::Ambiguous(found) = index.lookup(&query) else {
+            panic!("both orders match");
+        };
+        let said = ambiguous(&found).message;
+        assert!(
+            said.contains("issued by 'CN=Issuing, O=Fabrikam'")
+                && said.contains("issued by 'O=Fabrikam, CN=Issuing'"),
+            "{said}"
+        );
+        assert!(!said.contains("write the issuer"), "{said}");
     }
 }
