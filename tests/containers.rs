@@ -280,6 +280,15 @@ fn files_that_only_look_like_certificates_are_named_and_the_rest_stay_quiet() {
         write(&certs, name, std::fs::read(from).unwrap());
     }
     write(&certs, "notes.txt", "renewed cas21 in March\r\n");
+    write(
+        &certs,
+        "0-readme.txt",
+        "0 certificates renewed this year\r\n",
+    );
+    // Cut short in copying: said whatever the file is called, and never read.
+    let whole = std::fs::read(common::root().join(SOURCES).join("cas21.cer")).unwrap();
+    write(&certs, "cas21-copy.bin", &whole[..whole.len() / 2]);
+    write(&certs, "cas21-copy.cer", &whole[..whole.len() / 2]);
     write(&certs, "CAS21/web.config", web_config(""));
     write(
         &certs,
@@ -304,7 +313,17 @@ fn files_that_only_look_like_certificates_are_named_and_the_rest_stay_quiet() {
             "{file}: {said:#?}"
         );
     }
-    for file in ["notes.txt", "web.config", "server-map.csv"] {
+    for (file, severity) in [("cas21-copy.bin", "warning"), ("cas21-copy.cer", "error")] {
+        let said = said_about(&report, file);
+        assert!(
+            said.iter().any(
+                |d| d.starts_with(&format!("\"{severity}\" \"source-unreadable\""))
+                    && d.contains("cut short")
+            ),
+            "{file}: {said:#?}"
+        );
+    }
+    for file in ["notes.txt", "0-readme.txt", "web.config", "server-map.csv"] {
         assert_eq!(source(&report, file)["status"], "ignored", "{file}");
         assert!(said_about(&report, file).is_empty(), "{file} stays quiet");
     }

@@ -313,6 +313,18 @@ fn recognise(
 /// is left once no other reader took the file. `not_text` says why the bytes were not text.
 fn recognise_der(bytes: &[u8], path: &Path, ext: &str, not_text: Option<String>) -> Content {
     let promised = CERT_EXTENSIONS.contains(&ext);
+    if crate::der::is_cut_short(bytes) {
+        let why = format!(
+            "it begins as a certificate, PKCS #7 chain or PKCS #12 file, but ends after {} \
+             bytes, before that structure does: the file was cut short; copy or export it again",
+            bytes.len()
+        );
+        return if promised {
+            Content::Unreadable(Format::Der, why, Vec::new())
+        } else {
+            Content::NotRead(Format::Der, why)
+        };
+    }
     if bytes.first() == Some(&0x30) {
         match certificate::from_der(bytes) {
             Ok(cert) => {
@@ -324,7 +336,9 @@ fn recognise_der(bytes: &[u8], path: &Path, ext: &str, not_text: Option<String>)
             }
             Err(_) => {}
         }
-        if crate::der::is_sequence(bytes) {
+        // A few bytes of text can happen to be a DER SEQUENCE ("0 certificates renewed…"
+        // is one, length 32): only bytes that are not text are taken for a structure.
+        if not_text.is_some() && crate::der::is_sequence(bytes) {
             return Content::NotRead(Format::Der, format!("it is {}", der_kind(bytes)));
         }
     }
