@@ -289,6 +289,8 @@ fn files_that_only_look_like_certificates_are_named_and_the_rest_stay_quiet() {
     let whole = std::fs::read(common::root().join(SOURCES).join("cas21.cer")).unwrap();
     write(&certs, "cas21-copy.bin", &whole[..whole.len() / 2]);
     write(&certs, "cas21-copy.cer", &whole[..whole.len() / 2]);
+    // A DER structure, but no certificate, under a certificate's name.
+    write(&certs, "not-a-cert.cer", [0x30, 0x03, 0x02, 0x01, 0x05]);
     write(&certs, "CAS21/web.config", web_config(""));
     write(
         &certs,
@@ -323,6 +325,14 @@ fn files_that_only_look_like_certificates_are_named_and_the_rest_stay_quiet() {
             "{file}: {said:#?}"
         );
     }
+    let said = said_about(&report, "not-a-cert.cer");
+    assert!(
+        said.iter()
+            .any(|d| d.starts_with("\"error\" \"source-unreadable\"")
+                && d.contains("not an X.509 certificate: damaged")
+                && d.contains("export the certificate again")),
+        "{said:#?}"
+    );
     for file in ["notes.txt", "0-readme.txt", "web.config", "server-map.csv"] {
         assert_eq!(source(&report, file)["status"], "ignored", "{file}");
         assert!(said_about(&report, file).is_empty(), "{file} stays quiet");

@@ -52,7 +52,13 @@ pub struct Certificate {
 /// Why bytes or an export's fields are not a certificate the tool can use.
 #[derive(Debug, thiserror::Error)]
 pub enum CertificateError {
-    #[error("not an X.509 certificate ({0})")]
+    /// The parser's own words stay last, in brackets, for whoever reports a bug; the
+    /// sentence before them is what an administrator acts on.
+    #[error(
+        "the bytes are not an X.509 certificate: damaged, cut short, or something else saved \
+         under a certificate's name; export the certificate again (DER or Base-64 .cer) \
+         [parser: {0}]"
+    )]
     NotX509(x509_parser::nom::Err<x509_parser::error::X509Error>),
     #[error("{0} unexpected bytes after the certificate")]
     TrailingBytes(usize),
