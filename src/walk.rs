@@ -36,6 +36,13 @@ const MIB: u64 = 1024 * 1024;
 pub enum ReadError {
     #[error("cannot read the file: {0}")]
     Io(#[source] std::io::Error),
+    /// A symbolic link whose target does not exist.
+    #[error(
+        "it is a symbolic link to {}, which does not exist: copy the file itself there, or \
+         give the file it should lead to",
+        crate::paths::shown(.0)
+    )]
+    BrokenLink(PathBuf),
     /// What the path is instead (a folder, a named pipe, a device...).
     #[error("it is {0}, not a regular file: give the file itself")]
     NotRegular(&'static str),
@@ -234,7 +241,12 @@ fn open_regular(path: &Path) -> Result<std::fs::File, ReadError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NONBLOCK);
     }
-    let file = options.open(path).map_err(ReadError::Io)?;
+    let file = options
+        .open(path)
+        .map_err(|e| match std::fs::read_link(path) {
+            Ok(target) if e.kind() == io::ErrorKind::NotFound => ReadError::BrokenLink(target),
+            _ => ReadError::Io(e),
+        })?;
     let kind = file.metadata().map_err(ReadError::Io)?.file_type();
     if kind.is_file() {
         return Ok(file);
@@ -316,10 +328,25 @@ pub fn files(root: &Path, keep: impl Fn(&OsStr) -> bool) -> (Vec<PathBuf>, Vec<D
                 files.push(entry.into_path())
             }
             Ok(_) => {}
-            Err(e) => diagnostics.push(walk_error(&e)),
+            Err(e) => match broken_link(&e).filter(|link| link.file_name().is_some_and(&keep)) {
+                // A file by its name, whose link leads nowhere: kept, so that reading it
+                // fails where the file is accounted for (a server, a certificate source),
+                // not only in a message about searching.
+                Some(link) => files.push(link.to_path_buf()),
+                None => diagnostics.push(walk_error(&e)),
+            },
         }
     }
     (files, diagnostics)
+}
+
+/// The symbolic link a walk could not follow because its target does not exist.
+fn broken_link(e: &walkdir::Error) -> Option<&Path> {
+    let path = e.path()?;
+    let dangling = e.loop_ancestor().is_none()
+        && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+        && std::fs::metadata(path).is_err();
+    dangling.then_some(path)
 }
 
 fn walk_error(e: &walkdir::Error) -> Diagnostic {

@@ -132,7 +132,20 @@ fn a_symlink_loop_and_a_broken_link_are_reported_and_the_run_goes_on() {
         .map(|d| d["message"].as_str().unwrap())
         .collect();
     assert!(top.iter().any(|m| m.contains("leads back")), "{top:?}");
-    assert!(top.iter().any(|m| m.contains("CAS02")), "{top:?}");
+    // A web.config whose link leads nowhere is still a file found: its server fails, and
+    // the run's exit status says so (SPEC 7: every config file found appears once).
+    let cas02 = server(&report, "CAS02");
+    assert_eq!(cas02["status"], "failed", "{cas02:#}");
+    assert_eq!(
+        cas02["diagnostics"][0]["code"], "source-unreadable",
+        "{cas02:#}"
+    );
+    let message = cas02["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("symbolic link to") && message.contains("which does not exist"),
+        "{message}"
+    );
+    assert_eq!(report["summary"]["configs"], 2);
 }
 
 #[test]
