@@ -94,8 +94,9 @@ impl Columns {
         (!text.is_empty()).then_some(text)
     }
 
-    /// Why rows of this header cannot identify a certificate, if they cannot.
-    fn unusable(&self) -> Option<CsvError> {
+    /// Why rows of this header cannot identify a certificate, if they cannot. `typed`: the
+    /// #TYPE line names a certificate type, so the columns were selected away.
+    fn unusable(&self, typed: bool) -> Option<CsvError> {
         if self.has(Column::RawData) {
             return None;
         }
@@ -105,6 +106,9 @@ impl Columns {
             .filter(|c| !self.has(*c))
             .map(Column::label)
             .collect();
+        if missing.len() == wanted.len() && !typed {
+            return Some(CsvError::NotCertificates);
+        }
         (!missing.is_empty()).then_some(CsvError::MissingColumns(missing))
     }
 }
@@ -129,6 +133,11 @@ pub enum CsvError {
         .0.join(" or ")
     )]
     MissingColumns(Vec<&'static str>),
+    #[error(
+        "the header line names no Thumbprint or RawData column: this is not an Export-Csv of \
+         certificates; create one with {EXPORT}"
+    )]
+    NotCertificates,
     #[error(transparent)]
     Read(#[from] ReadError),
 }
@@ -181,7 +190,7 @@ pub fn read_from<R: Read>(
         return Err(CsvError::NoHeader);
     }
     let columns = Columns::find(&headers);
-    if let Some(error) = columns.unusable() {
+    if let Some(error) = columns.unusable(preamble.typed) {
         return Err(error);
     }
     let rows = Rows {
@@ -250,15 +259,11 @@ pub fn looks_like(bytes: &[u8]) -> bool {
 /// whatever the columns: such a file is an export that cannot be used, said in a message.
 pub fn looks_like_text(text: &str) -> bool {
     let (skipped, body) = split_preamble(text);
-    let typed_as_certificates = text
+    if text
         .lines()
         .take(usize::try_from(skipped).unwrap_or(usize::MAX))
-        .any(|line| {
-            let line = line.trim_start_matches('\u{feff}').trim();
-            line.starts_with("#TYPE")
-                && (line.ends_with(".ExchangeCertificate") || line.ends_with(".X509Certificate2"))
-        });
-    if typed_as_certificates {
+        .any(types_certificates)
+    {
         return true;
     }
     let header = body.lines().next().unwrap_or_default();
@@ -271,6 +276,13 @@ pub fn looks_like_text(text: &str) -> bool {
     has(Column::Thumbprint)
         || has(Column::RawData)
         || (has(Column::SerialNumber) && has(Column::Issuer))
+}
+
+/// Whether a preamble line is a `#TYPE` line of certificates (`Selected.` ones too).
+fn types_certificates(line: &str) -> bool {
+    let line = line.trim_start_matches('\u{feff}').trim();
+    line.starts_with("#TYPE")
+        && (line.ends_with(".ExchangeCertificate") || line.ends_with(".X509Certificate2"))
 }
 
 /// Blank lines and `#` lines (`#TYPE ...`) before the header.
@@ -301,12 +313,14 @@ struct Preamble {
     /// Their bytes: where the header line starts.
     bytes: u64,
     header: String,
+    /// A `#TYPE` line of certificates was among them.
+    typed: bool,
 }
 
 /// Reads the preamble of streamed text, up to and including the header line; None when
 /// there is no header line.
 fn preamble(text: &mut impl BufRead) -> Result<Option<Preamble>, ReadError> {
-    let (mut skipped, mut bytes) = (0, 0);
+    let (mut skipped, mut bytes, mut typed) = (0, 0, false);
     loop {
         let mut line = String::new();
         let read = text.read_line(&mut line).map_err(ReadError::from_io)?;
@@ -318,8 +332,10 @@ fn preamble(text: &mut impl BufRead) -> Result<Option<Preamble>, ReadError> {
                 skipped,
                 bytes,
                 header: line,
+                typed,
             }));
         }
+        typed |= types_certificates(&line);
         skipped += 1;
         bytes += read as u64;
     }
