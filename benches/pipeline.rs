@@ -110,6 +110,7 @@ fn render(c: &mut Criterion) {
         at_given: true,
         force: false,
         template: None,
+        replace: Vec::new(),
         generated: None,
     };
     let mut context = owa_im_migrate::prepare(&options)

@@ -168,9 +168,11 @@ pub struct ConvertArgs {
     /// Write into a non-empty --out (files of the same name are replaced, others kept)
     #[arg(long)]
     pub force: bool,
-    /// Change script template: a built-in name (see `templates list`) or a .hbs file
-    #[arg(long, value_name = "NAME|FILE")]
-    pub template: Option<String>,
+    /// Change script template: a built-in name (see `templates list`) or a .hbs file; or
+    /// NAME=FILE to replace any built-in (undo, plan-md, a partial...) with your own
+    /// (repeatable)
+    #[arg(long, value_name = "NAME|FILE|NAME=FILE")]
+    pub template: Vec<String>,
     /// Leave the time out of the script header (SOURCE_DATE_EPOCH pins it instead)
     #[arg(long)]
     pub reproducible: bool,

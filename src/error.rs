@@ -38,6 +38,12 @@ pub enum Error {
     NoCertificates { paths: Vec<PathBuf>, found: String },
     #[error("no built-in template '{0}'; see `owa-im-migrate templates list`")]
     UnknownTemplate(String),
+    /// `--template NAME` with a built-in that writes another file than the change script.
+    #[error("--template {0}: '{0}' is a built-in template, but not of the change script; to replace it with your own, give --template {0}=FILE")]
+    NotAChangeScript(String),
+    /// `--template NAME=FILE` in a form that cannot be used.
+    #[error("--template {given}: {why}")]
+    Replacement { given: String, why: String },
     #[error("SOURCE_DATE_EPOCH '{0}' is not a number of seconds")]
     SourceDateEpoch(String),
     #[error("SOURCE_DATE_EPOCH: {0}")]

@@ -70,6 +70,8 @@ pub struct ConvertOptions {
     pub at_given: bool,
     pub force: bool,
     pub template: Option<String>,
+    /// `--template NAME=FILE`, as given: the user's templates in place of built-ins.
+    pub replace: Vec<String>,
     /// The script header's time; `None` writes none.
     pub generated: Option<OffsetDateTime>,
 }
@@ -218,7 +220,7 @@ fn run_record(options: &ConvertOptions, plan: &Plan) -> report::Run {
     for extra in &options.extras {
         arguments.push(format!("--with {}", extra.name()));
     }
-    if let Some(template) = &options.template {
+    for template in options.template.iter().chain(&options.replace) {
         arguments.push(format!("--template {}", hidden::quoted(template, 200)));
     }
     let converted: Vec<&str> = plan
@@ -246,7 +248,18 @@ pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
     for &extra in &options.extras {
         templates.extend(render::templates_of(extra));
     }
-    let renderer = Renderer::for_templates(&change, &templates)?;
+    let replacements = options
+        .replace
+        .iter()
+        .filter_map(|given| render::Replacement::read(given))
+        .collect::<Result<Vec<_>>>()?;
+    let renderer = if replacements.is_empty() {
+        Renderer::for_templates(&change, &templates)?
+    } else {
+        let mut renderer = Renderer::new(&change)?;
+        renderer.replace(&replacements)?;
+        renderer
+    };
     // On a worker: the reading is done by the workers, and what it frees stays in their
     // allocator arenas (glibc gives each thread its own), where the plans and the rendering
     // reuse it instead of growing the main thread's (10 MB less at 10,000 servers).
@@ -254,7 +267,7 @@ pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
         let prepared = prepare(options)?;
         // Made only now: a run that cannot start has written nothing, not even `--out`.
         let staging = output::Staging::new(&options.out)?;
-        let staged = write_outputs(options, &renderer, &change, &prepared, &staging)?;
+        let staged = write_outputs(options, &renderer, &prepared, &staging)?;
         Ok((prepared, staging, staged))
     })?;
     let ours: Vec<String> = staged.iter().map(|s| s.name().to_string()).collect();
@@ -283,17 +296,18 @@ pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
 fn write_outputs(
     options: &ConvertOptions,
     renderer: &Renderer,
-    change: &ChangeTemplate,
     prepared: &Prepared,
     staging: &output::Staging,
 ) -> Result<Vec<output::Staged>> {
     let servers = &prepared.report.servers;
     let streams = Streams::new(servers);
     let data = render::Data::new(prepared.streamed_context(&streams)?)?;
-    // A user's change script gets the whole context: it may use the lists any way it likes.
-    let whole = match change {
-        ChangeTemplate::User { .. } => Some(render::Data::new(prepared.context()?)?),
-        ChangeTemplate::Builtin(_) => None,
+    // A user's template gets the whole context: it may use the lists any way it likes; and
+    // so does every output of the run, since a user's partial may be in any of them.
+    let whole = if renderer.has_user_templates() {
+        Some(render::Data::new(prepared.context()?)?)
+    } else {
+        None
     };
     let mut files: Vec<OutputFile> = render::pieces(&options.extras, servers)
         .into_iter()
@@ -314,12 +328,9 @@ fn write_outputs(
                     })
             }),
             OutputFile::Rendered(piece) => staging.write(piece.file(), |w| match (piece, &whole) {
-                (
-                    render::Piece::Whole {
-                        template: "sp1", ..
-                    },
-                    Some(whole),
-                ) => renderer.write_piece(piece, whole, &Streams::none(), w),
+                (render::Piece::Whole { .. }, Some(whole)) => {
+                    renderer.write_piece(piece, whole, &Streams::none(), w)
+                }
                 _ => renderer.write_piece(piece, &data, &streams, w),
             }),
         })

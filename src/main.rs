@@ -137,6 +137,24 @@ fn kind_name(kind: owa_im_migrate::render::Kind) -> &'static str {
     }
 }
 
+/// The one `--template` that names the change script's template (a built-in or a file);
+/// the others are `NAME=FILE` replacements.
+fn change_template(given: &[String]) -> Result<Option<String>, Error> {
+    let mut plain = given.iter().filter(|t| !t.contains('='));
+    let first = plain.next().cloned();
+    match plain.next() {
+        Some(second) => Err(Error::Replacement {
+            given: second.clone(),
+            why: format!(
+                "the change script's template is already '{}'; give one, and NAME=FILE for \
+                 the others",
+                first.unwrap_or_default()
+            ),
+        }),
+        None => Ok(first),
+    }
+}
+
 /// What scan and convert read; `at` is convert's `--at` (scan reads no certificate, so the
 /// date it carries is never used there).
 fn inputs(args: &InputArgs, at: Option<OffsetDateTime>, quiet: bool) -> Inputs {
@@ -162,7 +180,13 @@ fn convert(cli: &Cli, args: &ConvertArgs) -> Result<u8, Error> {
         extras: args.with.clone(),
         at_given: args.at.is_some(),
         force: args.force,
-        template: args.template.clone(),
+        template: change_template(&args.template)?,
+        replace: args
+            .template
+            .iter()
+            .filter(|t| t.contains('='))
+            .cloned()
+            .collect(),
         generated: header_time(args.reproducible)?,
     };
     options.extras.sort();

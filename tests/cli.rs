@@ -486,3 +486,73 @@ fn a_pem_file_in_utf16_is_read() {
             .stdout(format!("{expected}\n"));
     }
 }
+
+/// SPEC 2: a user template can replace any built-in: `--template NAME=FILE`, here the undo
+/// script's, while the change script stays the built-in. A built-in name that is not the
+/// change script's, alone, says how to replace it; a name that is no built-in says so.
+#[test]
+fn any_built_in_is_replaced_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let undo = common::write(
+        dir.path(),
+        "undo.ps1.hbs",
+        "# Restore by hand, change CHG0042\n{{#each servers}}Write-Host {{server}}\n{{/each}}",
+    );
+    let out = dir.path().join("m");
+    common::convert_example()
+        .arg("--template")
+        .arg(format!("undo={}", undo.display()))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(1);
+    let undone = common::read_script(&out.join("Undo-OwaInstantMessaging.ps1"));
+    assert!(
+        undone.starts_with("# Restore by hand, change CHG0042"),
+        "{undone}"
+    );
+    common::pwsh::assert_parses(&undone);
+    assert_eq!(common::pwsh::commands_named(&undone, "Write-Host").len(), 3);
+    let change = std::fs::read(out.join("Set-OwaInstantMessaging.ps1")).unwrap();
+    assert!(!String::from_utf8_lossy(&change).contains("CHG0042"));
+    let report = common::report(&out);
+    assert!(
+        report["run"]["command"]
+            .as_str()
+            .unwrap()
+            .contains("--template undo="),
+        "{:#}",
+        report["run"]
+    );
+
+    for (given, said) in [
+        ("verify".to_string(), "--template verify=FILE".to_string()),
+        (
+            format!("nope={}", undo.display()),
+            "no built-in template 'nope'".to_string(),
+        ),
+    ] {
+        let out = dir.path().join("n");
+        common::convert_example()
+            .args(["--template", &given, "--out"])
+            .arg(&out)
+            .assert()
+            .code(2)
+            .stderr(contains(said.as_str()));
+        assert!(!out.exists(), "{given}");
+    }
+    // A replacement is a user's template like any: no value written unescaped.
+    let raw = common::write(
+        dir.path(),
+        "raw.hbs",
+        "{{#each servers}}{{{server}}}{{/each}}",
+    );
+    common::convert_example()
+        .arg("--template")
+        .arg(format!("plan-md={}", raw.display()))
+        .arg("--out")
+        .arg(dir.path().join("r"))
+        .assert()
+        .code(2)
+        .stderr(contains("raw.hbs").and(contains("unescaped")));
+}

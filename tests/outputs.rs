@@ -289,6 +289,7 @@ fn streamed_rendering_writes_what_the_whole_context_writes() {
         at_given: true,
         force: false,
         template: None,
+        replace: Vec::new(),
         generated: None,
     };
     let prepared = owa_im_migrate::prepare(&options).unwrap();

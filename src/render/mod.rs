@@ -146,8 +146,11 @@ impl ChangeTemplate {
         let Some(choice) = choice else {
             return Ok(ChangeTemplate::Builtin("sp1"));
         };
-        if let Some(b) = builtin(choice).filter(|b| b.output == Some(CHANGE_SCRIPT)) {
-            return Ok(ChangeTemplate::Builtin(b.name));
+        if let Some(b) = builtin(choice) {
+            return match b.output {
+                Some(CHANGE_SCRIPT) => Ok(ChangeTemplate::Builtin(b.name)),
+                _ => Err(Error::NotAChangeScript(b.name.to_string())),
+            };
         }
         let path = Path::new(choice);
         let source = std::fs::read_to_string(path).map_err(|source| Error::Input {
@@ -162,15 +165,56 @@ impl ChangeTemplate {
     }
 }
 
+/// `--template NAME=FILE`: a user's template in place of the built-in NAME (SPEC §2: a user
+/// template can replace any of them), the undo script, a partial or an opt-in output alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replacement {
+    pub builtin: &'static str,
+    pub file: String,
+    pub source: String,
+}
+
+impl Replacement {
+    /// Reads `NAME=FILE`; `None` when `given` has no `=` (then it names the change script's
+    /// template alone).
+    pub fn read(given: &str) -> Option<Result<Replacement, Error>> {
+        let (name, file) = given.split_once('=')?;
+        let fail = |why: String| Error::Replacement {
+            given: given.to_string(),
+            why,
+        };
+        let Some(b) = builtin(name.trim()) else {
+            return Some(Err(fail(format!(
+                "there is no built-in template '{}' to replace; see `owa-im-migrate templates \
+                 list`",
+                crate::hidden::printable(name)
+            ))));
+        };
+        Some(
+            std::fs::read_to_string(file)
+                .map_err(|source| Error::Input {
+                    path: file.into(),
+                    what: "template",
+                    source,
+                })
+                .map(|source| Replacement {
+                    builtin: b.name,
+                    file: file.to_string(),
+                    source,
+                }),
+        )
+    }
+}
+
 /// Handlebars registries in strict mode (a missing variable is an error, not an empty
 /// string), one per kind of output, each with its own escaping.
 pub struct Renderer {
     powershell: Handlebars<'static>,
     markdown: Handlebars<'static>,
     html: Handlebars<'static>,
-    /// The user's change script template, which renders in place of `sp1`: its failures
-    /// name the file the user gave, not the built-in it replaces.
-    user: Option<String>,
+    /// The user's templates in place of built-ins (`sp1` for the change script's), by the
+    /// built-in's name: their failures name the file the user gave.
+    user: Vec<(&'static str, String)>,
 }
 
 impl Renderer {
@@ -192,8 +236,8 @@ impl Renderer {
             markdown: registry(Kind::Markdown),
             html: registry(Kind::Html),
             user: match change {
-                ChangeTemplate::User { file, .. } => Some(file.clone()),
-                ChangeTemplate::Builtin(_) => None,
+                ChangeTemplate::User { file, .. } => vec![("sp1", file.clone())],
+                ChangeTemplate::Builtin(_) => Vec::new(),
             },
         };
         for b in BUILTINS
@@ -226,6 +270,34 @@ impl Renderer {
         Ok(renderer)
     }
 
+    /// Puts the user's templates in place of the built-ins they name, each checked as a
+    /// user's change script is (no value written unescaped).
+    pub fn replace(&mut self, replacements: &[Replacement]) -> Result<(), Error> {
+        for r in replacements {
+            let fail = |cause: TemplateFailure| Error::Template {
+                name: r.file.clone(),
+                cause,
+            };
+            refuse_unescaped(&r.source).map_err(fail)?;
+            let b = builtin(r.builtin).ok_or_else(|| Error::UnknownTemplate(r.builtin.into()))?;
+            let registry = self.registry_mut(b.kind);
+            let registered = match b.output {
+                None => registry.register_partial(b.name, &r.source),
+                Some(_) => registry.register_template_string(b.name, &r.source),
+            };
+            registered.map_err(|e| fail(e.into()))?;
+            self.user.retain(|(name, _)| *name != b.name);
+            self.user.push((b.name, r.file.clone()));
+        }
+        Ok(())
+    }
+
+    /// Whether any template is the user's: then every output gets the whole context, which
+    /// a user's template may use any way it likes.
+    pub fn has_user_templates(&self) -> bool {
+        !self.user.is_empty()
+    }
+
     fn registry_mut(&mut self, kind: Kind) -> &mut Handlebars<'static> {
         match kind {
             Kind::PowerShell => &mut self.powershell,
@@ -251,10 +323,11 @@ impl Renderer {
         streams: &Streams,
         out: &mut dyn std::io::Write,
     ) -> Result<(), Error> {
-        let shown = match &self.user {
-            Some(file) if name == "sp1" => file.as_str(),
-            _ => name,
-        };
+        let shown = self
+            .user
+            .iter()
+            .find(|(builtin, _)| *builtin == name)
+            .map_or(name, |(_, file)| file.as_str());
         let fail = |cause: TemplateFailure| Error::Template {
             name: shown.to_string(),
             cause,
