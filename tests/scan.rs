@@ -624,3 +624,23 @@ fn im_partial_says_where_the_missing_value_is() {
         "{serial}"
     );
 }
+
+/// Keys added and then cleared are not "absent from the file", as a file SP1 setup replaced
+/// would have them: as .NET reads it there is no IM, which im-not-configured says alone.
+#[test]
+fn keys_cleared_after_they_are_added_are_not_said_to_be_absent() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "CAS01/web.config",
+        web_config(&format!(
+            "{}\n    <clear />",
+            im_keys("naocs.contoso.com", ISSUER, SERIAL)
+        )),
+    );
+    let (code, r) = scan(dir.path(), &[]);
+    assert_eq!(code, 0, "{r:#}");
+    let cas01 = server(&r, "CAS01");
+    assert_eq!(cas01["status"], "not_configured");
+    assert_eq!(codes(cas01), ["im-not-configured"], "{cas01:#}");
+}

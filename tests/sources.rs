@@ -235,6 +235,11 @@ fn an_ascii_csv_question_mark_matches_the_non_ascii_issuer_inexactly() {
         common::codes(cas24).contains(&"issuer-inexact".to_string()),
         "{cas24:#}"
     );
+    // Not "not as Windows prints it": the export cannot tell, and the message says so.
+    let said = common::diagnostic(cas24, "issuer-inexact")["message"]
+        .as_str()
+        .unwrap();
+    assert!(said.contains("cannot be told"), "{said}");
     // With the real bytes, the same issuer is exact.
     let dir = tempfile::tempdir().unwrap();
     let (_, report) = convert(dir.path(), &["exchange-utf8-notype.csv"], None);

@@ -19,7 +19,9 @@ pub enum Pkcs12Error {
     NoPassword,
     #[error(
         "wrong password for this PKCS#12 file: set OWA_IM_MIGRATE_PFX_PASSWORD to the password \
-         it was exported with"
+         it was exported with. A run tries one password on every .pfx; for one exported with \
+         another, give its certificate alone instead (export it as .cer: the key is not needed \
+         to find its thumbprint)"
     )]
     WrongPassword,
     #[error("the PKCS#12 file is damaged or not PKCS#12 ({0}); export it again")]

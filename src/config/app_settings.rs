@@ -73,6 +73,9 @@ pub struct ImSettings {
     values: [Option<Setting>; 4],
     /// `duplicate-key` warnings found while reading.
     pub diagnostics: Vec<Diagnostic>,
+    /// One of the three RTM keys was added, even if a later `<remove>` or `<clear/>` took it
+    /// out: the file is not one SP1 setup replaced.
+    pub added: bool,
 }
 
 impl ImSettings {
@@ -285,6 +288,7 @@ struct State<'f> {
     /// Lines of the `<add>`s of each key since its last `<remove>` or `<clear>`.
     adds: [Vec<u32>; 4],
     diagnostics: Vec<Diagnostic>,
+    added: bool,
 }
 
 impl<'f> State<'f> {
@@ -294,6 +298,7 @@ impl<'f> State<'f> {
             values: Default::default(),
             adds: Default::default(),
             diagnostics: Vec::new(),
+            added: false,
         }
     }
 
@@ -306,6 +311,7 @@ impl<'f> State<'f> {
                     let value = value.unwrap_or_default().into_owned();
                     self.adds[key.slot()].push(line);
                     self.values[key.slot()] = Some(Setting { value, line });
+                    self.added |= key != ImKey::PortNumber;
                 }
             }
             b"remove" => {
@@ -352,6 +358,7 @@ impl<'f> State<'f> {
         ImSettings {
             values: self.values,
             diagnostics: self.diagnostics,
+            added: self.added,
         }
     }
 }
@@ -723,6 +730,16 @@ mod tests {
         let s = read(&text, "w").unwrap();
         assert_eq!(value(&s, ImKey::PoolName), Some(("b", 6)));
         assert!(s.diagnostics.is_empty());
+        // Added, then cleared: no value, but the keys were in the file.
+        let s = read(
+            &config("<add key=\"IMPoolName\" value=\"a\" />\n<clear />"),
+            "w",
+        )
+        .unwrap();
+        assert_eq!(value(&s, ImKey::PoolName), None);
+        assert!(s.added);
+        let s = read(&config("<add key=\"IMPortNumber\" value=\"5075\" />"), "w").unwrap();
+        assert!(!s.added, "IMPortNumber is no RTM key of the three");
     }
 
     #[test]

@@ -106,18 +106,25 @@ fn match_warnings(query: &Query<'_>, found: &Found<'_>) -> Vec<(About, Diagnosti
     let cert = &found.entry.cert;
     let mut out = Vec::new();
     if found.issuer_inexact {
-        out.push((
-            About::Issuer,
-            Diagnostic::new(
-                Code::IssuerInexact,
-                format!(
-                    "IMCertificateIssuer '{}' names the certificate's issuer, but not as the exact \
-                     string Windows prints ('{}'); RTM required the exact string, so IM on this \
-                     server may already have been failing before the upgrade",
-                    query.issuer_text, cert.issuer_text
-                ),
-            ),
-        ));
+        // An ASCII export shows each non-ASCII character as `?`: the issuer matched, but
+        // whether it is written exactly as Windows prints it cannot be told from that source.
+        let message = if cert.issuer_wildcards {
+            format!(
+                "IMCertificateIssuer '{}' matches the certificate's issuer as an ASCII export \
+                 shows it ('{}', each non-ASCII character a '?'), so whether it is the exact \
+                 string Windows prints cannot be told; RTM required the exact string. Give the \
+                 certificate itself (.cer, or an Export-Clixml export) to have it checked",
+                query.issuer_text, cert.issuer_text
+            )
+        } else {
+            format!(
+                "IMCertificateIssuer '{}' names the certificate's issuer, but not as the exact \
+                 string Windows prints ('{}'); RTM required the exact string, so IM on this \
+                 server may already have been failing before the upgrade",
+                query.issuer_text, cert.issuer_text
+            )
+        };
+        out.push((About::Issuer, Diagnostic::new(Code::IssuerInexact, message)));
     }
     if found.byte_order {
         out.push((

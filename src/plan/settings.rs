@@ -189,7 +189,9 @@ fn complete(read: &ImSettings, source: &str, plan: &mut ServerPlan) -> Option<[C
 /// No IM key has a value: nothing to migrate. When the keys are not in the file at all, that
 /// is said too.
 fn not_configured(read: &ImSettings, keys: &[ImKey], source: &str, plan: &mut ServerPlan) {
-    if keys.iter().all(|&key| read.get(key).is_none()) {
+    // Added and then removed (`<clear/>`, `<remove>`) is not absent: as .NET reads the
+    // file there is no value, which im-not-configured says.
+    if !read.added && keys.iter().all(|&key| read.get(key).is_none()) {
         // Said aloud, beside SPEC's im-not-configured below (none of the keys has a value).
         plan.diagnostics
             .push(keys_absent(source, plan.current.as_deref()));
