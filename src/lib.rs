@@ -271,14 +271,22 @@ pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
         Ok((prepared, staging, staged))
     })?;
     let ours: Vec<String> = staged.iter().map(|s| s.name().to_string()).collect();
+    // Read before this run's report.json takes its place: the earlier run's own record of
+    // what it wrote, the only files `--force` removes.
+    let earlier = if options.force {
+        report::recorded_outputs(&options.out)
+    } else {
+        Vec::new()
+    };
     let written = staging.persist(staged)?;
     // Only once every file of this run is in place: the earlier run's own files that this
     // run did not write again (its plan, its per-server scripts) go, so that no reviewer
-    // reads one run's plan beside another run's script. Files this tool never writes (a
-    // state file, a transcript, anything of the administrator's) stay.
+    // reads one run's plan beside another run's script. Only what that run recorded in its
+    // report.json is its own: anything else (a state file, a transcript, the
+    // administrator's files, even one named as an output) stays.
     let removed = if options.force {
         let ours: Vec<&str> = ours.iter().map(String::as_str).collect();
-        output::remove_earlier_outputs(&options.out, &ours, render::is_output_name)
+        output::remove_earlier_outputs(&options.out, &ours, &earlier, render::is_output_name)
     } else {
         Vec::new()
     };

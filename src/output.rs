@@ -303,26 +303,25 @@ fn forget(path: &Path) {
     staged().paths.retain(|p| p != path);
 }
 
-/// Removes from `out` the files an earlier run wrote (`is_output`) that this run did not
-/// (`written`, by name), and returns them.
+/// Removes from `out` the files an earlier run recorded as its own (`earlier`, names only)
+/// that this run did not write again (`written`), and returns them. A name is removed only
+/// if it is one of this tool's output names (`is_output`) as well, so that a report.json
+/// edited by hand cannot name any other file.
 pub fn remove_earlier_outputs(
     out: &Path,
     written: &[&str],
+    earlier: &[String],
     is_output: impl Fn(&str) -> bool,
 ) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(out) else {
-        return Vec::new();
-    };
-    let mut removed: Vec<PathBuf> = entries
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter_map(|e| {
-            let name = e.file_name().to_str()?.to_string();
-            (is_output(&name) && !written.contains(&name.as_str())).then(|| e.path())
-        })
+    let mut removed: Vec<PathBuf> = earlier
+        .iter()
+        .filter(|name| is_output(name) && !written.contains(&name.as_str()))
+        .map(|name| out.join(name))
+        .filter(|path| std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file()))
         .filter(|path| std::fs::remove_file(path).is_ok())
         .collect();
     removed.sort();
+    removed.dedup();
     removed
 }
 

@@ -60,6 +60,29 @@ pub struct Summary {
     pub warnings: usize,
 }
 
+/// The files an earlier run of this tool recorded as its own in `out`'s report.json
+/// (`run.outputs`): what `--force` may remove. Nothing when there is no such report, or it is
+/// not this tool's: then no file is taken for an earlier run's by its name alone.
+pub fn recorded_outputs(out: &std::path::Path) -> Vec<String> {
+    let Ok(file) = std::fs::File::open(out.join("report.json")) else {
+        return Vec::new();
+    };
+    let Ok(earlier) =
+        serde_json::from_reader::<_, serde_json::Value>(std::io::BufReader::new(file))
+    else {
+        return Vec::new();
+    };
+    if earlier["tool"]["name"] != Tool::THIS.name {
+        return Vec::new();
+    }
+    earlier["run"]["outputs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|name| name.as_str().map(str::to_string))
+        .collect()
+}
+
 impl Report {
     pub fn new(plan: Plan, sources: Option<Vec<SourceFile>>, scan: bool) -> Report {
         let count = |status| plan.servers.iter().filter(|s| s.status() == status).count();

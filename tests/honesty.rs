@@ -154,6 +154,22 @@ fn force_into_an_earlier_run_leaves_no_file_of_that_run_and_says_which_run_wrote
         command.contains("--at 2026-11-24") && command.contains("--with verify"),
         "{command}"
     );
+
+    // A folder no run of this tool wrote into: files of the administrator's that only have
+    // an output's name are not an earlier run's, and --force keeps them.
+    let theirs = dir.path().join("theirs");
+    write(&theirs, "CHANGE-PLAN.html", "board minutes");
+    write(&theirs, "Set-OwaInstantMessaging-CAS09.ps1", "# mine");
+    let output = common::convert_example()
+        .args(["--force", "--out"])
+        .arg(&theirs)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("Removed"), "{stdout}");
+    for kept in ["CHANGE-PLAN.html", "Set-OwaInstantMessaging-CAS09.ps1"] {
+        assert!(theirs.join(kept).exists(), "{kept} was removed");
+    }
 }
 
 #[test]
