@@ -220,7 +220,9 @@ fn corrections_replace_a_value_without_touching_the_evidence_and_are_shown_besid
         "corrections.csv",
         format!(
             "{}CAS99,IMPoolName,x.contoso.com,J. Doe,no such server\r\n\
-             CAS01,IMPoolName,y.contoso.com,J. Doe,\r\n",
+             CAS01,IMPoolName,y.contoso.com,J. Doe,\r\n\
+             CAS02,IMPoolName,a.contoso.com,J. Doe,one\r\n\
+             CAS02,IMPoolName,b.contoso.com,J. Doe,two\r\n",
             std::fs::read_to_string(common::root().join("examples/contoso/corrections.csv"))
                 .unwrap()
         ),
@@ -276,10 +278,19 @@ fn corrections_replace_a_value_without_touching_the_evidence_and_are_shown_besid
             .any(|d| d.contains("says who made it") && d.contains("line 4")),
         "{top:#?}"
     );
-    assert_eq!(
-        common::server(&report, "CAS01")["sp1"]["server_name"],
-        "naocs.contoso.com"
-    );
+    // The administrator said a value of CAS01 is wrong: it is not changed with the file's
+    // value instead, and neither is CAS02, which has two values for one key.
+    for (name, said) in [("CAS01", "line 4"), ("CAS02", "line 5 gives one already")] {
+        let server = common::server(&report, name);
+        assert_eq!(server["status"], "failed", "{server:#}");
+        let refused = common::diagnostic(server, "source-unreadable")["message"]
+            .as_str()
+            .unwrap();
+        assert!(
+            refused.contains(said) && refused.contains("not changed"),
+            "{refused}"
+        );
+    }
     // The plan shows the correction beside the original value, with who and why.
     let plan = std::fs::read_to_string(out.join("CHANGE-PLAN.md")).unwrap();
     assert!(

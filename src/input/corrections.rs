@@ -47,6 +47,10 @@ pub struct Correction {
 pub struct Corrections {
     rows: Vec<(ServerName, ImKey, Correction)>,
     by_server: HashMap<ServerName, Vec<usize>>,
+    /// Rows for a server that cannot be applied (a bad key, no `by` or `why`, a second value
+    /// for one key), with their line and why: the administrator said a value of that server
+    /// is wrong, so the server is not changed with the file's value instead.
+    refused: HashMap<ServerName, Vec<(u32, String)>>,
     /// Unusable rows, reported once for the run.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -80,33 +84,88 @@ impl Corrections {
         for (i, record) in reader.records().enumerate() {
             let line = u32::try_from(i + 2).unwrap_or(u32::MAX);
             let row = record
-                .map_err(|e| e.to_string())
+                .map_err(|e| (None, e.to_string()))
                 .and_then(|record| row(&record, columns, &shown, line));
-            match row {
+            let refused = match row {
                 Ok(row) => corrections.add(row),
-                Err(message) => corrections.diagnostics.push(
+                Err(refused) => Err(refused),
+            };
+            if let Err((server, message)) = refused {
+                corrections.diagnostics.push(
                     Diagnostic::new(
                         Code::SourceUnreadable,
                         format!("correction not applied: {message}"),
                     )
                     .in_file(&shown)
                     .at_line(line),
-                ),
+                );
+                if let Some(server) = server {
+                    corrections
+                        .refused
+                        .entry(server)
+                        .or_default()
+                        .push((line, message));
+                }
             }
         }
         Ok(corrections)
     }
 
-    fn add(&mut self, row: (ServerName, ImKey, Correction)) {
+    /// Keeps a row, or refuses a second value for a key of a server that has one already:
+    /// which of two is right is the administrator's to say.
+    fn add(&mut self, row: (ServerName, ImKey, Correction)) -> Result<(), Refused> {
+        let earlier = self
+            .by_server
+            .get(&row.0)
+            .into_iter()
+            .flatten()
+            .find(|&&i| self.rows[i].1 == row.1);
+        if let Some(&i) = earlier {
+            let message = format!(
+                "a second correction of {} for {} (line {} gives one already): keep one of them",
+                row.1.name(),
+                row.0,
+                self.rows[i].2.line
+            );
+            return Err((Some(row.0), message));
+        }
         self.by_server
             .entry(row.0.clone())
             .or_default()
             .push(self.rows.len());
         self.rows.push(row);
+        Ok(())
     }
 
-    /// The corrections for one server, in the file's order (a later row for the same key
-    /// wins, as in a web.config).
+    /// Errors for a server that corrections name in rows that cannot be applied: the server
+    /// fails, rather than be changed with a value the administrator said is wrong.
+    pub fn refused_for(&self, server: &ServerName, source: &str, file: &str) -> Vec<Diagnostic> {
+        self.refused
+            .get(server)
+            .into_iter()
+            .flatten()
+            .map(|(line, why)| {
+                Diagnostic::new(
+                    Code::SourceUnreadable,
+                    format!(
+                        "a correction for this server ({file} line {line}) is not applied: {why}; \
+                         the server is not changed until it is mended"
+                    ),
+                )
+                .in_file(source)
+            })
+            .collect()
+    }
+
+    /// The corrections file, as messages show it (none when no row was read).
+    pub fn file(&self) -> Option<&str> {
+        self.rows
+            .first()
+            .map(|(_, _, c)| c.file.as_str())
+            .or_else(|| self.diagnostics.iter().find_map(|d| d.file.as_deref()))
+    }
+
+    /// The corrections for one server, in the file's order, one a key at most.
     pub fn for_server(&self, server: &ServerName) -> Vec<(ImKey, &Correction)> {
         self.by_server
             .get(server)
@@ -135,6 +194,9 @@ impl Corrections {
     }
 }
 
+/// Why a row is not applied, and its server when that much could be read.
+type Refused = (Option<ServerName>, String);
+
 /// One row: (server, key, correction), or why it cannot be applied. `columns` are the
 /// positions of server, key, value, by and why.
 fn row(
@@ -142,11 +204,22 @@ fn row(
     columns: [usize; 5],
     shown: &str,
     line: u32,
-) -> Result<(ServerName, ImKey, Correction), String> {
+) -> Result<(ServerName, ImKey, Correction), Refused> {
     let [server, key, value, by, why] = columns.map(|at| cell(record, at));
-    let server_text = server?;
-    let (server, _) =
-        ServerName::parse(&server_text).map_err(|e| format!("server '{server_text}': {e}"))?;
+    let server_text = server.map_err(|e| (None, e))?;
+    let (server, _) = ServerName::parse(&server_text)
+        .map_err(|e| (None, format!("server '{server_text}': {e}")))?;
+    let of_server = |message: String| (Some(server.clone()), message);
+    correction(server.clone(), [key, value, by, why], shown, line).map_err(of_server)
+}
+
+/// The rest of a row, once its server is known.
+fn correction(
+    server: ServerName,
+    [key, value, by, why]: [Result<String, String>; 4],
+    shown: &str,
+    line: u32,
+) -> Result<(ServerName, ImKey, Correction), String> {
     let key_text = key?;
     let key = KEYS
         .into_iter()
