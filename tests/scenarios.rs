@@ -1023,6 +1023,24 @@ fn exchange2013_finding4_changes_only_the_new_servers_and_undo_restores_everythi
     assert_eq!(vdirs(&org), before);
 }
 
+/// Pinned to one domain controller, the Exchange step still refreshes Exchange 2016's
+/// configuration: Get-ExchangeDiagnosticInfo has no -DomainController, and is called without.
+#[test]
+fn exchange2013_pinned_to_a_domain_controller_refreshes_without_passing_it_on() {
+    let Some((sim, _)) = collected("exchange2013_dc", with_new_servers) else {
+        return;
+    };
+    let pinned = [
+        Param::Text("Step", "Exchange"),
+        Param::Text("LyncPool", LYNC_POOL),
+        Param::Text("DomainController", "dc01.contoso.com"),
+    ];
+    let run = sim.run(EXCHANGE2013, &pinned);
+    assert_eq!(run.code, 0, "{}", run.output);
+    assert_eq!(sim.events("DiagnosticInfo").len(), 1, "{}", run.output);
+    assert_eq!(sim.restarted(), ["EX2013", "EX2016"], "{}", run.output);
+}
+
 #[test]
 fn exchange2013_finding4_leaves_the_policy_alone_when_no_new_server_can_take_the_settings() {
     let Some((sim, _)) = collected("exchange2013_no_certificate", |o| {

@@ -591,6 +591,8 @@ function Remove-SettingOverride {
     Add-SimEvent -Kind 'RemoveSettingOverride' -Data @{ Identity = [string] $Identity }
 }
 
+# Exchange cmdlet reference, Get-ExchangeDiagnosticInfo: -Argument, -Component, -Process,
+# -Server and -Unlimited; no -DomainController (a script that passes one fails, as here).
 function Get-ExchangeDiagnosticInfo {
     [CmdletBinding()]
     param(
@@ -598,7 +600,7 @@ function Get-ExchangeDiagnosticInfo {
         $Process,
         $Component,
         $Argument,
-        $DomainController
+        [switch] $Unlimited
     )
     Add-SimEvent -Kind 'DiagnosticInfo' -Data @{ Server = [string] $Server; Process = [string] $Process; Component = [string] $Component; Argument = [string] $Argument }
     [pscustomobject] @{ Result = '<Diagnostics />' }
