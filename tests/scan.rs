@@ -379,7 +379,8 @@ fn pools_must_agree_per_site_or_across_the_organisation() {
         "one pool per site is fine"
     );
     // Within a site the map names, a site column is not what to add.
-    std::fs::write(map.path(), "path,server,site\nCAS01/web.config,CAS01,Paris\nCAS02/web.config,CAS02,Paris\nCAS03/web.config,CAS03,Paris\n").unwrap();
+    // AD site names do not differ by case: PARIS is Paris.
+    std::fs::write(map.path(), "path,server,site\nCAS01/web.config,CAS01,Paris\nCAS02/web.config,CAS02,Paris\nCAS03/web.config,CAS03,PARIS\n").unwrap();
     let (_, r) = scan(dir.path(), &["--server-map", map.path().to_str().unwrap()]);
     let message = r["diagnostics"][0]["message"].as_str().unwrap();
     assert!(

@@ -274,7 +274,9 @@ impl Columns {
             }
             None => derived_fqdn,
         };
-        if let Some(array) = get(self.array) {
+        // Written with its root's dot (`casarray.contoso.com.`) it is the same name, as fqdn.
+        let array = get(self.array).map(|a| a.trim_end_matches('.'));
+        if let Some(array) = array {
             validate_dns_name(array).map_err(|e| format!("array '{array}': {e}"))?;
         }
         Ok(Row {
@@ -284,10 +286,23 @@ impl Columns {
             identity,
             fqdn,
             site: get(self.site).map(str::to_string),
-            array: get(self.array).map(str::to_ascii_lowercase),
-            internet_facing: get(self.internet_facing)
-                .map(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "y")),
+            array: array.map(str::to_ascii_lowercase),
+            internet_facing: get(self.internet_facing).map(yes_or_no).transpose()?,
         })
+    }
+}
+
+/// `internet_facing`: yes or no in the usual spellings; anything else is refused rather than
+/// read as no, which would leave a server out of the SP2 step without a word.
+fn yes_or_no(text: &str) -> Result<bool, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" | "y" => Ok(true),
+        "false" | "no" | "0" | "n" => Ok(false),
+        _ => Err(format!(
+            "internet_facing '{}' is neither yes nor no: write yes, no, true, false, 1 or 0, or \
+             leave it empty for the collected ExternalUrl to decide",
+            crate::hidden::quoted(text, 60)
+        )),
     }
 }
 
@@ -420,6 +435,21 @@ mod tests {
         assert_eq!(map.diagnostics[0].line, Some(2));
         assert_eq!(map.diagnostics[1].line, Some(3));
         assert!(map.diagnostics[1].message.contains("CAS03"));
+    }
+
+    #[test]
+    fn internet_facing_is_yes_or_no_or_refused() {
+        let map = load("path,server,internet_facing\nA/web.config,CAS01,Yes\nB/web.config,CAS02,0\nC/web.config,CAS03,\nD/web.config,CAS04,maybe\n").unwrap();
+        let facing: Vec<Option<bool>> = map.rows.iter().map(|r| r.internet_facing).collect();
+        assert_eq!(facing, [Some(true), Some(false), None]);
+        assert_eq!(map.diagnostics.len(), 1);
+        assert!(map.diagnostics[0]
+            .message
+            .contains("'maybe' is neither yes nor no"));
+        // An array's FQDN with its root's dot is the same name, as an fqdn's is.
+        let map = load("path,server,array\nA/web.config,CAS01,CasArray.contoso.com.\n").unwrap();
+        assert!(map.diagnostics.is_empty(), "{:?}", map.diagnostics);
+        assert_eq!(map.rows[0].array.as_deref(), Some("casarray.contoso.com"));
     }
 
     #[test]

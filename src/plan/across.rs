@@ -62,7 +62,12 @@ pub(super) fn inconsistent_pools(
         let (Some(_), Some(pool)) = (&s.server, configured_pool(s)) else {
             continue;
         };
-        let group = if grouped { s.group.clone() } else { None };
+        // AD site names (and DNS names) do not differ by case: Paris and PARIS are one site.
+        let group = if grouped {
+            s.group.as_deref().map(str::to_lowercase)
+        } else {
+            None
+        };
         groups
             .entry(group)
             .or_default()
@@ -89,7 +94,12 @@ pub(super) fn inconsistent_pools(
         } else {
             "one pool per site is fine: give a site column in --server-map"
         };
-        let scope = group.map_or("the organisation".to_string(), |g| format!("'{g}'"));
+        // The group as the map writes it (its first server's spelling), not as compared.
+        let first = pools.values().flatten().min().map(|&i| &servers[i]);
+        let scope = match (group, first.and_then(|s| s.group.as_deref())) {
+            (Some(_), Some(written)) => format!("'{written}'"),
+            _ => "the organisation".to_string(),
+        };
         let diagnostic = Diagnostic::new(
             Code::PoolInconsistent,
             format!(
