@@ -556,3 +556,36 @@ fn any_built_in_is_replaced_by_name() {
         .code(2)
         .stderr(contains("raw.hbs").and(contains("unescaped")));
 }
+
+/// SPEC 8: an expired certificate's renewal (same subject, later notAfter, in the sources)
+/// is proposed by name, with the serial to give in --corrections.
+#[test]
+fn an_expired_certificate_proposes_its_renewal() {
+    let renewal = common::independent_sha1(
+        &common::certificate_ders(&root().join("examples/contoso/certs/cas01.cer"))[0],
+    );
+    let output = bin()
+        .args(["resolve", "--issuer", "CN=ContosoCA, DC=contoso, DC=com"])
+        .args(["--serial", "6B0F2A1C000000000002", "--at", "2026-11-24"])
+        .args(["--certs", "examples/contoso/certs"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("error[cert-expired]")
+            && stderr.contains("Its renewal is in --certs")
+            && stderr.contains(&renewal)
+            && stderr.contains("--corrections"),
+        "{stderr}"
+    );
+    // Checked at a date when the renewal has expired too, it is not offered.
+    let output = bin()
+        .args(["resolve", "--issuer", "CN=ContosoCA, DC=contoso, DC=com"])
+        .args(["--serial", "6B0F2A1C000000000002", "--at", "2040-01-01"])
+        .args(["--certs", "examples/contoso/certs"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("Its renewal"), "{stderr}");
+}

@@ -104,6 +104,9 @@ pub struct CertIndex {
     by_thumbprint: HashMap<Thumbprint, usize>,
     by_serial: HashMap<Serial, Vec<usize>>,
     issuers: Issuers,
+    /// Entries by subject (lower case), made the first time a renewal is looked for: only a
+    /// run with an expired certificate pays for it.
+    by_subject: std::sync::OnceLock<HashMap<String, Vec<usize>>>,
 }
 
 /// What the administrator wrote, ready to look up.
@@ -164,6 +167,7 @@ impl CertIndex {
     /// Adds a certificate; one seen before (same thumbprint) gains a source, and its
     /// fields are re-read from the DER when only an export's text described it so far.
     pub fn insert(&mut self, mut cert: Certificate, source: Source) {
+        self.by_subject = std::sync::OnceLock::new();
         self.issuers.share(&mut cert.issuer_text, &mut cert.issuer);
         if let Some(&i) = self.by_thumbprint.get(&cert.thumbprint) {
             if cert.from_der && !self.entries[i].cert.from_der {
@@ -225,6 +229,35 @@ impl CertIndex {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// The renewal of an expired certificate (SPEC §8): another certificate with the same
+    /// subject that expires later and is valid at `at`; of several, the one that expires
+    /// last.
+    pub fn renewal(&self, cert: &Certificate, at: time::OffsetDateTime) -> Option<&Arc<Entry>> {
+        let by_subject = self.by_subject.get_or_init(|| {
+            let mut by_subject: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, entry) in self.entries.iter().enumerate() {
+                by_subject
+                    .entry(entry.cert.subject_text.to_lowercase())
+                    .or_default()
+                    .push(i);
+            }
+            by_subject
+        });
+        by_subject
+            .get(&cert.subject_text.to_lowercase())?
+            .iter()
+            .map(|&i| &self.entries[i])
+            .filter(|e| e.cert.thumbprint != cert.thumbprint)
+            .filter(|e| e.cert.not_after > cert.not_after)
+            .filter(|e| e.cert.not_before <= at && at < e.cert.not_after)
+            .max_by(|a, b| {
+                a.cert
+                    .not_after
+                    .cmp(&b.cert.not_after)
+                    .then_with(|| b.cert.thumbprint.cmp(&a.cert.thumbprint))
+            })
     }
 
     pub fn lookup(&self, query: &Query<'_>) -> Lookup<'_> {

@@ -50,10 +50,37 @@ pub fn find_certificate<'i>(
     let (found, mut said) = lookup(index, query);
     let entry = found.map(|f| f.entry);
     if let Some(entry) = entry {
-        let checks = check_certificate(&entry.cert, names, at);
+        let mut checks = check_certificate(&entry.cert, names, at);
+        for expired in checks.iter_mut().filter(|d| d.code == Code::CertExpired) {
+            if let Some(renewal) = index.renewal(&entry.cert, at) {
+                expired.message = expired_message(&entry.cert, Some(renewal));
+            }
+        }
         said.extend(checks.into_iter().map(|d| (About::Serial, d)));
     }
     (entry, said)
+}
+
+/// `cert-expired`, with its renewed successor proposed by name when `--certs` has one (SPEC
+/// §8) and what to write to use it: a correction, since the collected file stays as it is.
+fn expired_message(cert: &Certificate, renewal: Option<&Entry>) -> String {
+    let expired = format!(
+        "certificate {} ({}) expired on {}; OWA will not use it",
+        cert.subject_text,
+        cert.thumbprint,
+        date(cert.not_after)
+    );
+    match renewal {
+        None => format!("{expired}: renew it, then run again with the new certificate in --certs"),
+        Some(renewal) => format!(
+            "{expired}. Its renewal is in --certs: {}; if the server has it, give its serial \
+             {} for this server in --corrections (IMCertificateSerialNumber; and \
+             IMCertificateIssuer '{}' if the issuer changed)",
+            describe(renewal),
+            renewal.cert.serial.to_hex(),
+            renewal.cert.issuer_text
+        ),
+    }
 }
 
 /// Finds the server's certificate and checks it.
@@ -246,12 +273,7 @@ fn validity(cert: &Certificate, at: OffsetDateTime) -> Vec<Diagnostic> {
     if cert.not_after < at {
         out.push(Diagnostic::new(
             Code::CertExpired,
-            format!(
-                "certificate {subject} ({}) expired on {}; OWA will not use it: renew it, then run \
-                 again with the new certificate in --certs",
-                cert.thumbprint,
-                date(cert.not_after)
-            ),
+            expired_message(cert, None),
         ));
     } else if at
         .checked_add(Duration::days(EXPIRING_SOON_DAYS))
