@@ -645,3 +645,54 @@ fn keys_cleared_after_they_are_added_are_not_said_to_be_absent() {
     assert_eq!(cas01["status"], "not_configured");
     assert_eq!(codes(cas01), ["im-not-configured"], "{cas01:#}");
 }
+
+/// .NET reads `<appSettings file="...">` over the section and `configSource` instead of it;
+/// this tool reads neither, so a server whose values may be there fails, saying which file
+/// and what to do, unless --corrections gives all three values.
+#[test]
+fn app_settings_from_another_file_are_said_and_fail_the_server_unless_corrected() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "configs/CAS01/web.config",
+        web_config(&im_keys("naocs.contoso.com", ISSUER, SERIAL))
+            .replace("<appSettings>\n", "<appSettings file=\"im.config\">\n"),
+    );
+    write(
+        dir.path(),
+        "configs/CAS02/web.config",
+        "<configuration>\n  <appSettings configSource=\"appSettings.config\" />\n</configuration>\n",
+    );
+    let corrections = write(
+        dir.path(),
+        "corrections.csv",
+        format!(
+            "server,key,value,by,why\n\
+             CAS02,IMPoolName,naocs.contoso.com,J. Doe,from appSettings.config\n\
+             CAS02,IMCertificateIssuer,\"{ISSUER}\",J. Doe,from appSettings.config\n\
+             CAS02,IMCertificateSerialNumber,{SERIAL},J. Doe,from appSettings.config\n"
+        ),
+    );
+    let (code, r) = scan(&dir.path().join("configs"), &[]);
+    assert_eq!(code, 1);
+    for (name, file) in [
+        ("CAS01", "'im.config' (file=)"),
+        ("CAS02", "'appSettings.config' (configSource=)"),
+    ] {
+        let s = server(&r, name);
+        assert_eq!(s["status"], "failed", "{s:#}");
+        let said = diagnostic(s, "source-unreadable");
+        assert_eq!(said["severity"], "error");
+        assert!(said["message"].as_str().unwrap().contains(file), "{said:#}");
+    }
+    let (_, r) = scan(
+        &dir.path().join("configs"),
+        &["--corrections", corrections.to_str().unwrap()],
+    );
+    let cas02 = server(&r, "CAS02");
+    assert_eq!(cas02["status"], "configured", "{cas02:#}");
+    assert_eq!(
+        diagnostic(cas02, "source-unreadable")["severity"],
+        "warning"
+    );
+}

@@ -76,6 +76,20 @@ pub struct ImSettings {
     /// One of the three RTM keys was added, even if a later `<remove>` or `<clear/>` took it
     /// out: the file is not one SP1 setup replaced.
     pub added: bool,
+    /// The application's `<appSettings>` takes values from another file too, which .NET
+    /// reads and this reader does not.
+    pub external: Option<External>,
+}
+
+/// `<appSettings file="...">` (its values read over the section's) or
+/// `<appSettings configSource="...">` (the section is that file): .NET configuration reads
+/// the other file, relative to the web.config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct External {
+    /// `file` or `configSource`.
+    pub attribute: &'static str,
+    pub file: String,
+    pub line: u32,
 }
 
 impl ImSettings {
@@ -179,6 +193,22 @@ fn element(
     let entry = check_attributes(tag).map_err(|m| lines.malformed(start, m))?;
     if stack.is_empty() {
         check_root(&element_name(tag), root_seen).map_err(|m| lines.malformed(start, m))?;
+    }
+    let own_section = matches!(
+        stack,
+        [(Open::Configuration, ..)] | [(Open::Configuration, ..), (Open::SelfLocation, ..)]
+    );
+    if own_section && tag.name().as_ref() == b"appSettings" {
+        for name in ["file", "configSource"] {
+            let file = attribute(tag, name).map_err(|m| lines.malformed(start, m))?;
+            if let Some(file) = file.filter(|f| !f.trim().is_empty()) {
+                state.external = Some(External {
+                    attribute: name,
+                    file: file.trim().to_string(),
+                    line: lines.line_at(start),
+                });
+            }
+        }
     }
     if is_app_settings_child(stack) {
         let line = lines.line_at(start);
@@ -289,6 +319,7 @@ struct State<'f> {
     adds: [Vec<u32>; 4],
     diagnostics: Vec<Diagnostic>,
     added: bool,
+    external: Option<External>,
 }
 
 impl<'f> State<'f> {
@@ -299,6 +330,7 @@ impl<'f> State<'f> {
             adds: Default::default(),
             diagnostics: Vec::new(),
             added: false,
+            external: None,
         }
     }
 
@@ -359,6 +391,7 @@ impl<'f> State<'f> {
             values: self.values,
             diagnostics: self.diagnostics,
             added: self.added,
+            external: self.external,
         }
     }
 }

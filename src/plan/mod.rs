@@ -388,6 +388,10 @@ fn read_server(
     };
     plan.rtm = Some(rtm_of(&settings_read));
     apply_corrections(&mut settings_read, corrections, &source, &mut plan);
+    if let Some(external) = &settings_read.external {
+        plan.diagnostics
+            .push(external_settings(external, &plan, &source));
+    }
     plan.diagnostics
         .extend(settings_read.diagnostics.iter().cloned());
     let values = settings::check_settings(&settings_read, &source, settings, &mut plan);
@@ -614,6 +618,54 @@ fn apply_corrections(
         plan.corrections.retain(|c| c.key != correction.key);
         plan.corrections.push(correction);
     }
+}
+
+/// The application's appSettings come from another file too, which .NET reads (over the
+/// section's values for `file`, instead of them for `configSource`) and this tool does not:
+/// the values OWA used may be there. An error, unless `--corrections` gives all three values
+/// for the server, the administrator's word on what they are.
+fn external_settings(
+    external: &config::app_settings::External,
+    plan: &ServerPlan,
+    source: &str,
+) -> Diagnostic {
+    let corrected = [
+        ImKey::PoolName,
+        ImKey::CertificateIssuer,
+        ImKey::CertificateSerialNumber,
+    ]
+    .iter()
+    .all(|key| plan.corrections.iter().any(|c| c.key == key.name()));
+    let how = match external.attribute {
+        "file" => "whose values .NET reads over the ones in this file",
+        _ => "which .NET reads instead of this section",
+    };
+    let file = format!("'{}'", crate::hidden::quoted(&external.file, 120));
+    let (severity, then) = if corrected {
+        (
+            crate::diag::Severity::Warning,
+            "the values in --corrections are used".to_string(),
+        )
+    } else {
+        (
+            crate::diag::Severity::Error,
+            format!(
+                "this tool does not read it, so the values OWA used may be there: give the \
+                 three IM values from {file} in --corrections (the collected files stay as they \
+                 are)"
+            ),
+        )
+    };
+    Diagnostic::new(
+        Code::SourceUnreadable,
+        format!(
+            "appSettings takes values from {file} ({}=), {how}; {then}",
+            external.attribute
+        ),
+    )
+    .with_severity(severity)
+    .in_file(source)
+    .at_line(external.line)
 }
 
 fn rtm_of(read: &ImSettings) -> Rtm {
