@@ -589,3 +589,27 @@ fn an_expired_certificate_proposes_its_renewal() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("Its renewal"), "{stderr}");
 }
+
+/// A message quotes at most 120 characters of a value the administrator wrote: a pasted
+/// 5,000-character issuer does not make a 5,000-character line.
+#[test]
+fn a_very_long_value_is_quoted_shortened() {
+    let issuer = format!("CN={}", "A".repeat(5000));
+    let output = bin()
+        .args([
+            "resolve",
+            "--issuer",
+            &issuer,
+            "--serial",
+            &"1F".repeat(2000),
+        ])
+        .args(["--certs", "examples/contoso/certs", "--at", "2026-11-24"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let said = stderr
+        .lines()
+        .find(|l| l.contains("cert-not-found"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(said.len() < 2000, "{} characters: {said}", said.len());
+}

@@ -11,6 +11,10 @@ use crate::diag::{Code, Diagnostic, Severity};
 use super::settings::Values;
 use super::{CertificateView, Converted, Outcome, ServerPlan, Settings, Sp1};
 
+/// How much of a value the administrator wrote a message quotes (README: at most 120
+/// characters of a value).
+const QUOTED: usize = 120;
+
 /// OWA logs a warning when its certificate expires within this many days.
 const EXPIRING_SOON_DAYS: i64 = 30;
 
@@ -141,14 +145,16 @@ fn match_warnings(query: &Query<'_>, found: &Found<'_>) -> Vec<(About, Diagnosti
                  shows it ('{}', each non-ASCII character a '?'), so whether it is the exact \
                  string Windows prints cannot be told; RTM required the exact string. Give the \
                  certificate itself (.cer, or an Export-Clixml export) to have it checked",
-                query.issuer_text, cert.issuer_text
+                crate::hidden::quoted(query.issuer_text, QUOTED),
+                cert.issuer_text
             )
         } else {
             format!(
                 "IMCertificateIssuer '{}' names the certificate's issuer, but not as the exact \
                  string Windows prints ('{}'); RTM required the exact string, so IM on this \
                  server may already have been failing before the upgrade",
-                query.issuer_text, cert.issuer_text
+                crate::hidden::quoted(query.issuer_text, QUOTED),
+                cert.issuer_text
             )
         };
         out.push((About::Issuer, Diagnostic::new(Code::IssuerInexact, message)));
@@ -220,8 +226,8 @@ fn not_found(query: &Query<'_>, candidates: &[Candidate<'_>], total: usize) -> D
     let mut message = format!(
         "no certificate issued by '{}' with serial {} among the {total} certificate{} read from \
          --certs; export that certificate from the server (Get-ExchangeCertificate) and add it",
-        query.issuer_text,
-        query.serial,
+        crate::hidden::quoted(query.issuer_text, QUOTED),
+        crate::hidden::quoted(&query.serial.to_hex(), QUOTED),
         if total == 1 { "" } else { "s" }
     );
     if !candidates.is_empty() {
