@@ -845,6 +845,39 @@ fn sp2_finding3_sets_exactly_the_internet_facing_virtual_directories_and_undo_re
     );
 }
 
+/// OWA reads CrossSiteRedirectType from its server's configuration domain controller when
+/// it starts, as it reads the IM values: a server whose DC is behind is not restarted until
+/// the value is there, and a later run restarts it (the restart is owed in the state file).
+#[test]
+fn sp2_restarts_a_server_only_once_the_value_reached_its_domain_controller() {
+    let Some((sim, _)) = collected_with("sp2_replication", &[], |o| {
+        on_sp2(o)
+            .lag("dc02.contoso.com", 900)
+            .server("CAS04", "ConfigDomainController", json!("dc02.contoso.com"))
+    }) else {
+        return;
+    };
+    let first = sim.run(SP2, &[]);
+    assert_eq!(first.code, 1, "CAS04 is not done yet:\n{}", first.output);
+    assert_eq!(sim.restarted(), ["CAS01"], "{}", first.output);
+    assert_eq!(
+        first.outcomes("CAS04").last().map(String::as_str),
+        Some("RestartPending"),
+        "{}",
+        first.output
+    );
+    // Again, waiting long enough: the value reaches dc02, and only then is CAS04 restarted.
+    let second = sim.run(SP2, &[Param::Number("ReplicationWaitSeconds", 1200)]);
+    assert_eq!(second.code, 0, "{}", second.output);
+    let replicated = last_set_clock(&sim, "CAS04") + 900;
+    assert!(
+        restarted_after(&sim, "CAS04", replicated),
+        "CAS04 was not restarted after its value reached dc02:\n{}",
+        second.output
+    );
+    assert_eq!(sim.restarted().iter().filter(|s| *s == "CAS01").count(), 1);
+}
+
 #[test]
 fn sp2_what_if_changes_nothing_and_a_server_before_sp2_is_skipped() {
     let Some((sim, _)) = collected_with("sp2_what_if", &[], |o| {
