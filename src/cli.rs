@@ -346,6 +346,16 @@ fn commands_section(page: &mut clap_mangen::roff::Roff, command: &clap::Command)
             if let Some(help) = arg.get_help() {
                 page.text([roman(help.to_string())]);
             }
+            // The values an option takes (`--with`, `--csv-culture`), as --help lists them.
+            let values: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .filter(|v| !v.is_hide_set())
+                .map(|v| v.get_name().to_string())
+                .collect();
+            if !values.is_empty() {
+                page.text([roman(format!(" [possible values: {}]", values.join(", ")))]);
+            }
         }
     }
 }

@@ -48,6 +48,13 @@ fn the_man_page_documents_every_subcommand() {
             "no section for {sub}"
         );
     }
+    // The values of an option, as --help lists them: every output --with takes.
+    assert!(
+        text.contains(
+            "[possible values: per\\-server, plan, exchange2013, sp2\\-cross\\-site, verify]"
+        ),
+        "{text}"
+    );
     assert!(
         !text.contains("owa\\-im\\-migrate\\-convert"),
         "refers to another page"

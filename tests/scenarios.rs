@@ -851,9 +851,11 @@ fn sp2_finding3_sets_exactly_the_internet_facing_virtual_directories_and_undo_re
 #[test]
 fn sp2_restarts_a_server_only_once_the_value_reached_its_domain_controller() {
     let Some((sim, _)) = collected_with("sp2_replication", &[], |o| {
-        on_sp2(o)
-            .lag("dc02.contoso.com", 900)
-            .server("CAS04", "ConfigDomainController", json!("dc02.contoso.com"))
+        on_sp2(o).lag("dc02.contoso.com", 900).server(
+            "CAS04",
+            "ConfigDomainController",
+            json!("dc02.contoso.com"),
+        )
     }) else {
         return;
     };
