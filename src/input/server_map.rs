@@ -17,8 +17,10 @@ use crate::names::{validate_dns_name, Identity, ServerName};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
-    /// The path as written, normalised for comparison (forward slashes, lower case).
+    /// The path normalised for comparison (forward slashes, lower case).
     key: String,
+    /// The path as written, for messages.
+    path: String,
     /// The CSV line, for messages.
     line: u32,
     pub server: ServerName,
@@ -231,7 +233,8 @@ impl ServerMap {
                         "server map row not used: no web.config found has the path '{}', so \
                          its identity, FQDN and site are not applied; write it as found on the \
                          command line or below the folder given there (e.g. {}/web.config)",
-                        row.key, row.server
+                        crate::hidden::quoted(&row.path, 200),
+                        row.server
                     ),
                 )
                 .in_file(&self.shown)
@@ -281,6 +284,7 @@ impl Columns {
         }
         Ok(Row {
             key: normalise(path),
+            path: path.to_string(),
             line: 0,
             server,
             identity,
