@@ -199,6 +199,18 @@ fn element(
         [(Open::Configuration, ..)] | [(Open::Configuration, ..), (Open::SelfLocation, ..)]
     );
     if own_section && tag.name().as_ref() == b"appSettings" {
+        // .NET refuses a section given twice in one element ("Sections must only appear once
+        // per config file"): OWA would not have started at all, IM or not.
+        let parent = stack.last().map_or(0, |&(_, opened, _)| opened);
+        if state.sections.contains(&parent) {
+            return Err(lines.malformed(
+                start,
+                "a second <appSettings> in the same element, which .NET refuses (sections must \
+                 only appear once); merge the two into one"
+                    .into(),
+            ));
+        }
+        state.sections.push(parent);
         for name in ["file", "configSource"] {
             let file = attribute(tag, name).map_err(|m| lines.malformed(start, m))?;
             if let Some(file) = file.filter(|f| !f.trim().is_empty()) {
@@ -320,6 +332,8 @@ struct State<'f> {
     diagnostics: Vec<Diagnostic>,
     added: bool,
     external: Option<External>,
+    /// Where the elements that hold an application's `<appSettings>` begin: one each.
+    sections: Vec<usize>,
 }
 
 impl<'f> State<'f> {
@@ -331,6 +345,7 @@ impl<'f> State<'f> {
             diagnostics: Vec::new(),
             added: false,
             external: None,
+            sections: Vec::new(),
         }
     }
 
@@ -892,6 +907,26 @@ mod tests {
         let err = read(text, "w").unwrap_err();
         assert!(err.message.contains("DOCTYPE"));
         assert_eq!(err.line, 1);
+    }
+
+    #[test]
+    fn a_second_app_settings_in_one_element_is_refused_as_dotnet_refuses_it() {
+        let text = config("<add key=\"IMPoolName\" value=\"a.contoso.com\" />").replace(
+            "</configuration>",
+            "<appSettings><clear /></appSettings>\n</configuration>",
+        );
+        let err = read(&text, "w").unwrap_err();
+        assert!(
+            err.message.contains("a second <appSettings>"),
+            "{}",
+            err.message
+        );
+        // One in the root and one in a <location> of the application are one each.
+        let text = config("<add key=\"IMPoolName\" value=\"a.contoso.com\" />").replace(
+            "</configuration>",
+            "<location path=\".\"><appSettings /></location>\n</configuration>",
+        );
+        assert!(read(&text, "w").is_ok());
     }
 
     #[test]
