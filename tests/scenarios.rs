@@ -878,6 +878,32 @@ fn sp2_restarts_a_server_only_once_the_value_reached_its_domain_controller() {
         second.output
     );
     assert_eq!(sim.restarted().iter().filter(|s| *s == "CAS01").count(), 1);
+
+    // The undo alike: CAS04 waits for dc02, and a later undo restarts it once Manual is there.
+    let restarts = sim.restarted().len();
+    let undo = sim.run(SP2, &[Param::Switch("Undo")]);
+    assert_eq!(undo.code, 1, "CAS04 is not done yet:\n{}", undo.output);
+    assert_eq!(
+        undo.outcomes("CAS04").last().map(String::as_str),
+        Some("RestartPending"),
+        "{}",
+        undo.output
+    );
+    let again = sim.run(
+        SP2,
+        &[
+            Param::Switch("Undo"),
+            Param::Number("ReplicationWaitSeconds", 1200),
+        ],
+    );
+    assert_eq!(again.code, 0, "{}", again.output);
+    let replicated = last_set_clock(&sim, "CAS04") + 900;
+    assert!(
+        restarted_after(&sim, "CAS04", replicated),
+        "CAS04 was not restarted after the undo reached dc02:\n{}",
+        again.output
+    );
+    assert_eq!(sim.restarted().len(), restarts + 2, "{}", again.output);
 }
 
 #[test]
