@@ -248,11 +248,7 @@ pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
     for &extra in &options.extras {
         templates.extend(render::templates_of(extra));
     }
-    let replacements = options
-        .replace
-        .iter()
-        .filter_map(|given| render::Replacement::read(given))
-        .collect::<Result<Vec<_>>>()?;
+    let replacements = replacements(options, &templates)?;
     let renderer = if replacements.is_empty() {
         Renderer::for_templates(&change, &templates)?
     } else {
@@ -295,6 +291,38 @@ pub fn convert(options: &ConvertOptions) -> Result<Outcome> {
         written,
         removed,
     })
+}
+
+/// `--template NAME=FILE`, read, each of a template this run renders (or a partial), and one
+/// template a name: a replacement that would change nothing, or two for one output, is the
+/// command line's mistake, not something to pass over.
+fn replacements(options: &ConvertOptions, rendered: &[&str]) -> Result<Vec<render::Replacement>> {
+    let mut replacements: Vec<render::Replacement> = Vec::new();
+    for given in &options.replace {
+        let replacement = render::Replacement::read(given)?;
+        let name = replacement.builtin;
+        let fail = |why: String| Error::Replacement {
+            given: given.clone(),
+            why,
+        };
+        let output = render::builtin(name).and_then(|b| b.output);
+        if output.is_some() && !rendered.contains(&name) {
+            return Err(fail(format!(
+                "this run does not write '{name}' ({}): add the --with that writes it, or leave \
+                 this --template out",
+                output.unwrap_or_default()
+            )));
+        }
+        if (name == "sp1" && options.template.is_some())
+            || replacements.iter().any(|r| r.builtin == name)
+        {
+            return Err(fail(format!(
+                "another --template already replaces '{name}': give one"
+            )));
+        }
+        replacements.push(replacement);
+    }
+    Ok(replacements)
 }
 
 /// Renders every output of the run into its staged file, in parallel, in the order they

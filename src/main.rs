@@ -10,7 +10,7 @@ use owa_im_migrate::cli::{
     TemplatesCommand,
 };
 use owa_im_migrate::plan::Settings;
-use owa_im_migrate::render::BUILTINS;
+use owa_im_migrate::render::{Replacement, BUILTINS};
 use owa_im_migrate::report::Report;
 use owa_im_migrate::{ConvertOptions, Error, Inputs};
 use time::OffsetDateTime;
@@ -140,7 +140,7 @@ fn kind_name(kind: owa_im_migrate::render::Kind) -> &'static str {
 /// The one `--template` that names the change script's template (a built-in or a file);
 /// the others are `NAME=FILE` replacements.
 fn change_template(given: &[String]) -> Result<Option<String>, Error> {
-    let mut plain = given.iter().filter(|t| !t.contains('='));
+    let mut plain = given.iter().filter(|t| !Replacement::is_one(t));
     let first = plain.next().cloned();
     match plain.next() {
         Some(second) => Err(Error::Replacement {
@@ -184,7 +184,7 @@ fn convert(cli: &Cli, args: &ConvertArgs) -> Result<u8, Error> {
         replace: args
             .template
             .iter()
-            .filter(|t| t.contains('='))
+            .filter(|t| Replacement::is_one(t))
             .cloned()
             .collect(),
         generated: header_time(args.reproducible)?,

@@ -550,11 +550,49 @@ fn any_built_in_is_replaced_by_name() {
     common::convert_example()
         .arg("--template")
         .arg(format!("plan-md={}", raw.display()))
-        .arg("--out")
+        .args(["--with", "plan", "--out"])
         .arg(dir.path().join("r"))
         .assert()
         .code(2)
         .stderr(contains("raw.hbs").and(contains("unescaped")));
+    // One that would change nothing (the plan is not written), or a second for one output,
+    // is refused rather than passed over.
+    let plan = common::write(dir.path(), "plan.md.hbs", "# Plan\n");
+    let change = common::write(dir.path(), "change.ps1.hbs", "# Change\n");
+    for (extra, said) in [
+        (
+            vec![format!("plan-md={}", plan.display())],
+            "does not write 'plan-md'",
+        ),
+        (
+            vec![
+                change.display().to_string(),
+                format!("sp1={}", change.display()),
+            ],
+            "already replaces 'sp1'",
+        ),
+    ] {
+        let mut run = common::convert_example();
+        for given in &extra {
+            run.args(["--template", given]);
+        }
+        run.arg("--out")
+            .arg(dir.path().join("p"))
+            .assert()
+            .code(2)
+            .stderr(contains(said));
+    }
+    // A template file whose own name has a '=' in it is still the change script's template.
+    let odd = common::write(dir.path(), "change=mine.ps1.hbs", "# Mine\n");
+    common::convert_example()
+        .arg("--template")
+        .arg(&odd)
+        .arg("--out")
+        .arg(dir.path().join("q"))
+        .assert()
+        .code(1);
+    let mine = common::read_script(&dir.path().join("q/Set-OwaInstantMessaging.ps1"));
+    assert!(mine.starts_with("# Mine"), "{mine}");
 }
 
 /// SPEC 8: an expired certificate's renewal (same subject, later notAfter, in the sources)

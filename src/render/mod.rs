@@ -175,34 +175,40 @@ pub struct Replacement {
 }
 
 impl Replacement {
-    /// Reads `NAME=FILE`; `None` when `given` has no `=` (then it names the change script's
-    /// template alone).
-    pub fn read(given: &str) -> Option<Result<Replacement, Error>> {
-        let (name, file) = given.split_once('=')?;
+    /// Whether a `--template` value is `NAME=FILE`, not the path of the change script's
+    /// template, which may hold a `=` of its own (`my=sp1.hbs`): a built-in's name before
+    /// the `=`, or no file of that whole name.
+    pub fn is_one(given: &str) -> bool {
+        given
+            .split_once('=')
+            .is_some_and(|(name, _)| builtin(name.trim()).is_some() || !Path::new(given).exists())
+    }
+
+    /// Reads `NAME=FILE` ([`Replacement::is_one`]).
+    pub fn read(given: &str) -> Result<Replacement, Error> {
+        let (name, file) = given.split_once('=').unwrap_or((given, ""));
         let fail = |why: String| Error::Replacement {
             given: given.to_string(),
             why,
         };
         let Some(b) = builtin(name.trim()) else {
-            return Some(Err(fail(format!(
-                "there is no built-in template '{}' to replace; see `owa-im-migrate templates \
-                 list`",
+            return Err(fail(format!(
+                "there is no built-in template '{}' to replace (see `owa-im-migrate templates \
+                 list`), and no file of that whole name",
                 crate::hidden::printable(name)
-            ))));
+            )));
         };
-        Some(
-            std::fs::read_to_string(file)
-                .map_err(|source| Error::Input {
-                    path: file.into(),
-                    what: "template",
-                    source,
-                })
-                .map(|source| Replacement {
-                    builtin: b.name,
-                    file: file.to_string(),
-                    source,
-                }),
-        )
+        std::fs::read_to_string(file)
+            .map_err(|source| Error::Input {
+                path: file.into(),
+                what: "template",
+                source,
+            })
+            .map(|source| Replacement {
+                builtin: b.name,
+                file: file.to_string(),
+                source,
+            })
     }
 }
 
