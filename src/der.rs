@@ -104,8 +104,6 @@ fn whole_in(bytes: &[u8], ber: bool) -> Result<Element<'_>, DerError> {
     }
 }
 
-/// Whether `bytes` are exactly one DER SEQUENCE: the outer shape of a certificate, a PKCS#7
-/// or a PKCS#12 file.
 /// Whether `bytes` begin as a DER SEQUENCE of 128 bytes or more (a certificate, a PKCS #7
 /// chain, a PKCS #12 file) and end before it does: a file cut short in copying. The long
 /// length form (`30 81`..`30 84`) is required, which no text begins with (`0x81`..`0x84`
@@ -114,6 +112,8 @@ pub fn is_cut_short(bytes: &[u8]) -> bool {
     matches!(bytes, [0x30, 0x81..=0x84, ..]) && matches!(first(bytes), Err(DerError::Truncated))
 }
 
+/// Whether `bytes` are exactly one DER SEQUENCE: the outer shape of a certificate, a PKCS#7
+/// or a PKCS#12 file.
 pub fn is_sequence(bytes: &[u8]) -> bool {
     whole(bytes).is_ok_and(|e| e.is_sequence())
 }

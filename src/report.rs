@@ -64,23 +64,31 @@ pub struct Summary {
 /// (`run.outputs`): what `--force` may remove. Nothing when there is no such report, or it is
 /// not this tool's: then no file is taken for an earlier run's by its name alone.
 pub fn recorded_outputs(out: &std::path::Path) -> Vec<String> {
+    /// Only what is needed of an earlier report: serde passes over the rest (the servers)
+    /// without building it.
+    #[derive(serde::Deserialize)]
+    struct Earlier {
+        tool: EarlierTool,
+        run: Option<EarlierRun>,
+    }
+    #[derive(serde::Deserialize)]
+    struct EarlierTool {
+        name: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct EarlierRun {
+        outputs: Vec<String>,
+    }
     let Ok(file) = std::fs::File::open(out.join("report.json")) else {
         return Vec::new();
     };
-    let Ok(earlier) =
-        serde_json::from_reader::<_, serde_json::Value>(std::io::BufReader::new(file))
-    else {
-        return Vec::new();
-    };
-    if earlier["tool"]["name"] != Tool::THIS.name {
-        return Vec::new();
+    match serde_json::from_reader::<_, Earlier>(std::io::BufReader::new(file)) {
+        Ok(Earlier {
+            tool,
+            run: Some(run),
+        }) if tool.name == Tool::THIS.name => run.outputs,
+        _ => Vec::new(),
     }
-    earlier["run"]["outputs"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|name| name.as_str().map(str::to_string))
-        .collect()
 }
 
 impl Report {

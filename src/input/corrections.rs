@@ -51,6 +51,8 @@ pub struct Corrections {
     /// for one key), with their line and why: the administrator said a value of that server
     /// is wrong, so the server is not changed with the file's value instead.
     refused: HashMap<ServerName, Vec<(u32, String)>>,
+    /// The corrections file, as messages show it.
+    shown: String,
     /// Unusable rows, reported once for the run.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -80,7 +82,10 @@ impl Corrections {
         };
         let shown = crate::paths::shown(path);
         let columns = [server, key, value, by, why];
-        let mut corrections = Corrections::default();
+        let mut corrections = Corrections {
+            shown: shown.clone(),
+            ..Corrections::default()
+        };
         for (i, record) in reader.records().enumerate() {
             let line = u32::try_from(i + 2).unwrap_or(u32::MAX);
             let row = record
@@ -139,7 +144,8 @@ impl Corrections {
 
     /// Errors for a server that corrections name in rows that cannot be applied: the server
     /// fails, rather than be changed with a value the administrator said is wrong.
-    pub fn refused_for(&self, server: &ServerName, source: &str, file: &str) -> Vec<Diagnostic> {
+    pub fn refused_for(&self, server: &ServerName, source: &str) -> Vec<Diagnostic> {
+        let file = &self.shown;
         self.refused
             .get(server)
             .into_iter()
@@ -155,14 +161,6 @@ impl Corrections {
                 .in_file(source)
             })
             .collect()
-    }
-
-    /// The corrections file, as messages show it (none when no row was read).
-    pub fn file(&self) -> Option<&str> {
-        self.rows
-            .first()
-            .map(|(_, _, c)| c.file.as_str())
-            .or_else(|| self.diagnostics.iter().find_map(|d| d.file.as_deref()))
     }
 
     /// The corrections for one server, in the file's order, one a key at most.

@@ -92,12 +92,15 @@ impl ServerMap {
         for (i, record) in reader.records().enumerate() {
             // Line 1 is the header.
             let line = u32::try_from(i + 2).unwrap_or(u32::MAX);
-            let path = record
+            // The key a refused row is remembered by: the path as a kept row's is read
+            // (invisible characters removed, trimmed), so that it names the same file.
+            let key = record
                 .as_ref()
                 .ok()
                 .and_then(|r| r.get(path_col))
-                .map(str::trim);
-            let key = path.filter(|p| !p.is_empty()).map(normalise);
+                .map(|p| crate::hidden::strip(p).0)
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| normalise(p.trim()));
             let parsed = record.map_err(|e| e.to_string()).and_then(|record| {
                 let (record, removed) = clean(&record, &headers)?;
                 map.invisible_removed(&removed, line);
@@ -372,7 +375,12 @@ fn clean(
                  than {MAX_CELL}"
             ));
         }
-        let (text, gone) = crate::hidden::strip(cell);
+        // A DNS name has no space in it: a no-break space there stands for nothing.
+        let (text, gone) = if matches!(column, "server" | "fqdn" | "array") {
+            crate::hidden::strip_from_name(cell)
+        } else {
+            crate::hidden::strip(cell)
+        };
         if !gone.is_empty() {
             removed.push((column.to_string(), crate::hidden::describe_all(&gone)));
         }
@@ -450,6 +458,18 @@ mod tests {
         assert!(map.diagnostics[0]
             .message
             .contains("'maybe' is neither yes nor no"));
+        // A refused row whose path had an invisible character still names its file.
+        let map =
+            load("path,server,identity\n\u{200B}CAS01/web.config,CAS01,\"CAS01\\owa (a\tb)\"\n")
+                .unwrap();
+        let file = crate::config::ConfigFile {
+            path: "collected/CAS01/web.config".into(),
+            root: Some(std::sync::Arc::from(std::path::Path::new("collected"))),
+        };
+        assert_eq!(map.refused_for(&file, "x").len(), 1);
+        // A no-break space in a DNS name is removed, not read as a space.
+        let map = load("path,server,fqdn\nA/web.config,CAS01,cas01\u{00A0}.contoso.com\n").unwrap();
+        assert_eq!(map.rows[0].fqdn.as_deref(), Some("cas01.contoso.com"));
         // An array's FQDN with its root's dot is the same name, as an fqdn's is.
         let map = load("path,server,array\nA/web.config,CAS01,CasArray.contoso.com.\n").unwrap();
         assert!(map.diagnostics.is_empty(), "{:?}", map.diagnostics);

@@ -581,10 +581,8 @@ fn apply_corrections(
     let Some(server) = &plan.server else {
         return;
     };
-    if let Some(file) = corrections.file() {
-        plan.diagnostics
-            .extend(corrections.refused_for(server, source, file));
-    }
+    plan.diagnostics
+        .extend(corrections.refused_for(server, source));
     // One correction a key at most (a second is refused as the file is read): the value
     // before it is the file's.
     for (key, correction) in corrections.for_server(server) {
